@@ -1,0 +1,88 @@
+/*
+ * login: POST /authentication/log-in
+ *
+ * Body: {"email", "password"}.
+ * 200 {"id","email","name"} and Set-Cookie: Authentication=<jwt>; HttpOnly;
+ *     Path=/; Max-Age=<JWT_EXPIRATION_TIME>; SameSite=Strict
+ * 400 "Wrong credentials provided"  unknown e-mail or wrong password, alike
+ *     in body and in time: an unknown e-mail still pays one bcrypt
+ * 401 "Unauthorized"                e-mail or password missing (as passport-local)
+ * 400 {"message":[...]}             a field of the wrong type, or an unknown one
+ * 413, 415, 503                     see README.md
+ */
+#include "app.h"
+#include "auth.h"
+#include "json.h"
+#include "log.h"
+#include "password.h"
+
+enum { F_EMAIL, F_PASSWORD, F__MAX };
+
+/*
+ * Not JSON_EMAIL: a malformed address simply matches nobody, and must cost
+ * the same as a wrong password.  Longer passwords than 72 bytes cannot have
+ * been registered, so they are refused before any work.
+ */
+static const struct json_field login_fields[F__MAX] = {
+	{ "email", JSON_STRING, 0, USER_EMAIL_MAX, 0, 0 },
+	{ "password", JSON_STRING, 0, 0, 0, 0 },
+};
+
+static int
+login(struct app *app, struct http_req *req, struct http_reply *rep)
+{
+	struct json_value	 v[F__MAX];
+	struct user		 user;
+	char			 hash[PW_HASH_MAX];
+	enum store_rc		 rc;
+
+	if (json_body_fields(req, rep, login_fields, F__MAX, v) == -1)
+		return -1;
+	if (v[F_EMAIL].str == NULL || v[F_PASSWORD].str == NULL ||
+	    v[F_EMAIL].len == 0 || v[F_PASSWORD].len == 0)
+		return http_error(rep, ERR_UNAUTHORIZED, NULL);
+	if (v[F_PASSWORD].len > PW_MAX_BYTES) {
+		log_msg(req->client, "failed log-in: password over %d bytes",
+		    PW_MAX_BYTES);
+		return http_error(rep, ERR_WRONG_CREDENTIALS, NULL);
+	}
+
+	rc = store_user_by_email(app->store, v[F_EMAIL].str, &user);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		return app_store_error(rep, rc);
+	if (rc == STORE_NOTFOUND) {
+		pw_dummy_hash(app->cfg.bcrypt_cost, hash, sizeof(hash));
+		pw_verify(v[F_PASSWORD].str, hash);
+		log_msg(req->client, "failed log-in for %s: no such user",
+		    v[F_EMAIL].str);
+		return http_error(rep, ERR_WRONG_CREDENTIALS, NULL);
+	}
+	if (!pw_verify(v[F_PASSWORD].str, user.password)) {
+		log_msg(req->client, "failed log-in for %s: wrong password",
+		    v[F_EMAIL].str);
+		return http_error(rep, ERR_WRONG_CREDENTIALS, NULL);
+	}
+
+	/* Raise old hashes to the configured cost while we hold the password. */
+	if (pw_needs_rehash(user.password, app->cfg.bcrypt_cost) &&
+	    pw_hash(v[F_PASSWORD].str, app->cfg.bcrypt_cost, hash,
+	    sizeof(hash)) == 0 &&
+	    store_user_set_password(app->store, user.id, hash) != STORE_OK)
+		log_msg(req->client, "could not rehash the password of user %lld",
+		    (long long)user.id);
+
+	if (auth_login(app, req, rep, &user) == -1)
+		return -1;
+	http_ok(rep, 200, json_user(&user));
+	return 0;
+}
+
+static const struct route routes[] = {
+	{ "/authentication/log-in", { [HTTP_POST] = login } },
+};
+
+int
+main(void)
+{
+	return app_main("login", routes, NITEMS(routes));
+}

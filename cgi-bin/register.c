@@ -1,0 +1,63 @@
+/*
+ * register: POST /authentication/register
+ *
+ * Body: {"email", "name", "password"} and nothing else.
+ *   email     an e-mail address, at most 254 characters, unique in any case
+ *   name      1 to 100 characters, not only spaces
+ *   password  at least 8 characters, at most 72 bytes in UTF-8
+ * 201 {"id","email","name"}         the new user; no cookie (log in next)
+ * 400 {"message":[...]}             every validation problem, NestJS-style
+ * 400 "User with that email already exists"
+ * 413, 415, 503                     see README.md
+ */
+#include <time.h>
+
+#include "app.h"
+#include "json.h"
+#include "log.h"
+#include "password.h"
+
+enum { F_EMAIL, F_NAME, F_PASSWORD, F__MAX };
+
+static const struct json_field register_fields[F__MAX] = {
+	{ "email", JSON_EMAIL, 0, USER_EMAIL_MAX, 0, JSON_REQUIRED },
+	{ "name", JSON_STRING, 1, USER_NAME_MAX, 0, JSON_REQUIRED | JSON_NOT_BLANK },
+	{ "password", JSON_STRING, PW_MIN_CHARS, 0, PW_MAX_BYTES,
+	    JSON_REQUIRED | JSON_NOT_BLANK },
+};
+
+static int
+register_user(struct app *app, struct http_req *req, struct http_reply *rep)
+{
+	struct json_value	 v[F__MAX];
+	char			 hash[PW_HASH_MAX];
+	struct user		 user;
+	enum store_rc		 rc;
+
+	if (json_body_fields(req, rep, register_fields, F__MAX, v) == -1)
+		return -1;
+	/* Hash before the insert, so a taken e-mail answers in the same time. */
+	if (pw_hash(v[F_PASSWORD].str, app->cfg.bcrypt_cost, hash,
+	    sizeof(hash)) == -1) {
+		log_msg(req->client, "password hashing failed");
+		return http_error(rep, ERR_INTERNAL, NULL);
+	}
+	rc = store_user_insert(app->store, v[F_EMAIL].str, v[F_NAME].str, hash,
+	    (int64_t)time(NULL), &user);
+	if (rc == STORE_EXISTS)
+		return http_error(rep, ERR_EMAIL_TAKEN, NULL);
+	if (rc != STORE_OK)
+		return app_store_error(rep, rc);
+	http_ok(rep, 201, json_user(&user));
+	return 0;
+}
+
+static const struct route routes[] = {
+	{ "/authentication/register", { [HTTP_POST] = register_user } },
+};
+
+int
+main(void)
+{
+	return app_main("register", routes, NITEMS(routes));
+}

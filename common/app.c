@@ -1,0 +1,252 @@
+/*
+ * app: process start-up, the FastCGI/CGI request loop and route dispatch.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "app.h"
+#include "log.h"
+
+extern char **environ;
+
+/* Start the process; -1 (logged) if it must not serve. */
+static int
+app_open(struct app *app, const char *name)
+{
+	char	 err[512];
+
+	memset(app, 0, sizeof(*app));
+	app->name = name;
+	log_init(name);
+	/* A client that hangs up must not kill the process mid-write. */
+	signal(SIGPIPE, SIG_IGN);
+	if (config_load(&app->cfg, err, sizeof(err)) == -1) {
+		log_msg(NULL, "refusing to start: %s", err);
+		return -1;
+	}
+	if ((app->store = store_new(app->cfg.database_path)) == NULL) {
+		log_msg(NULL, "refusing to start: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+app_close(struct app *app)
+{
+	store_free(app->store);
+	app->store = NULL;
+	config_clear(&app->cfg);
+}
+
+int
+app_store_error(struct http_reply *rep, enum store_rc rc)
+{
+	switch (rc) {
+	case STORE_BUSY:
+		return http_error(rep, ERR_UNAVAILABLE, "Database is busy, try again");
+	case STORE_DOWN:
+		return http_error(rep, ERR_UNAVAILABLE, "Database is unavailable");
+	default:
+		return http_error(rep, ERR_INTERNAL, NULL);
+	}
+}
+
+/* Copy at most 200 bytes of src for a message, '?' for anything not printable ASCII. */
+static void
+app_printable(char *dst, size_t dstsz, const char *src, size_t len)
+{
+	size_t	 i;
+
+	if (len > 200)
+		len = 200;
+	for (i = 0; i < len && i + 1 < dstsz; i++)
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+/* Does path match the route, and where is its ":id" segment? */
+static int
+app_route_match(const struct route *r, struct http_req *req)
+{
+	size_t		 plen = strlen(r->path);
+	const char	*seg;
+
+	if (plen > 4 && strcmp(r->path + plen - 4, "/:id") == 0) {
+		plen -= 3;	/* keep the slash */
+		if (req->path_len <= plen || strncmp(req->path, r->path, plen) != 0)
+			return 0;
+		seg = req->path + plen;
+		if (memchr(seg, '/', req->path_len - plen) != NULL)
+			return 0;
+		req->param = seg;
+		req->param_len = req->path_len - plen;
+		return 1;
+	}
+	return req->path_len == plen && strncmp(req->path, r->path, plen) == 0;
+}
+
+static void
+app_dispatch(struct app *app, const struct route *routes, size_t nroutes,
+    struct http_req *req, struct http_reply *rep, const struct http_io *io)
+{
+	const struct route	*r = NULL;
+	app_handler		 h;
+	char			 path[256], method[32], allow[128];
+	enum store_rc		 rc;
+	size_t			 i;
+	int			 m;
+
+	for (i = 0; i < nroutes && r == NULL; i++)
+		if (app_route_match(&routes[i], req))
+			r = &routes[i];
+	if (r == NULL) {
+		app_printable(path, sizeof(path), req->path, req->path_len);
+		app_printable(method, sizeof(method), req->method_name,
+		    strlen(req->method_name));
+		http_error(rep, ERR_NOT_FOUND, "Cannot %s %s", method, path);
+		return;
+	}
+	h = req->method < HTTP_METHOD__MAX ? r->handlers[req->method] : NULL;
+	if (h == NULL && req->method == HTTP_HEAD)
+		h = r->handlers[HTTP_GET];
+	if (h == NULL) {
+		allow[0] = '\0';
+		for (m = 0; m < HTTP_METHOD__MAX; m++) {
+			if (r->handlers[m] == NULL)
+				continue;
+			if (allow[0] != '\0')
+				strcat(allow, ", ");
+			strcat(allow, http_method_name((enum http_method)m));
+			if (m == HTTP_GET && r->handlers[HTTP_HEAD] == NULL)
+				strcat(allow, ", HEAD");
+		}
+		app_printable(method, sizeof(method), req->method_name,
+		    strlen(req->method_name));
+		http_error(rep, ERR_METHOD, "Method %s is not allowed here; use %s",
+		    method, allow);
+		http_header(rep, "Allow: %s", allow);
+		return;
+	}
+	if ((req->method == HTTP_POST || req->method == HTTP_PUT ||
+	    req->method == HTTP_PATCH) && http_req_body(req, io, rep) == -1)
+		return;
+	if ((rc = store_ready(app->store)) != STORE_OK) {
+		app_store_error(rep, rc);
+		return;
+	}
+	h(app, req, rep);
+}
+
+/* Parse, dispatch, answer and forget one request. */
+static void
+app_one(struct app *app, const struct route *routes, size_t nroutes,
+    struct http_req *req, const struct http_io *io)
+{
+	struct http_reply	 rep;
+
+	http_reply_init(&rep);
+	if (http_req_parse(req, io, &rep) == 0)
+		app_dispatch(app, routes, nroutes, req, &rep, io);
+	http_send(&rep, req, io);
+	http_reply_clear(&rep);
+	http_req_clear(req);
+}
+
+static int
+fcgi_read(void *ctx, char *buf, size_t len)
+{
+	FCGX_Request	*fr = ctx;
+
+	return FCGX_GetStr(buf, len > 65536 ? 65536 : (int)len, fr->in);
+}
+
+static int
+fcgi_write(void *ctx, const char *buf, size_t len)
+{
+	FCGX_Request	*fr = ctx;
+
+	return FCGX_PutStr(buf, (int)len, fr->out) == (int)len ? 0 : -1;
+}
+
+static int
+cgi_read(void *ctx, char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	(void)ctx;
+	do
+		n = read(STDIN_FILENO, buf, len > 65536 ? 65536 : len);
+	while (n == -1 && errno == EINTR);
+	return (int)n;
+}
+
+static int
+cgi_write(void *ctx, const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	(void)ctx;
+	while (len > 0) {
+		n = write(STDOUT_FILENO, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Serve until the FastCGI socket closes, or one CGI request. */
+static void
+app_serve(struct app *app, const struct route *routes, size_t nroutes)
+{
+	struct http_req	*req;
+	struct http_io	 io;
+	FCGX_Request	 fr;
+
+	/* One request buffer per process, reused: nothing grows per request. */
+	if ((req = calloc(1, sizeof(*req))) == NULL) {
+		log_msg(NULL, "out of memory");
+		return;
+	}
+	http_req_clear(req);
+	if (FCGX_IsCGI()) {
+		io = (struct http_io){ environ, cgi_read, cgi_write, NULL };
+		app_one(app, routes, nroutes, req, &io);
+		free(req);
+		return;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		log_msg(NULL, "cannot initialise FastCGI");
+		free(req);
+		return;
+	}
+	while (FCGX_Accept_r(&fr) >= 0) {
+		io = (struct http_io){ fr.envp, fcgi_read, fcgi_write, &fr };
+		app_one(app, routes, nroutes, req, &io);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	free(req);
+}
+
+int
+app_main(const char *name, const struct route *routes, size_t nroutes)
+{
+	struct app	 app;
+
+	if (app_open(&app, name) == -1)
+		return 1;
+	app_serve(&app, routes, nroutes);
+	app_close(&app);
+	return 0;
+}

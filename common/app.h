@@ -1,0 +1,51 @@
+/*
+ * app: what every endpoint program shares: the process's state (config,
+ * store), start-up, the request loop (FastCGI, or one plain CGI request) and
+ * the route table dispatch that answers 404 and 405 for them.
+ */
+#ifndef APP_H
+#define APP_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "http.h"
+#include "store.h"
+
+/* Lives as long as the process. */
+struct app {
+	const char	*name;		/* program name for the log */
+	struct config	 cfg;
+	struct store	*store;
+};
+
+/*
+ * A handler answers one request: it fills rep (http_ok, http_error ...) and
+ * returns 0, or -1 when rep holds an error.  The body of a POST, PUT or PATCH
+ * has been read and the store is ready when it runs.
+ */
+typedef int (*app_handler)(struct app *, struct http_req *, struct http_reply *);
+
+/*
+ * One path and its handlers by method.  A path ending in "/:id" matches any
+ * one non-empty segment there, left in req->param.  A GET handler also
+ * answers HEAD.
+ */
+struct route {
+	const char	*path;
+	app_handler	 handlers[HTTP_METHOD__MAX];
+};
+
+/*
+ * The whole life of an endpoint program: start up (log name, configuration,
+ * store handle; a bad configuration is logged and fatal), then serve these
+ * routes until the web server closes the FastCGI socket, or serve a single
+ * request when started as plain CGI.  Any other path is a 404, any other
+ * method a 405.  Returns main's exit status.
+ */
+int	app_main(const char *name, const struct route *routes, size_t nroutes);
+
+/* Answer a failed store call: 503 for busy or unavailable, else 500.  Returns -1. */
+int	app_store_error(struct http_reply *rep, enum store_rc rc);
+
+#endif

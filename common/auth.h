@@ -1,0 +1,44 @@
+/*
+ * auth: the session cookie.  Log-in creates a server-side session and sets
+ * its token as a cookie; every authenticated request checks the token and
+ * the session together; log-out deletes the session.
+ */
+#ifndef AUTH_H
+#define AUTH_H
+
+#include "app.h"
+#include "store.h"
+#include "token.h"
+
+/* The tutorial's cookie name: front ends written for it keep working. */
+#define AUTH_COOKIE	"Authentication"
+
+/* Who is calling: the user and the token that proved it. */
+struct auth_session {
+	struct user		 user;
+	struct tok_claims	 claims;
+};
+
+/*
+ * Start a session for user: store it, sign a token, set the cookie on rep.
+ * Returns 0, or -1 with an error in rep.
+ */
+int	auth_login(struct app *app, const struct http_req *req,
+	    struct http_reply *rep, const struct user *user);
+
+/*
+ * Identify the caller from the cookie: a valid token whose session is live
+ * and whose user exists.  Returns 0 and fills *out, or -1 with a 401 (or 503
+ * if the store failed) in rep; a rejected token is logged with the reason.
+ */
+int	auth_require(struct app *app, const struct http_req *req,
+	    struct http_reply *rep, struct auth_session *out);
+
+/*
+ * End the caller's session (only this one) and clear the cookie.  Returns 0,
+ * or -1 with an error in rep.
+ */
+int	auth_logout(struct app *app, const struct http_req *req,
+	    struct http_reply *rep, const struct auth_session *session);
+
+#endif

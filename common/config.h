@@ -1,0 +1,45 @@
+/*
+ * config: the service's settings, read once from the environment when a
+ * program starts.  A bad setting stops the program with one clear log line.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * HS256 keys shorter than the hash size are guessable, and libjwt 1.10
+ * accepts unsigned tokens when the key is empty (RFC 8725 section 3.5).
+ */
+#define CONFIG_SECRET_MIN	32
+#define CONFIG_SECRET_MAX	512
+
+/* Set by configure from localstatedir; the fallback suits a plain install. */
+#ifndef DEFAULT_DATABASE_PATH
+#define DEFAULT_DATABASE_PATH "/var/lib/fcgi-auth/fcgi-auth.sqlite"
+#endif
+
+struct config {
+	char		 database_path[4096];	/* DATABASE_PATH */
+	unsigned char	 jwt_secret[CONFIG_SECRET_MAX]; /* JWT_SECRET or JWT_SECRET_FILE */
+	size_t		 jwt_secret_len;
+	int64_t		 jwt_ttl;	/* JWT_EXPIRATION_TIME, seconds */
+	int		 bcrypt_cost;	/* BCRYPT_COST, 4..31 */
+	int		 cookie_secure;	/* COOKIE_SECURE=1: add Secure to the cookie */
+};
+
+/*
+ * Fill cfg from the environment.  Returns 0, or -1 with a one-line reason in
+ * err (never containing the secret).  JWT_SECRET is wiped from the
+ * environment once copied, so it cannot leak through a later exec or core.
+ */
+int	config_load(struct config *cfg, char *err, size_t errsz);
+
+/* DATABASE_PATH if set and not empty, else DEFAULT_DATABASE_PATH. */
+const char	*config_database_path(void);
+
+/* Wipe the secret; call before exit. */
+void	config_clear(struct config *cfg);
+
+#endif

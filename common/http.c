@@ -1,0 +1,449 @@
+/*
+ * http: request parameters in, one buffered reply out, NestJS-shaped errors.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "http.h"
+
+static const char *const http_methods[HTTP_METHOD__MAX] = {
+	"GET",		/* HTTP_GET */
+	"HEAD",		/* HTTP_HEAD */
+	"POST",		/* HTTP_POST */
+	"PUT",		/* HTTP_PUT */
+	"PATCH",	/* HTTP_PATCH */
+	"DELETE",	/* HTTP_DELETE */
+	"OPTIONS",	/* HTTP_OPTIONS */
+};
+
+enum err_shape {
+	SHAPE_PLAIN,	/* {statusCode, message} */
+	SHAPE_DETAIL,	/* {statusCode, message, error: reason phrase} */
+	SHAPE_LIST,	/* {statusCode, message: [...], error: reason phrase} */
+};
+
+static const struct {
+	int		 status;
+	enum err_shape	 shape;
+	const char	*message;	/* default when the caller gives none */
+} http_errors[ERR__MAX] = {
+	{ 400, SHAPE_DETAIL, "Bad Request" },		/* ERR_BAD_REQUEST */
+	{ 400, SHAPE_LIST, NULL },			/* ERR_VALIDATION */
+	{ 400, SHAPE_PLAIN, "Wrong credentials provided" }, /* ERR_WRONG_CREDENTIALS */
+	{ 400, SHAPE_PLAIN, "User with that email already exists" }, /* ERR_EMAIL_TAKEN */
+	{ 401, SHAPE_PLAIN, "Unauthorized" },		/* ERR_UNAUTHORIZED */
+	{ 403, SHAPE_DETAIL, "Forbidden resource" },	/* ERR_FORBIDDEN */
+	{ 404, SHAPE_DETAIL, "Not Found" },		/* ERR_NOT_FOUND */
+	{ 405, SHAPE_DETAIL, "Method Not Allowed" },	/* ERR_METHOD */
+	{ 413, SHAPE_DETAIL, "Request body is larger than 65536 bytes" }, /* ERR_TOO_LARGE */
+	{ 415, SHAPE_DETAIL, "Content-Type must be application/json" }, /* ERR_MEDIA_TYPE */
+	{ 500, SHAPE_PLAIN, "Internal server error" },	/* ERR_INTERNAL */
+	{ 503, SHAPE_DETAIL, "Service temporarily unavailable" }, /* ERR_UNAVAILABLE */
+};
+
+static const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+const char *
+http_method_name(enum http_method m)
+{
+	return m < HTTP_METHOD__MAX ? http_methods[m] : "UNKNOWN";
+}
+
+/* Look a parameter up in a NULL-terminated "NAME=value" array. */
+static const char *
+http_param(char **envp, const char *name)
+{
+	size_t	 len = strlen(name);
+
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+			return *envp + len + 1;
+	return NULL;
+}
+
+int
+http_req_parse(struct http_req *req, const struct http_io *io,
+    struct http_reply *rep)
+{
+	const char	*uri, *q, *len, *errstr;
+	int		 m;
+
+	req->method_name = http_param(io->envp, "REQUEST_METHOD");
+	if (req->method_name == NULL)
+		req->method_name = "";
+	req->method = HTTP_METHOD__MAX;
+	for (m = 0; m < HTTP_METHOD__MAX; m++)
+		if (strcmp(req->method_name, http_methods[m]) == 0)
+			req->method = (enum http_method)m;
+
+	req->client = http_param(io->envp, "REMOTE_ADDR");
+	if (req->client == NULL || *req->client == '\0')
+		req->client = "-";
+	req->content_type = http_param(io->envp, "CONTENT_TYPE");
+	req->cookie = http_param(io->envp, "HTTP_COOKIE");
+
+	uri = http_param(io->envp, "REQUEST_URI");
+	if (uri == NULL || uri[0] != '/')
+		return http_error(rep, ERR_BAD_REQUEST, "Request URI must be an absolute path");
+	q = strchr(uri, '?');
+	req->path = uri;
+	req->path_len = q != NULL ? (size_t)(q - uri) : strlen(uri);
+	req->query = q != NULL ? q + 1 : "";
+
+	len = http_param(io->envp, "CONTENT_LENGTH");
+	req->content_length = 0;
+	if (len != NULL && *len != '\0' &&
+	    util_parse_int(len, 0, INT64_MAX, &req->content_length, &errstr) == -1)
+		return http_error(rep, ERR_BAD_REQUEST, "Content-Length is %s", errstr);
+	return 0;
+}
+
+/*
+ * Is this media type application/json, with no charset or charset=utf-8?
+ * Parameters other than charset are ignored.
+ */
+static int
+http_is_json(const char *type)
+{
+	static const char	 json[] = "application/json";
+	const char		*p;
+
+	if (strncasecmp(type, json, sizeof(json) - 1) != 0)
+		return 0;
+	p = type + sizeof(json) - 1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return 1;
+	if (*p != ';')
+		return 0;
+	/* Walk the parameters; only a charset other than UTF-8 is refused. */
+	while (*p == ';') {
+		const char	*name, *value;
+		size_t		 nlen, vlen;
+
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		name = p;
+		while (*p != '\0' && *p != '=' && *p != ';')
+			p++;
+		nlen = (size_t)(p - name);
+		while (nlen > 0 && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
+			nlen--;
+		if (*p != '=')
+			continue;
+		value = ++p;
+		while (*p != '\0' && *p != ';')
+			p++;
+		vlen = (size_t)(p - value);
+		while (vlen > 0 && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
+			vlen--;
+		if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+			value++;
+			vlen -= 2;
+		}
+		if (nlen == 7 && strncasecmp(name, "charset", 7) == 0 &&
+		    !((vlen == 5 && strncasecmp(value, "utf-8", 5) == 0) ||
+		    (vlen == 4 && strncasecmp(value, "utf8", 4) == 0)))
+			return 0;
+	}
+	return 1;
+}
+
+int
+http_req_body(struct http_req *req, const struct http_io *io,
+    struct http_reply *rep)
+{
+	size_t	 want, got = 0;
+	int	 n;
+
+	req->body = req->body_buf;
+	req->body_len = 0;
+	req->body_buf[0] = '\0';
+	if (req->content_length == 0)
+		return 0;
+	/* Refuse before reading: the server may still be receiving it. */
+	if (req->content_length > HTTP_BODY_MAX)
+		return http_error(rep, ERR_TOO_LARGE, NULL);
+	if (req->content_type == NULL || !http_is_json(req->content_type))
+		return http_error(rep, ERR_MEDIA_TYPE, NULL);
+	want = (size_t)req->content_length;
+	while (got < want) {
+		n = io->read(io->ctx, req->body_buf + got, want - got);
+		if (n <= 0)
+			return http_error(rep, ERR_BAD_REQUEST,
+			    "Request body is shorter than its Content-Length");
+		got += (size_t)n;
+	}
+	req->body_buf[got] = '\0';
+	req->body_len = got;
+	return 0;
+}
+
+void
+http_req_clear(struct http_req *req)
+{
+	if (req->json != NULL)
+		json_object_put(req->json);
+	req->json = NULL;
+	req->body = NULL;
+	req->body_len = 0;
+	req->param = NULL;
+	req->param_len = 0;
+	req->path = NULL;
+	req->path_len = 0;
+	req->query = "";
+	req->cookie = NULL;
+	req->content_type = NULL;
+	req->content_length = 0;
+	req->client = "-";
+	req->method_name = "";
+	req->method = HTTP_METHOD__MAX;
+}
+
+const char *
+http_cookie(const struct http_req *req, const char *name, size_t *len)
+{
+	const char	*p = req->cookie, *value;
+	size_t		 nlen = strlen(name);
+
+	if (p == NULL)
+		return NULL;
+	/* cookie-string = cookie-pair *( ";" SP cookie-pair ), RFC 6265 4.2.1 */
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			value = p + nlen + 1;
+			*len = strcspn(value, ";");
+			while (*len > 0 && (value[*len - 1] == ' ' || value[*len - 1] == '\t'))
+				(*len)--;
+			return value;
+		}
+		p += strcspn(p, ";");
+	}
+	return NULL;
+}
+
+static int
+http_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+http_query(const struct http_req *req, const char *name, char *out,
+    size_t outsz)
+{
+	const char	*p = req->query, *end;
+	size_t		 nlen = strlen(name), o;
+
+	if (outsz == 0)
+		return -1;
+	while (*p != '\0') {
+		end = p + strcspn(p, "&");
+		if ((size_t)(end - p) >= nlen && strncmp(p, name, nlen) == 0 &&
+		    (p[nlen] == '=' || p + nlen == end)) {
+			p += nlen;
+			if (*p == '=')
+				p++;
+			for (o = 0; p < end; p++) {
+				int c = (unsigned char)*p;
+
+				if (c == '+')
+					c = ' ';
+				else if (c == '%') {
+					int hi, lo;
+
+					if (end - p < 3 ||
+					    (hi = http_hexval(p[1])) < 0 ||
+					    (lo = http_hexval(p[2])) < 0)
+						return -1;
+					c = hi * 16 + lo;
+					p += 2;
+				}
+				if (c == '\0' || o + 1 >= outsz)
+					return -1;
+				out[o++] = (char)c;
+			}
+			out[o] = '\0';
+			return 1;
+		}
+		p = *end == '&' ? end + 1 : end;
+	}
+	return 0;
+}
+
+void
+http_reply_init(struct http_reply *rep)
+{
+	rep->status = 200;
+	rep->headers_len = 0;
+	rep->headers[0] = '\0';
+	rep->headers_overflow = 0;
+	rep->body = NULL;
+}
+
+void
+http_header(struct http_reply *rep, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 room = sizeof(rep->headers) - rep->headers_len;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(rep->headers + rep->headers_len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n + 2 >= room) {
+		rep->headers_overflow = 1;
+		rep->headers[rep->headers_len] = '\0';
+		return;
+	}
+	rep->headers_len += (size_t)n;
+	memcpy(rep->headers + rep->headers_len, "\r\n", 3);
+	rep->headers_len += 2;
+}
+
+void
+http_ok(struct http_reply *rep, int status, struct json_object *body)
+{
+	if (rep->body != NULL)
+		json_object_put(rep->body);
+	rep->status = status;
+	rep->body = body;
+}
+
+/* Build an error body of the table's shape around message (a json value). */
+static void
+http_error_body(struct http_reply *rep, enum http_err err,
+    struct json_object *message)
+{
+	struct json_object	*o = json_object_new_object();
+	int			 status = http_errors[err].status;
+
+	if (o == NULL || message == NULL) {
+		json_object_put(o);
+		json_object_put(message);
+		http_ok(rep, 500, NULL);
+		return;
+	}
+	json_object_object_add(o, "statusCode", json_object_new_int(status));
+	json_object_object_add(o, "message", message);
+	if (http_errors[err].shape != SHAPE_PLAIN)
+		json_object_object_add(o, "error",
+		    json_object_new_string(http_reason(status)));
+	http_ok(rep, status, o);
+	if (status == 503)
+		http_header(rep, "Retry-After: 1");
+}
+
+int
+http_error(struct http_reply *rep, enum http_err err, const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	if (fmt == NULL || http_errors[err].shape == SHAPE_LIST)
+		snprintf(msg, sizeof(msg), "%s", http_errors[err].message != NULL ?
+		    http_errors[err].message : "Bad Request");
+	else {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	http_error_body(rep, err, json_object_new_string(msg));
+	return -1;
+}
+
+int
+http_error_list(struct http_reply *rep, struct json_object *messages)
+{
+	http_error_body(rep, ERR_VALIDATION, messages);
+	return -1;
+}
+
+int
+http_send(const struct http_reply *rep, const struct http_req *req,
+    const struct http_io *io)
+{
+	char		 head[sizeof(rep->headers) + 512];
+	const char	*body = "";
+	size_t		 body_len = 0;
+	int		 status = rep->status, n;
+	const char	*extra = rep->headers;
+
+	if (rep->headers_overflow) {
+		/* A reply we could not build is our fault, not the client's. */
+		status = 500;
+		extra = "";
+		body = "{\"statusCode\":500,\"message\":\"Internal server error\"}";
+		body_len = strlen(body);
+	} else if (rep->body != NULL) {
+		body = json_object_to_json_string_length(rep->body,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &body_len);
+		if (body == NULL) {
+			body = "";
+			body_len = 0;
+		}
+	}
+	n = snprintf(head, sizeof(head),
+	    "Status: %d %s\r\n"
+	    "%s"
+	    "Content-Length: %zu\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
+	    "Referrer-Policy: no-referrer\r\n"
+	    "%s"
+	    "\r\n",
+	    status, http_reason(status),
+	    body_len > 0 ? "Content-Type: application/json; charset=utf-8\r\n" : "",
+	    body_len, extra);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -1;
+	if (io->write(io->ctx, head, (size_t)n) == -1)
+		return -1;
+	if (req->method == HTTP_HEAD || body_len == 0)
+		return 0;
+	return io->write(io->ctx, body, body_len);
+}
+
+void
+http_reply_clear(struct http_reply *rep)
+{
+	if (rep->body != NULL)
+		json_object_put(rep->body);
+	http_reply_init(rep);
+}

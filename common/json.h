@@ -1,0 +1,70 @@
+/*
+ * json: strict parsing of a request body against a per-endpoint field table,
+ * and the JSON views of our records.  The views are the only way a record
+ * reaches a reply, and they have no path to a password hash.
+ */
+#ifndef JSON_H
+#define JSON_H
+
+#include <stddef.h>
+
+struct http_req;
+struct http_reply;
+struct json_object;
+struct user;
+
+/*
+ * Deep nesting buys an attacker stack and CPU; our bodies are flat.  json-c
+ * counts the top-level object, so 7 containers may nest inside it.
+ */
+#define JSON_MAX_DEPTH	8
+
+enum json_kind {
+	JSON_STRING,	/* any UTF-8 string */
+	JSON_EMAIL,	/* an e-mail address: "email must be an email" */
+};
+
+#define JSON_REQUIRED	0x01	/* absent is an error */
+#define JSON_NOT_BLANK	0x02	/* whitespace only counts as empty */
+
+/* One accepted property of a request body; lengths of 0 mean "no limit". */
+struct json_field {
+	const char	*name;
+	enum json_kind	 kind;
+	size_t		 min_chars;	/* Unicode code points */
+	size_t		 max_chars;
+	size_t		 max_bytes;	/* UTF-8 bytes (bcrypt reads at most 72) */
+	int		 flags;
+};
+
+/* A checked property: str is NULL when the property was absent. */
+struct json_value {
+	const char	*str;	/* NUL-terminated, no embedded NUL, valid UTF-8 */
+	size_t		 len;	/* bytes */
+};
+
+/*
+ * Parse req's body (an empty body reads as {}) as exactly one JSON object:
+ * RFC 8259 text (no NaN, single quotes, raw control characters or unpaired
+ * surrogate escapes, which json-c alone lets through), valid UTF-8, at most
+ * JSON_MAX_DEPTH deep, nothing but whitespace after it.
+ * Then check it against fields: each property's type and lengths, and no
+ * property outside the table ("property x should not exist", listed first).
+ * On success values[i] holds field i (pointing into req->json, which req
+ * owns) and 0 is returned; otherwise -1 with a 400 in rep listing every
+ * problem found.
+ */
+int	json_body_fields(struct http_req *req, struct http_reply *rep,
+	    const struct json_field *fields, size_t nfields,
+	    struct json_value *values);
+
+/* Number of Unicode code points in a valid UTF-8 string, or -1 if invalid. */
+long	json_utf8_chars(const char *s, size_t len);
+
+/* Is s a plausible e-mail address (ASCII, RFC 5321 lengths)? */
+int	json_is_email(const char *s, size_t len);
+
+/* {"id", "email", "name"}: what a client may see of a user.  NULL on ENOMEM. */
+struct json_object	*json_user(const struct user *user);
+
+#endif

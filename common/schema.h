@@ -1,0 +1,19 @@
+/*
+ * schema: the migrations in schema/NNN-name.sql, compiled in (build-aux/sql2c makes
+ * schema.c), so the programs and the database can never disagree about them.
+ */
+#ifndef SCHEMA_H
+#define SCHEMA_H
+
+struct schema_migration {
+	int		 version;	/* 1, 2, ...: recorded as PRAGMA user_version */
+	const char	*name;		/* file name, for messages */
+	const char	*sql;
+};
+
+extern const struct schema_migration schema_migrations[];
+
+/* The version a database must have before the programs will use it. */
+extern const int schema_version;
+
+#endif

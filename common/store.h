@@ -1,0 +1,99 @@
+/*
+ * store: every SQL statement the service runs, on one SQLite connection per
+ * process.  Statements are prepared once, reset after each use, bound with
+ * parameters only; writes run in BEGIN IMMEDIATE transactions.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdint.h>
+
+#include "password.h"
+
+#define USER_EMAIL_MAX	254	/* characters (RFC 5321; addresses are ASCII) */
+#define USER_NAME_MAX	100	/* characters */
+
+/* How long a process waits for another one's write lock before a 503. */
+#define STORE_BUSY_TIMEOUT_MS	5000
+
+enum store_rc {
+	STORE_OK,
+	STORE_NOTFOUND,	/* no such row: an ordinary answer */
+	STORE_EXISTS,	/* unique or primary key taken: an ordinary answer */
+	STORE_BUSY,	/* lock not granted within the busy timeout: 503 */
+	STORE_DOWN,	/* database missing, unreadable or schema behind: 503 */
+	STORE_ERR,	/* anything else (logged): 500 */
+};
+
+struct user {
+	int64_t	 id;
+	char	 email[USER_EMAIL_MAX + 1];
+	char	 name[USER_NAME_MAX * 4 + 1];
+	char	 password[PW_HASH_MAX];	/* only set by store_user_by_email() */
+};
+
+struct store;
+
+/*
+ * Allocate a store for the database at path.  Nothing is opened yet:
+ * store_ready() does that, so a program can start before its database
+ * exists.  Returns NULL on ENOMEM.  The path is copied.
+ */
+struct store	*store_new(const char *path);
+
+/*
+ * Make the store usable: open the connection (never creating the file), set
+ * the pragmas, check the schema version and prepare every statement.  Cheap
+ * once it has succeeded.  Returns STORE_OK, STORE_DOWN (logged once per
+ * cause) or STORE_BUSY.
+ */
+enum store_rc	 store_ready(struct store *s);
+
+/* Finalize the statements, close the connection and free s (NULL is fine). */
+void		 store_free(struct store *s);
+
+/*
+ * Create the database if needed and apply the migrations it lacks, each in
+ * its own transaction that also records its version.  Returns the number
+ * applied (0 when up to date), or -1 with a reason logged.
+ */
+int		 store_migrate(const char *path);
+
+/* The schema version recorded in the database at path, or -1. */
+int		 store_schema_version(const char *path);
+
+/* Insert a user; STORE_EXISTS if the e-mail is taken in any letter case. */
+enum store_rc	 store_user_insert(struct store *s, const char *email,
+		    const char *name, const char *hash, int64_t now,
+		    struct user *out);
+
+/* Find a user by e-mail, any letter case, hash included. */
+enum store_rc	 store_user_by_email(struct store *s, const char *email,
+		    struct user *out);
+
+/* Replace a user's password hash (rehash on log-in). */
+enum store_rc	 store_user_set_password(struct store *s, int64_t id,
+		    const char *hash);
+
+/* Delete a user (any letter case of the e-mail) and all of their sessions. */
+enum store_rc	 store_user_delete(struct store *s, const char *email);
+
+/*
+ * Record a new session; expired sessions are pruned in the same
+ * transaction, so the table does not grow without bound.
+ */
+enum store_rc	 store_session_insert(struct store *s, const char *id,
+		    int64_t user_id, int64_t now, int64_t expires_at);
+
+/*
+ * The user of a live session: id belongs to user_id and has not expired.
+ * STORE_NOTFOUND if revoked, expired or the user is gone.  No hash is read.
+ */
+enum store_rc	 store_session_user(struct store *s, const char *id,
+		    int64_t user_id, int64_t now, struct user *out);
+
+/* Revoke one session.  STORE_NOTFOUND if it was already gone. */
+enum store_rc	 store_session_delete(struct store *s, const char *id,
+		    int64_t user_id);
+
+#endif

@@ -1,0 +1,154 @@
+/*
+ * token: libjwt 1.10 for the HMAC and base64url, json-c for strict claim
+ * checks on the decoded payload.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jwt.h>
+#include <json-c/json.h>
+
+#include "token.h"
+#include "util.h"
+
+int
+tok_new_id(char id[TOK_ID_LEN + 1])
+{
+	return util_random_hex(id, TOK_ID_LEN / 2);
+}
+
+int
+tok_issue(const unsigned char *key, size_t keylen,
+    const struct tok_claims *c, char *out, size_t outsz)
+{
+	jwt_t	*jwt = NULL;
+	char	*str = NULL;
+	int	 rc = -1;
+
+	out[0] = '\0';
+	if (keylen == 0 || keylen > INT32_MAX || jwt_new(&jwt) != 0)
+		goto done;
+	if (jwt_add_grant_int(jwt, "userId", (long)c->user_id) != 0 ||
+	    jwt_add_grant_int(jwt, "iat", (long)c->iat) != 0 ||
+	    jwt_add_grant_int(jwt, "exp", (long)c->exp) != 0 ||
+	    jwt_add_grant(jwt, "jti", c->id) != 0 ||
+	    jwt_set_alg(jwt, JWT_ALG_HS256, key, (int)keylen) != 0)
+		goto done;
+	if ((str = jwt_encode_str(jwt)) == NULL || strlen(str) >= outsz)
+		goto done;
+	strcpy(out, str);
+	rc = 0;
+done:
+	free(str);
+	jwt_free(jwt);
+	return rc;
+}
+
+/* Read an integer claim: present and of JSON integer type, not a string or float. */
+static int
+tok_int_claim(struct json_object *payload, const char *name, int64_t *out)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(payload, name, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	/* Past INT64_MAX json-c clamps; such an exp only means "far future". */
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+static int
+tok_is_hex_id(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < TOK_ID_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[TOK_ID_LEN] == '\0';
+}
+
+int
+tok_verify(const unsigned char *key, size_t keylen, const char *token,
+    size_t len, time_t now, struct tok_claims *claims, const char **why)
+{
+	char			 buf[TOK_MAX_LEN + 1];
+	jwt_t			*jwt = NULL;
+	char			*json = NULL;
+	struct json_object	*payload = NULL, *jti;
+	int64_t			 nbf;
+	size_t			 i, dots = 0;
+	int			 rc = -1;
+
+	*why = "malformed token";
+	/* Bound the work before libjwt strdup()s and base64-decodes it. */
+	if (len == 0 || len > TOK_MAX_LEN) {
+		*why = len == 0 ? "empty token" : "token too long";
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		char c = token[i];
+
+		if (c == '.')
+			dots++;
+		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return -1;
+	}
+	if (dots != 2 || keylen == 0 || keylen > INT32_MAX)
+		return -1;
+	memcpy(buf, token, len);
+	buf[len] = '\0';
+
+	/* With a key, libjwt refuses alg "none" and checks an HS* signature. */
+	if (jwt_decode(&jwt, buf, key, (int)keylen) != 0) {
+		*why = "bad signature or encoding";
+		goto done;
+	}
+	/* libjwt takes the algorithm from the token; pin ours (RFC 8725 3.1). */
+	if (jwt_get_alg(jwt) != JWT_ALG_HS256) {
+		*why = "algorithm is not HS256";
+		goto done;
+	}
+	if ((json = jwt_get_grants_json(jwt, NULL)) == NULL ||
+	    (payload = json_tokener_parse(json)) == NULL ||
+	    !json_object_is_type(payload, json_type_object))
+		goto done;
+	if (tok_int_claim(payload, "exp", &claims->exp) == -1) {
+		*why = "no integer exp";
+		goto done;
+	}
+	if (claims->exp <= (int64_t)now) {
+		*why = "expired";
+		goto done;
+	}
+	if (json_object_object_get_ex(payload, "nbf", NULL) &&
+	    (tok_int_claim(payload, "nbf", &nbf) == -1 || nbf > (int64_t)now)) {
+		*why = "not yet valid (nbf)";
+		goto done;
+	}
+	if (tok_int_claim(payload, "userId", &claims->user_id) == -1 ||
+	    claims->user_id <= 0) {
+		*why = "no valid userId";
+		goto done;
+	}
+	if (tok_int_claim(payload, "iat", &claims->iat) == -1)
+		claims->iat = 0;
+	if (!json_object_object_get_ex(payload, "jti", &jti) ||
+	    !json_object_is_type(jti, json_type_string) ||
+	    json_object_get_string_len(jti) != TOK_ID_LEN ||
+	    !tok_is_hex_id(json_object_get_string(jti))) {
+		*why = "no valid jti";
+		goto done;
+	}
+	memcpy(claims->id, json_object_get_string(jti), TOK_ID_LEN + 1);
+	*why = NULL;
+	rc = 0;
+done:
+	json_object_put(payload);
+	free(json);
+	jwt_free(jwt);
+	util_wipe(buf, sizeof(buf));
+	return rc;
+}

@@ -1,0 +1,49 @@
+/*
+ * util: the few small helpers every module needs (table sizes, strict
+ * number parsing, constant-time comparison, random bytes from the kernel).
+ */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define PRINTF_LIKE(f, a) __attribute__((__format__(__printf__, f, a)))
+#else
+#define PRINTF_LIKE(f, a)
+#endif
+
+/*
+ * Parse the whole of str as a non-negative decimal integer within [min, max],
+ * like OpenBSD's strtonum(3) but stricter: no sign, no spaces, no trailing
+ * bytes, no leading zeros beyond a lone "0".  Returns 0 and sets *out, or -1
+ * and sets *errstr to "invalid", "too small" or "too large".
+ */
+int	util_parse_int(const char *str, int64_t min, int64_t max,
+	    int64_t *out, const char **errstr);
+
+/*
+ * Compare two byte strings in time that depends only on their lengths.
+ * Returns 1 if equal, 0 otherwise.
+ */
+int	util_equal_ct(const void *a, size_t alen, const void *b, size_t blen);
+
+/*
+ * Fill buf with len bytes from the kernel's CSPRNG (getrandom(2)).
+ * Returns 0, or -1 if the kernel could not supply them.
+ */
+int	util_random(void *buf, size_t len);
+
+/*
+ * Write len random bytes as 2 * len lower-case hex digits and a NUL into out,
+ * which must hold 2 * len + 1 bytes.  Returns 0 or -1 as util_random().
+ */
+int	util_random_hex(char *out, size_t len);
+
+/* Overwrite len bytes at p with zeros in a way the compiler keeps. */
+void	util_wipe(void *p, size_t len);
+
+#endif

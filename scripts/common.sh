@@ -1,0 +1,50 @@
+# common.sh: what scripts/run and scripts/test share (sourced, not run):
+# installing the Debian packages that are missing, and building.
+
+# What building and serving needs, and what the tests need on top.
+FA_PACKAGES="gcc make autoconf automake pkgconf libfcgi-dev libsqlite3-dev
+	libjwt-dev libjson-c-dev libcrypt-dev lighttpd"
+FA_TEST_PACKAGES="libcmocka-dev bats bats-assert bats-support curl openssl
+	sqlite3"
+
+# fa_install PACKAGE...: apt-get install those not installed yet (as root,
+# or through sudo).
+fa_install() {
+	missing=
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		    grep -q 'install ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -eq 0 ]; then
+		sudo=
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo=sudo
+	else
+		echo "fcgi-auth: need root (or sudo) to install:$missing" >&2
+		return 1
+	fi
+	echo "fcgi-auth: installing:$missing" >&2
+	$sudo apt-get update -qq >&2 || return 1
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+	    --no-install-recommends $missing >&2
+}
+
+# fa_build: bootstrap if needed, configure build/ with $CONFIGURE_FLAGS
+# (again when they change), make.
+fa_build() {
+	(
+		cd "$top" || exit 1
+		[ -x configure ] || autoreconf -fi || exit 1
+		mkdir -p build
+		flags=${CONFIGURE_FLAGS:-}
+		if [ ! -f build/Makefile ] ||
+		    [ "$(cat build/.configure-flags 2>/dev/null)" != "$flags" ]; then
+			# shellcheck disable=SC2086
+			(cd build && ../configure -q $flags) || exit 1
+			printf '%s\n' "$flags" > build/.configure-flags
+		fi
+		make -C build -s -j"$(nproc 2>/dev/null || echo 2)" >&2
+	)
+}
