@@ -1,0 +1,199 @@
+#!/usr/bin/env bats
+# login: POST /authentication/log-in: the cookie and its JWT, one answer for
+# every wrong credential, the 401/400 cases, the error log, and re-hashing.
+
+load helpers
+
+WRONG='{"statusCode":400,"message":"Wrong credentials provided"}'
+UNAUTHORIZED='{"statusCode":401,"message":"Unauthorized"}'
+
+teardown() {
+	server_stop second
+	refute_leaks password123
+}
+
+@test "login-1.1: a valid log-in is 200 with the user and one session cookie" {
+	register login-alice@example.com Alice
+	id=$(printf '%s' "$BODY" | jq .id)
+	post_json /authentication/log-in '{"email":"login-alice@example.com","password":"password123"}'
+	assert_reply 200 "{\"id\":$id,\"email\":\"login-alice@example.com\",\"name\":\"Alice\"}"
+	assert_equal "$(header Content-Type)" "application/json; charset=utf-8"
+	assert_equal "$(header Content-Length)" "${#BODY}"
+	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 1
+	cookie=$(header Set-Cookie)
+	token=${cookie#Authentication=}
+	token=${token%%;*}
+	[[ $token =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$ ]]
+	assert_equal "$cookie" "Authentication=$token; HttpOnly; Path=/; Max-Age=3600; SameSite=Strict"
+}
+
+@test "login-1.2: the token is an HS256 JWT with userId, iat, exp and a jti" {
+	register login-jwt@example.com Jwt
+	id=$(printf '%s' "$BODY" | jq .id)
+	before=$(date +%s)
+	login login-jwt@example.com
+	after=$(date +%s)
+	head=$(token_part "$TOKEN" 1)
+	assert_equal "$(printf '%s' "$head" | jq -r .alg)" HS256
+	assert_equal "$(printf '%s' "$head" | jq -r .typ)" JWT
+	assert_equal "$(printf '%s' "$head" | jq -c 'keys')" '["alg","typ"]'
+	payload=$(token_part "$TOKEN" 2)
+	assert_equal "$(printf '%s' "$payload" | jq -c 'keys')" '["exp","iat","jti","userId"]'
+	# Integers as JSON integers, not strings or floats.
+	[[ $payload =~ \"userId\":$id[,}] ]]
+	[[ $payload =~ \"iat\":[0-9]+[,}] ]]
+	[[ $payload =~ \"exp\":[0-9]+[,}] ]]
+	iat=$(printf '%s' "$payload" | jq .iat)
+	exp=$(printf '%s' "$payload" | jq .exp)
+	jti=$(printf '%s' "$payload" | jq -r .jti)
+	assert_equal $((exp - iat)) 3600
+	[ "$iat" -ge "$before" ]
+	[ "$iat" -le "$after" ]
+	[[ $jti =~ ^[0-9a-f]{32}$ ]]
+	# The session is recorded on the server under the jti.
+	assert_equal "$(sql "SELECT user_id, expires_at FROM sessions WHERE id = '$jti'")" "$id|$exp"
+	# And the signature is HMAC-SHA256 of the first two parts with the secret.
+	assert_equal "$(forge "$head" "$payload")" "$TOKEN"
+}
+
+@test "login-1.3: the e-mail in other letter case logs into the same user" {
+	register login-case@example.com Casey
+	id=$(printf '%s' "$BODY" | jq .id)
+	login LOGIN-Case@Example.COM
+	assert_reply 200 "{\"id\":$id,\"email\":\"login-case@example.com\",\"name\":\"Casey\"}"
+	assert_equal "$(claim "$TOKEN" userId)" "$id"
+}
+
+@test "login-2.1: a wrong password is 400 Wrong credentials provided, without a cookie" {
+	register login-wrong@example.com
+	post_json /authentication/log-in '{"email":"login-wrong@example.com","password":"password124"}'
+	assert_reply 400 "$WRONG"
+	assert_equal "$(header Content-Type)" "application/json; charset=utf-8"
+	refute grep -qi '^Set-Cookie:' "$HEADERS"
+}
+
+@test "login-2.2: an unknown e-mail gets the very same reply as a wrong password" {
+	register login-same@example.com
+	post_json /authentication/log-in '{"email":"login-same@example.com","password":"not-the-password"}'
+	assert_reply 400 "$WRONG"
+	wrong_pw=$(headers_sans_date)
+	post_json /authentication/log-in '{"email":"login-nobody@example.com","password":"not-the-password"}'
+	assert_reply 400 "$WRONG"
+	assert_equal "$(headers_sans_date)" "$wrong_pw"
+	# A string that is not even an address just matches nobody.
+	post_json /authentication/log-in '{"email":"not-an-email","password":"not-the-password"}'
+	assert_reply 400 "$WRONG"
+	assert_equal "$(headers_sans_date)" "$wrong_pw"
+}
+
+@test "login-3.1: missing credentials are 401 Unauthorized" {
+	register login-missing@example.com
+	for body in '{}' '{"email":"login-missing@example.com"}' '{"password":"password123"}' ''; do
+		post_json /authentication/log-in "$body"
+		assert_reply 401 "$UNAUTHORIZED"
+		assert_equal "$(header Content-Type)" "application/json; charset=utf-8"
+		refute grep -qi '^Set-Cookie:' "$HEADERS"
+	done
+}
+
+@test "login-3.2: empty credentials are 401 Unauthorized, like missing ones" {
+	register login-empty@example.com
+	for body in '{"email":"","password":""}' '{"email":"login-empty@example.com","password":""}' \
+	    '{"email":"","password":"password123"}'; do
+		post_json /authentication/log-in "$body"
+		assert_reply 401 "$UNAUTHORIZED"
+		refute grep -qi '^Set-Cookie:' "$HEADERS"
+	done
+}
+
+@test "login-3.3: credentials of the wrong type are a 400 list" {
+	post_json /authentication/log-in '{"email":42,"password":"password123"}'
+	assert_reply 400 '{"statusCode":400,"message":["email must be a string"],"error":"Bad Request"}'
+	post_json /authentication/log-in '{"email":["login-alice@example.com"],"password":12345678}'
+	assert_reply 400 '{"statusCode":400,"message":["email must be a string","password must be a string"],"error":"Bad Request"}'
+}
+
+@test "login-3.4: an unknown property is a 400 list" {
+	register login-extra@example.com
+	post_json /authentication/log-in '{"email":"login-extra@example.com","password":"password123","remember":true}'
+	assert_reply 400 '{"statusCode":400,"message":["property remember should not exist"],"error":"Bad Request"}'
+	refute grep -qi '^Set-Cookie:' "$HEADERS"
+}
+
+@test "login-3.5: a password over 72 bytes is simply wrong, even if its first 72 bytes match" {
+	pw=$(printf 'q%.0s' $(seq 72))
+	register login-long@example.com Long "$pw"
+	post_json /authentication/log-in "{\"email\":\"login-long@example.com\",\"password\":\"${pw}XXXXXXXX\"}"
+	assert_reply 400 "$WRONG"
+	post_json /authentication/log-in "{\"email\":\"login-long@example.com\",\"password\":\"${pw}q\"}"
+	assert_reply 400 "$WRONG"
+	login login-long@example.com "$pw"
+}
+
+@test "login-4.1: two log-ins give two different tokens, and both work" {
+	register login-twice@example.com Twice
+	id=$(printf '%s' "$BODY" | jq .id)
+	login login-twice@example.com
+	first=$TOKEN
+	login login-twice@example.com
+	second=$TOKEN
+	[ "$first" != "$second" ]
+	[ "$(claim "$first" jti)" != "$(claim "$second" jti)" ]
+	for t in "$first" "$second"; do
+		req GET /authentication -b "Authentication=$t"
+		assert_reply 200 "{\"id\":$id,\"email\":\"login-twice@example.com\",\"name\":\"Twice\"}"
+	done
+	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE user_id = $id")" 2
+}
+
+@test "login-5.1: failed log-ins are logged with the e-mail, never the password" {
+	register login-log@example.com
+	post_json /authentication/log-in '{"email":"login-log@example.com","password":"Wrong-Secret-4711"}'
+	assert_equal "$STATUS" 400
+	post_json /authentication/log-in '{"email":"login-ghost@example.com","password":"Ghost-Secret-4712"}'
+	assert_equal "$STATUS" 400
+	long=$(printf 'Z%.0s' $(seq 80))
+	post_json /authentication/log-in "{\"email\":\"login-log@example.com\",\"password\":\"$long\"}"
+	assert_equal "$STATUS" 400
+	run cat "$ERROR_LOG"
+	assert_line --regexp 'login\[[0-9]+\] 127\.0\.0\.1: failed log-in for login-log@example\.com: wrong password$'
+	assert_line --regexp 'login\[[0-9]+\] 127\.0\.0\.1: failed log-in for login-ghost@example\.com: no such user$'
+	assert_line --regexp 'login\[[0-9]+\] 127\.0\.0\.1: failed log-in: password over 72 bytes$'
+	refute_output --partial Wrong-Secret-4711
+	refute_output --partial Ghost-Secret-4712
+	refute_output --partial "$long"
+	refute_output --partial password123
+}
+
+@test "login-5.2: control characters in a logged e-mail are escaped" {
+	post_json /authentication/log-in '{"email":"login-evil@example.com\nFAKE line: admin logged in","password":"whatever1"}'
+	assert_reply 400 "$WRONG"
+	run cat "$ERROR_LOG"
+	assert_line --partial 'failed log-in for login-evil@example.com\x0aFAKE line: admin logged in: no such user'
+	refute_line --regexp '^FAKE line'
+}
+
+@test "login-6.1: a hash below the configured cost is raised at the next log-in" {
+	register login-rehash@example.com Rehash rehash-pass
+	id=$(printf '%s' "$BODY" | jq .id)
+	old=$(sql "SELECT password FROM users WHERE id = $id")
+	assert_equal "${old:0:7}" '$2b$04$'
+	server_start second BCRYPT_COST=5
+	URL=$URL_second
+	[ "$URL_second" != "$URL_main" ]
+	login login-rehash@example.com rehash-pass
+	assert_reply 200 "{\"id\":$id,\"email\":\"login-rehash@example.com\",\"name\":\"Rehash\"}"
+	new=$(sql "SELECT password FROM users WHERE id = $id")
+	assert_equal "${new:0:7}" '$2b$05$'
+	[ "$new" != "$old" ]
+	login login-rehash@example.com rehash-pass
+	# A wrong password still fails against the new hash.
+	post_json /authentication/log-in '{"email":"login-rehash@example.com","password":"rehash-pasS"}'
+	assert_reply 400 "$WRONG"
+	server_stop second
+	URL=$URL_main
+	login login-rehash@example.com rehash-pass
+	# The lower-cost instance does not lower it again.
+	assert_equal "$(sql "SELECT password FROM users WHERE id = $id")" "$new"
+	refute_leaks rehash-pass
+}

@@ -1,0 +1,437 @@
+/*
+ * Unit tests for common/config.c: settings read from the environment, the
+ * signing key's rules, and that the key never leaks.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* 32 bytes: the shortest key config_load() accepts. */
+#define KEY32	"k3y-0123456789abcdef0123456789ab"
+/* 31 bytes: one too short. */
+#define KEY31	"k3y-0123456789abcdef0123456789a"
+
+struct fixture {
+	struct config	 cfg;
+	char		 err[512];
+	char		 dir[64];
+	char		 file[128];
+};
+
+static const char *const config_vars[] = {
+	"JWT_SECRET",
+	"JWT_SECRET_FILE",
+	"JWT_EXPIRATION_TIME",
+	"BCRYPT_COST",
+	"COOKIE_SECURE",
+	"DATABASE_PATH",
+};
+
+/* Every test starts from an environment without our variables. */
+static int
+setup(void **state)
+{
+	struct fixture	*f;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(config_vars) / sizeof(config_vars[0]); i++)
+		if (unsetenv(config_vars[i]) == -1)
+			return -1;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+
+	if (f->file[0] != '\0')
+		unlink(f->file);
+	if (f->dir[0] != '\0')
+		rmdir(f->dir);
+	config_clear(&f->cfg);
+	free(f);
+	return 0;
+}
+
+/* Write content to a fresh secret file and point JWT_SECRET_FILE at it. */
+static void
+secret_file(struct fixture *f, const char *content, size_t len)
+{
+	const char	*tmp = getenv("TMPDIR");
+	FILE		*fp;
+
+	snprintf(f->dir, sizeof(f->dir), "%s/test-config.XXXXXX",
+	    tmp != NULL && *tmp != '\0' && strlen(tmp) < 32 ? tmp : "/tmp");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->file, sizeof(f->file), "%s/jwt-secret", f->dir);
+	assert_non_null(fp = fopen(f->file, "w"));
+	assert_int_equal(fwrite(content, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(setenv("JWT_SECRET_FILE", f->file, 1), 0);
+}
+
+static int
+load(struct fixture *f)
+{
+	f->err[0] = '\0';
+	return config_load(&f->cfg, f->err, sizeof(f->err));
+}
+
+/* Expect config_load() to refuse, naming var in its reason. */
+static void
+load_refused(struct fixture *f, const char *var)
+{
+	assert_int_equal(load(f), -1);
+	assert_non_null(strstr(f->err, var));
+	assert_null(strchr(f->err, '\n'));
+}
+
+static void
+missing_secret_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	load_refused(f, "JWT_SECRET");
+}
+
+static void
+empty_secret_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", "", 1), 0);
+	load_refused(f, "JWT_SECRET");
+}
+
+static void
+secret_of_31_bytes_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY31, 1), 0);
+	load_refused(f, "JWT_SECRET");
+	assert_non_null(strstr(f->err, "31"));
+}
+
+static void
+secret_of_32_bytes_is_accepted(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.jwt_secret_len, 32);
+	assert_memory_equal(f->cfg.jwt_secret, KEY32, 32);
+}
+
+static void
+secret_of_511_bytes_is_accepted_512_refused(void **state)
+{
+	struct fixture	*f = *state;
+	char		 key[CONFIG_SECRET_MAX + 1];
+
+	memset(key, 'k', sizeof(key) - 1);
+	key[CONFIG_SECRET_MAX - 1] = '\0';
+	assert_int_equal(setenv("JWT_SECRET", key, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.jwt_secret_len, CONFIG_SECRET_MAX - 1);
+
+	key[CONFIG_SECRET_MAX - 1] = 'k';
+	key[CONFIG_SECRET_MAX] = '\0';
+	assert_int_equal(setenv("JWT_SECRET", key, 1), 0);
+	load_refused(f, "JWT_SECRET");
+	assert_null(strstr(f->err, "kkkk"));
+}
+
+static void
+short_secret_is_not_in_error(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY31, 1), 0);
+	assert_int_equal(load(f), -1);
+	assert_null(strstr(f->err, KEY31));
+	assert_null(strstr(f->err, "k3y-"));
+}
+
+static void
+secret_is_not_in_other_errors(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("BCRYPT_COST", "99", 1), 0);
+	assert_int_equal(load(f), -1);
+	assert_non_null(strstr(f->err, "BCRYPT_COST"));
+	assert_null(strstr(f->err, "k3y-"));
+}
+
+static void
+secret_is_wiped_from_environment(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_null(getenv("JWT_SECRET"));
+}
+
+static void
+secret_file_is_read_without_newline(void **state)
+{
+	struct fixture	*f = *state;
+
+	secret_file(f, KEY32 "\n", 33);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.jwt_secret_len, 32);
+	assert_memory_equal(f->cfg.jwt_secret, KEY32, 32);
+}
+
+static void
+secret_file_without_newline_is_read_whole(void **state)
+{
+	struct fixture	*f = *state;
+
+	secret_file(f, KEY32 "x", 33);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.jwt_secret_len, 33);
+	assert_memory_equal(f->cfg.jwt_secret, KEY32 "x", 33);
+}
+
+static void
+secret_file_too_short_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	secret_file(f, KEY31 "\n", 32);
+	load_refused(f, "JWT_SECRET");
+	assert_null(strstr(f->err, "k3y-"));
+}
+
+static void
+secret_file_missing_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET_FILE",
+	    "/nonexistent/fcgi-auth/jwt-secret", 1), 0);
+	load_refused(f, "JWT_SECRET_FILE");
+	assert_non_null(strstr(f->err, "/nonexistent/fcgi-auth/jwt-secret"));
+}
+
+static void
+defaults_apply(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.jwt_ttl, 3600);
+	assert_int_equal(f->cfg.bcrypt_cost, 10);
+	assert_int_equal(f->cfg.cookie_secure, 0);
+	assert_string_equal(f->cfg.database_path, DEFAULT_DATABASE_PATH);
+	assert_string_equal(config_database_path(), DEFAULT_DATABASE_PATH);
+}
+
+static void
+empty_values_mean_defaults(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("JWT_EXPIRATION_TIME", "", 1), 0);
+	assert_int_equal(setenv("BCRYPT_COST", "", 1), 0);
+	assert_int_equal(setenv("DATABASE_PATH", "", 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.jwt_ttl, 3600);
+	assert_int_equal(f->cfg.bcrypt_cost, 10);
+	assert_string_equal(f->cfg.database_path, DEFAULT_DATABASE_PATH);
+}
+
+static void
+database_path_from_environment(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("DATABASE_PATH", "/srv/db/auth.sqlite", 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_string_equal(f->cfg.database_path, "/srv/db/auth.sqlite");
+	assert_string_equal(config_database_path(), "/srv/db/auth.sqlite");
+}
+
+static void
+settings_from_environment(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("JWT_EXPIRATION_TIME", "60", 1), 0);
+	assert_int_equal(setenv("BCRYPT_COST", "12", 1), 0);
+	assert_int_equal(setenv("COOKIE_SECURE", "1", 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.jwt_ttl, 60);
+	assert_int_equal(f->cfg.bcrypt_cost, 12);
+	assert_int_equal(f->cfg.cookie_secure, 1);
+}
+
+static void
+bcrypt_cost_3_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("BCRYPT_COST", "3", 1), 0);
+	load_refused(f, "BCRYPT_COST");
+}
+
+static void
+bcrypt_cost_32_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("BCRYPT_COST", "32", 1), 0);
+	load_refused(f, "BCRYPT_COST");
+}
+
+static void
+bcrypt_cost_4_is_accepted(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("BCRYPT_COST", "4", 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.bcrypt_cost, 4);
+}
+
+static void
+bcrypt_cost_31_is_accepted(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("BCRYPT_COST", "31", 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.bcrypt_cost, 31);
+}
+
+static void
+expiration_zero_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("JWT_EXPIRATION_TIME", "0", 1), 0);
+	load_refused(f, "JWT_EXPIRATION_TIME");
+}
+
+static void
+expiration_not_a_number_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("JWT_EXPIRATION_TIME", "abc", 1), 0);
+	load_refused(f, "JWT_EXPIRATION_TIME");
+}
+
+static void
+expiration_with_unit_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("JWT_EXPIRATION_TIME", "10s", 1), 0);
+	load_refused(f, "JWT_EXPIRATION_TIME");
+}
+
+static void
+expiration_400_days_is_the_limit(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("JWT_EXPIRATION_TIME", "34560000", 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.jwt_ttl, 34560000);
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("JWT_EXPIRATION_TIME", "34560001", 1), 0);
+	load_refused(f, "JWT_EXPIRATION_TIME");
+}
+
+static void
+cookie_secure_2_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("COOKIE_SECURE", "2", 1), 0);
+	load_refused(f, "COOKIE_SECURE");
+}
+
+static void
+clear_wipes_secret(void **state)
+{
+	struct fixture	*f = *state;
+	unsigned char	 zero[CONFIG_SECRET_MAX];
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load(f), 0);
+	config_clear(&f->cfg);
+	memset(zero, 0, sizeof(zero));
+	assert_int_equal(f->cfg.jwt_secret_len, 0);
+	assert_memory_equal(f->cfg.jwt_secret, zero, sizeof(zero));
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(missing_secret_is_refused),
+		T(empty_secret_is_refused),
+		T(secret_of_31_bytes_is_refused),
+		T(secret_of_32_bytes_is_accepted),
+		T(secret_of_511_bytes_is_accepted_512_refused),
+		T(short_secret_is_not_in_error),
+		T(secret_is_not_in_other_errors),
+		T(secret_is_wiped_from_environment),
+		T(secret_file_is_read_without_newline),
+		T(secret_file_without_newline_is_read_whole),
+		T(secret_file_too_short_is_refused),
+		T(secret_file_missing_is_refused),
+		T(defaults_apply),
+		T(empty_values_mean_defaults),
+		T(database_path_from_environment),
+		T(settings_from_environment),
+		T(bcrypt_cost_3_is_refused),
+		T(bcrypt_cost_32_is_refused),
+		T(bcrypt_cost_4_is_accepted),
+		T(bcrypt_cost_31_is_accepted),
+		T(expiration_zero_is_refused),
+		T(expiration_not_a_number_is_refused),
+		T(expiration_with_unit_is_refused),
+		T(expiration_400_days_is_the_limit),
+		T(cookie_secure_2_is_refused),
+		T(clear_wipes_secret),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

@@ -1,0 +1,277 @@
+/*
+ * Unit tests for common/util.c: strict integer parsing, constant-time
+ * comparison, random hex from the kernel and wiping.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "util.h"
+
+/* Expect str to parse within [min, max] to want. */
+static void
+parse_ok(const char *str, int64_t min, int64_t max, int64_t want)
+{
+	const char	*errstr = NULL;
+	int64_t		 out = -12345;
+
+	assert_int_equal(util_parse_int(str, min, max, &out, &errstr), 0);
+	assert_true(out == want);
+}
+
+/* Expect str to be refused with the reason want. */
+static void
+parse_bad(const char *str, int64_t min, int64_t max, const char *want)
+{
+	const char	*errstr = NULL;
+	int64_t		 out = 0;
+
+	assert_int_equal(util_parse_int(str, min, max, &out, &errstr), -1);
+	assert_non_null(errstr);
+	assert_string_equal(errstr, want);
+}
+
+static void
+parse_int_accepts_plain_decimal(void **state)
+{
+	(void)state;
+	parse_ok("42", 0, 100, 42);
+	parse_ok("1", 1, 1, 1);
+	parse_ok("3600", 1, 400 * 86400, 3600);
+}
+
+static void
+parse_int_accepts_lone_zero(void **state)
+{
+	(void)state;
+	parse_ok("0", 0, 10, 0);
+}
+
+static void
+parse_int_refuses_leading_zero(void **state)
+{
+	(void)state;
+	parse_bad("007", 0, 100, "invalid");
+	parse_bad("00", 0, 100, "invalid");
+	parse_bad("01", 0, 100, "invalid");
+}
+
+static void
+parse_int_refuses_signs(void **state)
+{
+	(void)state;
+	parse_bad("+1", 0, 100, "invalid");
+	parse_bad("-1", -100, 100, "invalid");
+	parse_bad("-0", 0, 100, "invalid");
+}
+
+static void
+parse_int_refuses_spaces(void **state)
+{
+	(void)state;
+	parse_bad(" 1", 0, 100, "invalid");
+	parse_bad("1 ", 0, 100, "invalid");
+	parse_bad("1 2", 0, 100, "invalid");
+	parse_bad("\t1", 0, 100, "invalid");
+	parse_bad("1\n", 0, 100, "invalid");
+}
+
+static void
+parse_int_refuses_empty_and_null(void **state)
+{
+	(void)state;
+	parse_bad("", 0, 100, "invalid");
+	parse_bad(NULL, 0, 100, "invalid");
+}
+
+static void
+parse_int_refuses_trailing_bytes(void **state)
+{
+	(void)state;
+	parse_bad("12ab", 0, 100, "invalid");
+	parse_bad("10s", 0, 100, "invalid");
+	parse_bad("1.5", 0, 100, "invalid");
+	parse_bad("0x10", 0, 100, "invalid");
+	parse_bad("abc", 0, 100, "invalid");
+}
+
+static void
+parse_int_refuses_below_min(void **state)
+{
+	(void)state;
+	parse_bad("3", 4, 31, "too small");
+	parse_bad("0", 1, 100, "too small");
+	parse_ok("4", 4, 31, 4);
+}
+
+static void
+parse_int_refuses_above_max(void **state)
+{
+	(void)state;
+	parse_bad("32", 4, 31, "too large");
+	parse_bad("2", 0, 1, "too large");
+	parse_ok("31", 4, 31, 31);
+}
+
+static void
+parse_int_handles_int64_limits(void **state)
+{
+	(void)state;
+	parse_ok("9223372036854775807", 0, INT64_MAX, INT64_MAX);
+	parse_bad("9223372036854775808", 0, INT64_MAX, "too large");
+	parse_bad("99999999999999999999", 0, INT64_MAX, "too large");
+	parse_bad("184467440737095516160", 0, INT64_MAX, "too large");
+}
+
+static void
+equal_ct_equal_strings(void **state)
+{
+	(void)state;
+	assert_int_equal(util_equal_ct("secret", 6, "secret", 6), 1);
+}
+
+static void
+equal_ct_differing_byte(void **state)
+{
+	(void)state;
+	assert_int_equal(util_equal_ct("secret", 6, "secreT", 6), 0);
+	assert_int_equal(util_equal_ct("secret", 6, "Secret", 6), 0);
+	assert_int_equal(util_equal_ct("secret", 6, "sec\0et", 6), 0);
+}
+
+static void
+equal_ct_compares_past_nul(void **state)
+{
+	static const unsigned char	 a[] = { 'a', 0, 'b' };
+	static const unsigned char	 b[] = { 'a', 0, 'c' };
+
+	(void)state;
+	assert_int_equal(util_equal_ct(a, sizeof(a), b, sizeof(b)), 0);
+	assert_int_equal(util_equal_ct(a, sizeof(a), a, sizeof(a)), 1);
+}
+
+static void
+equal_ct_different_lengths(void **state)
+{
+	(void)state;
+	assert_int_equal(util_equal_ct("abc", 3, "abcd", 4), 0);
+	assert_int_equal(util_equal_ct("abcd", 4, "abc", 3), 0);
+	/* A prefix of the same bytes is still not equal. */
+	assert_int_equal(util_equal_ct("abcd", 3, "abcd", 4), 0);
+}
+
+static void
+equal_ct_zero_length(void **state)
+{
+	(void)state;
+	assert_int_equal(util_equal_ct("", 0, "", 0), 1);
+	assert_int_equal(util_equal_ct("x", 0, "y", 0), 1);
+	assert_int_equal(util_equal_ct("", 0, "y", 1), 0);
+}
+
+static void
+random_hex_length_and_terminator(void **state)
+{
+	char	 buf[64];
+
+	(void)state;
+	memset(buf, 'Z', sizeof(buf));
+	assert_int_equal(util_random_hex(buf, 16), 0);
+	assert_int_equal(strlen(buf), 32);
+	/* Nothing past 2 * len + 1 is touched. */
+	assert_int_equal(buf[33], 'Z');
+}
+
+static void
+random_hex_alphabet(void **state)
+{
+	char	 buf[129];
+	size_t	 i;
+
+	(void)state;
+	assert_int_equal(util_random_hex(buf, 64), 0);
+	assert_int_equal(strlen(buf), 128);
+	for (i = 0; i < 128; i++)
+		assert_non_null(strchr("0123456789abcdef", buf[i]));
+}
+
+static void
+random_hex_two_calls_differ(void **state)
+{
+	char	 a[33], b[33];
+
+	(void)state;
+	assert_int_equal(util_random_hex(a, 16), 0);
+	assert_int_equal(util_random_hex(b, 16), 0);
+	assert_string_not_equal(a, b);
+}
+
+static void
+random_hex_zero_length(void **state)
+{
+	char	 buf[1] = { 'Z' };
+
+	(void)state;
+	assert_int_equal(util_random_hex(buf, 0), 0);
+	assert_int_equal(buf[0], '\0');
+}
+
+static void
+random_two_buffers_differ(void **state)
+{
+	unsigned char	 a[32], b[32];
+
+	(void)state;
+	assert_int_equal(util_random(a, sizeof(a)), 0);
+	assert_int_equal(util_random(b, sizeof(b)), 0);
+	assert_int_equal(util_equal_ct(a, sizeof(a), b, sizeof(b)), 0);
+}
+
+static void
+wipe_zeroes_exactly_len_bytes(void **state)
+{
+	unsigned char	 buf[16];
+	size_t		 i;
+
+	(void)state;
+	memset(buf, 0xaa, sizeof(buf));
+	util_wipe(buf, 8);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(buf[i], 0);
+	for (; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xaa);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse_int_accepts_plain_decimal),
+		cmocka_unit_test(parse_int_accepts_lone_zero),
+		cmocka_unit_test(parse_int_refuses_leading_zero),
+		cmocka_unit_test(parse_int_refuses_signs),
+		cmocka_unit_test(parse_int_refuses_spaces),
+		cmocka_unit_test(parse_int_refuses_empty_and_null),
+		cmocka_unit_test(parse_int_refuses_trailing_bytes),
+		cmocka_unit_test(parse_int_refuses_below_min),
+		cmocka_unit_test(parse_int_refuses_above_max),
+		cmocka_unit_test(parse_int_handles_int64_limits),
+		cmocka_unit_test(equal_ct_equal_strings),
+		cmocka_unit_test(equal_ct_differing_byte),
+		cmocka_unit_test(equal_ct_compares_past_nul),
+		cmocka_unit_test(equal_ct_different_lengths),
+		cmocka_unit_test(equal_ct_zero_length),
+		cmocka_unit_test(random_hex_length_and_terminator),
+		cmocka_unit_test(random_hex_alphabet),
+		cmocka_unit_test(random_hex_two_calls_differ),
+		cmocka_unit_test(random_hex_zero_length),
+		cmocka_unit_test(random_two_buffers_differ),
+		cmocka_unit_test(wipe_zeroes_exactly_len_bytes),
+	};
+
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}
