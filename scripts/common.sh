@@ -2,9 +2,9 @@
 # installing the Debian packages that are missing, and building.
 
 # What building and serving needs, and what the tests need on top.
-FA_PACKAGES="gcc make autoconf automake pkgconf libfcgi-dev libsqlite3-dev
-	libjwt-dev libjson-c-dev libcrypt-dev lighttpd"
-FA_TEST_PACKAGES="libcmocka-dev bats bats-assert bats-support curl openssl
+FA_PACKAGES="build-essential autoconf automake pkgconf libfcgi-dev
+	libsqlite3-dev libjwt-dev libjson-c-dev libcrypt-dev lighttpd"
+FA_TEST_PACKAGES="libcmocka-dev bats bats-assert bats-support curl jq openssl
 	sqlite3"
 
 # fa_install PACKAGE...: apt-get install those not installed yet (as root,
