@@ -54,7 +54,7 @@ cmd_status(const char *path)
 	return v >= schema_version ? 0 : 1;
 }
 
-/* delete-user: remove a user, their sessions (and later, their posts). */
+/* delete-user: remove a user with their sessions and posts. */
 static int
 cmd_delete_user(const char *path, const char *email)
 {
@@ -69,7 +69,7 @@ cmd_delete_user(const char *path, const char *email)
 	if (rc == STORE_NOTFOUND)
 		fprintf(stderr, "fcgi-auth-admin: no user with e-mail %s\n", email);
 	else if (rc == STORE_OK)
-		printf("deleted user %s and their sessions\n", email);
+		printf("deleted user %s, their sessions and posts\n", email);
 	return rc == STORE_OK ? 0 : 1;
 }
 

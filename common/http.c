@@ -371,18 +371,30 @@ http_error_body(struct http_reply *rep, enum http_err err,
 int
 http_error(struct http_reply *rep, enum http_err err, const char *fmt, ...)
 {
-	char	 msg[512];
-	va_list	 ap;
+	struct json_object	*message, *list;
+	char			 msg[512];
+	va_list			 ap;
 
-	if (fmt == NULL || http_errors[err].shape == SHAPE_LIST)
+	if (fmt == NULL)
 		snprintf(msg, sizeof(msg), "%s", http_errors[err].message != NULL ?
-		    http_errors[err].message : "Bad Request");
+		    http_errors[err].message : http_reason(http_errors[err].status));
 	else {
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
-	http_error_body(rep, err, json_object_new_string(msg));
+	message = json_object_new_string(msg);
+	/* A validation error with a single message is still a list. */
+	if (http_errors[err].shape == SHAPE_LIST && message != NULL) {
+		if ((list = json_object_new_array()) == NULL ||
+		    json_object_array_add(list, message) != 0) {
+			json_object_put(list);
+			json_object_put(message);
+			message = NULL;
+		} else
+			message = list;
+	}
+	http_error_body(rep, err, message);
 	return -1;
 }
 

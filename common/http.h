@@ -148,7 +148,8 @@ void	http_ok(struct http_reply *rep, int status, struct json_object *body);
 
 /*
  * Answer the error err.  The message is fmt formatted, or the table's default
- * when fmt is NULL.  Returns -1 so handlers can "return http_error(...)".
+ * when fmt is NULL; for ERR_VALIDATION it becomes a list of that one message.
+ * Returns -1 so handlers can "return http_error(...)".
  */
 int	http_error(struct http_reply *rep, enum http_err err,
 	    const char *fmt, ...) PRINTF_LIKE(3, 4);

@@ -433,3 +433,45 @@ json_user(const struct user *user)
 	json_object_object_add(o, "name", json_object_new_string(user->name));
 	return o;
 }
+
+struct json_object *
+json_post(const struct post *post)
+{
+	struct json_object	*o = json_object_new_object(), *author;
+
+	if (o == NULL)
+		return NULL;
+	if ((author = json_object_new_object()) == NULL) {
+		json_object_put(o);
+		return NULL;
+	}
+	json_object_object_add(author, "id", json_object_new_int64(post->author_id));
+	json_object_object_add(author, "name", json_object_new_string(post->author_name));
+	json_object_object_add(o, "id", json_object_new_int64(post->id));
+	json_object_object_add(o, "title", json_object_new_string(post->title));
+	json_object_object_add(o, "content", json_object_new_string(post->content));
+	json_object_object_add(o, "author", author);
+	return o;
+}
+
+int
+json_post_store(void *arg, const struct post *post)
+{
+	struct json_object	**out = arg;
+
+	json_object_put(*out);
+	*out = json_post(post);
+	return *out == NULL ? -1 : 0;
+}
+
+int
+json_post_append(void *arg, const struct post *post)
+{
+	struct json_object	*o = json_post(post);
+
+	if (o == NULL || json_object_array_add(arg, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	return 0;
+}

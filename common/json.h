@@ -11,6 +11,7 @@
 struct http_req;
 struct http_reply;
 struct json_object;
+struct post;
 struct user;
 
 /*
@@ -66,5 +67,16 @@ int	json_is_email(const char *s, size_t len);
 
 /* {"id", "email", "name"}: what a client may see of a user.  NULL on ENOMEM. */
 struct json_object	*json_user(const struct user *user);
+
+/*
+ * {"id", "title", "content", "author": {"id", "name"}}: what the world may
+ * see of a post (not the author's e-mail).  NULL on ENOMEM.
+ */
+struct json_object	*json_post(const struct post *post);
+
+/* store_post_fn callbacks: arg is a struct json_object ** to set ... */
+int	json_post_store(void *arg, const struct post *post);
+/* ... or a json array to append to. */
+int	json_post_append(void *arg, const struct post *post);
 
 #endif

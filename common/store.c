@@ -25,6 +25,12 @@ enum stmt {
 	STMT_SESSION_PRUNE,
 	STMT_SESSION_USER,
 	STMT_SESSION_DELETE,
+	STMT_POSTS_PAGE,
+	STMT_POST_GET,
+	STMT_POST_INSERT,
+	STMT_POST_AUTHOR,
+	STMT_POST_UPDATE,
+	STMT_POST_DELETE,
 	STMT__MAX
 };
 
@@ -55,6 +61,23 @@ static const char *const stmt_sql[STMT__MAX] = {
 	"WHERE s.id = ?1 AND s.user_id = ?2 AND s.expires_at > ?3",
 	/* STMT_SESSION_DELETE */
 	"DELETE FROM sessions WHERE id = ?1 AND user_id = ?2",
+	/* STMT_POSTS_PAGE: walks the primary key from the cursor on. */
+	"SELECT p.id, p.title, p.content, u.id, u.name FROM posts AS p "
+	"JOIN users AS u ON u.id = p.author_id "
+	"WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
+	/* STMT_POST_GET */
+	"SELECT p.id, p.title, p.content, u.id, u.name FROM posts AS p "
+	"JOIN users AS u ON u.id = p.author_id WHERE p.id = ?1",
+	/* STMT_POST_INSERT */
+	"INSERT INTO posts (author_id, title, content, created_at, updated_at) "
+	"VALUES (?1, ?2, ?3, ?4, ?4)",
+	/* STMT_POST_AUTHOR */
+	"SELECT author_id FROM posts WHERE id = ?1",
+	/* STMT_POST_UPDATE: a NULL parameter keeps the column as it is. */
+	"UPDATE posts SET title = coalesce(?2, title), "
+	"content = coalesce(?3, content), updated_at = ?4 WHERE id = ?1",
+	/* STMT_POST_DELETE */
+	"DELETE FROM posts WHERE id = ?1",
 };
 
 struct store {
@@ -323,13 +346,13 @@ store_exec(struct store *s, enum stmt i)
 	return store_rc(s, rc, stmt_sql[i]);
 }
 
-/* Finish a write transaction: commit if rc is an ordinary result, else roll back. */
+/* Finish a write transaction: commit on STORE_OK, else roll back and keep rc. */
 static enum store_rc
 store_end(struct store *s, enum store_rc rc)
 {
 	enum store_rc	 crc;
 
-	if (rc == STORE_OK || rc == STORE_NOTFOUND) {
+	if (rc == STORE_OK) {
 		if ((crc = store_exec(s, STMT_COMMIT)) == STORE_OK)
 			return rc;
 		rc = crc;
@@ -481,5 +504,124 @@ store_session_delete(struct store *s, const char *id, int64_t user_id)
 	rc = store_exec(s, STMT_SESSION_DELETE);
 	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
 		rc = STORE_NOTFOUND;
+	return store_end(s, rc);
+}
+
+/* Run a post SELECT and hand each row to fn. */
+static enum store_rc
+store_post_rows(struct store *s, enum stmt i, store_post_fn fn, void *arg)
+{
+	sqlite3_stmt	*st = s->stmt[i];
+	struct post	 p;
+	enum store_rc	 rc = STORE_NOTFOUND;
+	int		 step;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		p.id = sqlite3_column_int64(st, 0);
+		p.title = (const char *)sqlite3_column_text(st, 1);
+		p.content = (const char *)sqlite3_column_text(st, 2);
+		p.author_id = sqlite3_column_int64(st, 3);
+		p.author_name = (const char *)sqlite3_column_text(st, 4);
+		if (p.title == NULL || p.content == NULL || p.author_name == NULL ||
+		    fn(arg, &p) == -1) {
+			rc = STORE_ERR;
+			break;
+		}
+		rc = STORE_OK;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = store_rc(s, step, stmt_sql[i]);
+	store_done(s, i);
+	return rc;
+}
+
+enum store_rc
+store_posts_page(struct store *s, int64_t after, int64_t limit,
+    store_post_fn fn, void *arg)
+{
+	enum store_rc	 rc;
+
+	sqlite3_bind_int64(s->stmt[STMT_POSTS_PAGE], 1, after);
+	sqlite3_bind_int64(s->stmt[STMT_POSTS_PAGE], 2, limit);
+	rc = store_post_rows(s, STMT_POSTS_PAGE, fn, arg);
+	/* An empty page is an ordinary answer. */
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
+enum store_rc
+store_post_get(struct store *s, int64_t id, store_post_fn fn, void *arg)
+{
+	sqlite3_bind_int64(s->stmt[STMT_POST_GET], 1, id);
+	return store_post_rows(s, STMT_POST_GET, fn, arg);
+}
+
+enum store_rc
+store_post_insert(struct store *s, int64_t author_id, const char *title,
+    const char *content, int64_t now, int64_t *id)
+{
+	sqlite3_stmt	*st = s->stmt[STMT_POST_INSERT];
+	enum store_rc	 rc;
+
+	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, author_id);
+	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, content, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	if ((rc = store_exec(s, STMT_POST_INSERT)) == STORE_OK)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return store_end(s, rc);
+}
+
+/* Inside a write transaction: is post id there, and did author_id write it? */
+static enum store_rc
+store_post_owned(struct store *s, int64_t id, int64_t author_id)
+{
+	sqlite3_stmt	*st = s->stmt[STMT_POST_AUTHOR];
+	enum store_rc	 rc = STORE_NOTFOUND;
+	int		 step;
+
+	sqlite3_bind_int64(st, 1, id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		rc = sqlite3_column_int64(st, 0) == author_id ? STORE_OK : STORE_DENIED;
+	else if (step != SQLITE_DONE)
+		rc = store_rc(s, step, stmt_sql[STMT_POST_AUTHOR]);
+	store_done(s, STMT_POST_AUTHOR);
+	return rc;
+}
+
+enum store_rc
+store_post_update(struct store *s, int64_t id, int64_t author_id,
+    const char *title, const char *content, int64_t now)
+{
+	sqlite3_stmt	*st = s->stmt[STMT_POST_UPDATE];
+	enum store_rc	 rc;
+
+	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
+		return rc;
+	if ((rc = store_post_owned(s, id, author_id)) == STORE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		if (title != NULL)
+			sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+		if (content != NULL)
+			sqlite3_bind_text(st, 3, content, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, now);
+		rc = store_exec(s, STMT_POST_UPDATE);
+	}
+	return store_end(s, rc);
+}
+
+enum store_rc
+store_post_delete(struct store *s, int64_t id, int64_t author_id)
+{
+	enum store_rc	 rc;
+
+	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
+		return rc;
+	if ((rc = store_post_owned(s, id, author_id)) == STORE_OK) {
+		sqlite3_bind_int64(s->stmt[STMT_POST_DELETE], 1, id);
+		rc = store_exec(s, STMT_POST_DELETE);
+	}
 	return store_end(s, rc);
 }

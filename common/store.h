@@ -20,6 +20,7 @@ enum store_rc {
 	STORE_OK,
 	STORE_NOTFOUND,	/* no such row: an ordinary answer */
 	STORE_EXISTS,	/* unique or primary key taken: an ordinary answer */
+	STORE_DENIED,	/* the row belongs to someone else: an ordinary answer */
 	STORE_BUSY,	/* lock not granted within the busy timeout: 503 */
 	STORE_DOWN,	/* database missing, unreadable or schema behind: 503 */
 	STORE_ERR,	/* anything else (logged): 500 */
@@ -31,6 +32,21 @@ struct user {
 	char	 name[USER_NAME_MAX * 4 + 1];
 	char	 password[PW_HASH_MAX];	/* only set by store_user_by_email() */
 };
+
+/*
+ * A post as read.  The strings point into SQLite's row and are valid only
+ * during the store_post_fn call that receives them.
+ */
+struct post {
+	int64_t		 id;
+	const char	*title;
+	const char	*content;
+	int64_t		 author_id;
+	const char	*author_name;
+};
+
+/* Receives each post read; returns 0 to go on, or -1 (the call fails with STORE_ERR). */
+typedef int (*store_post_fn)(void *arg, const struct post *post);
 
 struct store;
 
@@ -75,7 +91,7 @@ enum store_rc	 store_user_by_email(struct store *s, const char *email,
 enum store_rc	 store_user_set_password(struct store *s, int64_t id,
 		    const char *hash);
 
-/* Delete a user (any letter case of the e-mail) and all of their sessions. */
+/* Delete a user (any letter case of the e-mail), their sessions and posts. */
 enum store_rc	 store_user_delete(struct store *s, const char *email);
 
 /*
@@ -95,5 +111,34 @@ enum store_rc	 store_session_user(struct store *s, const char *id,
 /* Revoke one session.  STORE_NOTFOUND if it was already gone. */
 enum store_rc	 store_session_delete(struct store *s, const char *id,
 		    int64_t user_id);
+
+/*
+ * Pass fn up to limit posts with id > after, in ascending id order: a keyset
+ * page, as cheap at the millionth post as at the first.
+ */
+enum store_rc	 store_posts_page(struct store *s, int64_t after,
+		    int64_t limit, store_post_fn fn, void *arg);
+
+/* Pass fn the post id; STORE_NOTFOUND if there is none. */
+enum store_rc	 store_post_get(struct store *s, int64_t id, store_post_fn fn,
+		    void *arg);
+
+/* Insert a post by author_id; its id goes to *id. */
+enum store_rc	 store_post_insert(struct store *s, int64_t author_id,
+		    const char *title, const char *content, int64_t now,
+		    int64_t *id);
+
+/*
+ * Change the title and/or content (NULL: keep) of post id, if author_id
+ * wrote it: STORE_NOTFOUND if there is no such post, STORE_DENIED if
+ * another user wrote it.  Check and change are one transaction.
+ */
+enum store_rc	 store_post_update(struct store *s, int64_t id,
+		    int64_t author_id, const char *title, const char *content,
+		    int64_t now);
+
+/* Delete post id if author_id wrote it; STORE_NOTFOUND or STORE_DENIED as above. */
+enum store_rc	 store_post_delete(struct store *s, int64_t id,
+		    int64_t author_id);
 
 #endif

@@ -121,7 +121,7 @@ migrations() {
 	sqlite3 "$DB" "INSERT INTO sessions VALUES ('0123456789abcdef0123456789abcdef', $id, 0, 9999999999)"
 	run "$ADMIN" -d "$DB" delete-user DEL@Example.com
 	assert_success
-	assert_output "deleted user DEL@Example.com and their sessions"
+	assert_output "deleted user DEL@Example.com, their sessions and posts"
 	assert_equal "$(sqlite3 "$DB" 'SELECT count(*) FROM users')" 0
 	assert_equal "$(sqlite3 "$DB" 'SELECT count(*) FROM sessions')" 0
 }

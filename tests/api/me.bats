@@ -74,7 +74,7 @@ teardown() {
 	assert_equal "$STATUS" 200
 	run "$ADMIN" -d "$BATS_FILE_TMPDIR/state/fcgi-auth.sqlite" delete-user me-gone@example.com
 	assert_success
-	assert_output 'deleted user me-gone@example.com and their sessions'
+	assert_output 'deleted user me-gone@example.com, their sessions and posts'
 	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE user_id = $id")" 0
 	req GET /authentication -b "Authentication=$TOKEN"
 	assert_reply 401 "$UNAUTHORIZED"

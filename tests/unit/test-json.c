@@ -958,12 +958,50 @@ user_view_large_id_and_unicode(void **state)
 	json_object_put(o);
 }
 
+/* --- json_post */
+
+static void
+post_view(void **state)
+{
+	struct post		 p = { 12, "Hello \"you\"", "Line\nbreak", 3, "Alice" };
+	struct json_object	*o;
+
+	(void)state;
+	assert_non_null(o = json_post(&p));
+	assert_string_equal(json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+	    "{\"id\":12,\"title\":\"Hello \\\"you\\\"\",\"content\":"
+	    "\"Line\\nbreak\",\"author\":{\"id\":3,\"name\":\"Alice\"}}");
+	json_object_put(o);
+}
+
+static void
+post_callbacks(void **state)
+{
+	struct post		 p = { 1, "t", "c", 2, "Bob" };
+	struct json_object	*one = NULL, *list = json_object_new_array();
+
+	(void)state;
+	assert_int_equal(json_post_store(&one, &p), 0);
+	p.id = 2;
+	/* A second call replaces the first without leaking it. */
+	assert_int_equal(json_post_store(&one, &p), 0);
+	assert_int_equal(json_object_get_int64(json_object_object_get(one, "id")), 2);
+	assert_int_equal(json_post_append(list, &p), 0);
+	assert_int_equal(json_post_append(list, &p), 0);
+	assert_int_equal(json_object_array_length(list), 2);
+	json_object_put(one);
+	json_object_put(list);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(post_view),
+		cmocka_unit_test(post_callbacks),
 		T(fields_valid_body_gives_values),
 		T(fields_order_of_properties_does_not_matter),
 		T(fields_escapes_are_decoded),

@@ -1,6 +1,7 @@
 /*
  * Unit tests for common/store.c against a real SQLite file in a fresh
- * directory: migrations, readiness, users, sessions, pruning and locking.
+ * directory: migrations, readiness, users, sessions, posts, pruning and
+ * locking.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -84,7 +85,7 @@ exists(const char *path)
 
 /*
  * Migrate, then open a store that is ready to use.  A fresh database gets
- * every migration: schema_version of them (1 today: 001-users-and-sessions).
+ * every migration: schema_version of them.
  */
 static void
 ready(struct fixture *f)
@@ -799,6 +800,231 @@ write_while_locked_is_busy(void **state)
 	assert_int_equal(count(f->path, "SELECT count(*) FROM users"), 2);
 }
 
+/* --- posts */
+
+/* A store_post_fn that records what it was given, for the tests below. */
+struct seen {
+	int	 n;
+	int64_t	 ids[64];
+	int64_t	 author_id;
+	char	 title[64];
+	char	 content[64];
+	char	 author_name[64];
+	int	 stop_after;	/* fail the callback after this many, 0: never */
+};
+
+static int
+see(void *arg, const struct post *p)
+{
+	struct seen	*s = arg;
+
+	if (s->stop_after > 0 && s->n >= s->stop_after)
+		return -1;
+	assert_true(s->n < 64);
+	s->ids[s->n++] = p->id;
+	s->author_id = p->author_id;
+	snprintf(s->title, sizeof(s->title), "%s", p->title);
+	snprintf(s->content, sizeof(s->content), "%s", p->content);
+	snprintf(s->author_name, sizeof(s->author_name), "%s", p->author_name);
+	return 0;
+}
+
+/* Insert n posts by author; their ids go to ids (if not NULL). */
+static void
+add_posts(struct fixture *f, int64_t author, int n, int64_t *ids)
+{
+	char	 title[32];
+	int64_t	 id;
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(title, sizeof(title), "post %d", i);
+		assert_int_equal(store_post_insert(f->store, author, title,
+		    "content", NOW, &id), STORE_OK);
+		if (ids != NULL)
+			ids[i] = id;
+	}
+}
+
+static void
+post_insert_then_get(void **state)
+{
+	struct fixture	*f = *state;
+	struct seen	 s = { 0 };
+	int64_t		 id;
+
+	with_alice(f);
+	assert_int_equal(store_post_insert(f->store, f->alice.id, "Hello",
+	    "First post", NOW, &id), STORE_OK);
+	assert_int_equal(store_post_get(f->store, id, see, &s), STORE_OK);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.ids[0], id);
+	assert_string_equal(s.title, "Hello");
+	assert_string_equal(s.content, "First post");
+	assert_int_equal(s.author_id, f->alice.id);
+	assert_string_equal(s.author_name, "Alice");
+}
+
+static void
+post_get_missing(void **state)
+{
+	struct fixture	*f = *state;
+	struct seen	 s = { 0 };
+
+	with_alice(f);
+	assert_int_equal(store_post_get(f->store, 42, see, &s), STORE_NOTFOUND);
+	assert_int_equal(s.n, 0);
+}
+
+static void
+post_insert_for_missing_user_is_error(void **state)
+{
+	struct fixture	*f = *state;
+	int64_t		 id = -1;
+
+	ready(f);
+	/* The foreign key holds: no post without its author. */
+	assert_int_equal(store_post_insert(f->store, 999, "t", "c", NOW, &id),
+	    STORE_ERR);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM posts"), 0);
+}
+
+static void
+posts_page_walks_in_order(void **state)
+{
+	struct fixture	*f = *state;
+	struct seen	 s = { 0 };
+	int64_t		 ids[7];
+	int		 i;
+
+	with_alice(f);
+	add_posts(f, f->alice.id, 7, ids);
+	assert_int_equal(store_posts_page(f->store, 0, 3, see, &s), STORE_OK);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(store_posts_page(f->store, s.ids[2], 3, see, &s),
+	    STORE_OK);
+	assert_int_equal(store_posts_page(f->store, s.ids[5], 3, see, &s),
+	    STORE_OK);
+	/* Every post once, in ascending id order. */
+	assert_int_equal(s.n, 7);
+	for (i = 0; i < 7; i++)
+		assert_int_equal(s.ids[i], ids[i]);
+}
+
+static void
+posts_page_empty_is_ok(void **state)
+{
+	struct fixture	*f = *state;
+	struct seen	 s = { 0 };
+
+	with_alice(f);
+	assert_int_equal(store_posts_page(f->store, 0, 20, see, &s), STORE_OK);
+	assert_int_equal(s.n, 0);
+	add_posts(f, f->alice.id, 2, NULL);
+	assert_int_equal(store_posts_page(f->store, INT64_MAX - 1, 20, see, &s),
+	    STORE_OK);
+	assert_int_equal(s.n, 0);
+}
+
+static void
+posts_page_callback_failure_is_error(void **state)
+{
+	struct fixture	*f = *state;
+	struct seen	 s = { .stop_after = 2 };
+
+	with_alice(f);
+	add_posts(f, f->alice.id, 4, NULL);
+	assert_int_equal(store_posts_page(f->store, 0, 20, see, &s), STORE_ERR);
+	assert_int_equal(s.n, 2);
+	/* The statement was reset: the next read works. */
+	s.stop_after = 0;
+	s.n = 0;
+	assert_int_equal(store_posts_page(f->store, 0, 20, see, &s), STORE_OK);
+	assert_int_equal(s.n, 4);
+}
+
+static void
+post_update_by_author(void **state)
+{
+	struct fixture	*f = *state;
+	struct seen	 s = { 0 };
+	int64_t		 id;
+
+	with_alice(f);
+	add_posts(f, f->alice.id, 1, &id);
+	/* NULL keeps a column; the other changes. */
+	assert_int_equal(store_post_update(f->store, id, f->alice.id, "New",
+	    NULL, NOW + 1), STORE_OK);
+	assert_int_equal(store_post_get(f->store, id, see, &s), STORE_OK);
+	assert_string_equal(s.title, "New");
+	assert_string_equal(s.content, "content");
+	assert_int_equal(store_post_update(f->store, id, f->alice.id, NULL,
+	    "Body", NOW + 2), STORE_OK);
+	assert_int_equal(store_post_get(f->store, id, see, &s), STORE_OK);
+	assert_string_equal(s.title, "New");
+	assert_string_equal(s.content, "Body");
+	assert_int_equal(count(f->path, "SELECT updated_at FROM posts"), NOW + 2);
+}
+
+static void
+post_update_by_other_is_denied(void **state)
+{
+	struct fixture	*f = *state;
+	struct seen	 s = { 0 };
+	struct user	 bob;
+	int64_t		 id;
+
+	with_alice(f);
+	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
+	    HASH_A, NOW, &bob), STORE_OK);
+	add_posts(f, f->alice.id, 1, &id);
+	assert_int_equal(store_post_update(f->store, id, bob.id, "Mine", "now",
+	    NOW), STORE_DENIED);
+	assert_int_equal(store_post_get(f->store, id, see, &s), STORE_OK);
+	assert_string_equal(s.title, "post 0");
+	assert_int_equal(s.author_id, f->alice.id);
+	assert_int_equal(store_post_update(f->store, id + 1, f->alice.id, "x",
+	    NULL, NOW), STORE_NOTFOUND);
+}
+
+static void
+post_delete_by_author_and_other(void **state)
+{
+	struct fixture	*f = *state;
+	struct seen	 s = { 0 };
+	struct user	 bob;
+	int64_t		 id;
+
+	with_alice(f);
+	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
+	    HASH_A, NOW, &bob), STORE_OK);
+	add_posts(f, f->alice.id, 1, &id);
+	assert_int_equal(store_post_delete(f->store, id, bob.id), STORE_DENIED);
+	assert_int_equal(store_post_get(f->store, id, see, &s), STORE_OK);
+	assert_int_equal(store_post_delete(f->store, id, f->alice.id), STORE_OK);
+	assert_int_equal(store_post_get(f->store, id, see, &s), STORE_NOTFOUND);
+	assert_int_equal(store_post_delete(f->store, id, f->alice.id),
+	    STORE_NOTFOUND);
+}
+
+static void
+user_delete_removes_posts(void **state)
+{
+	struct fixture	*f = *state;
+	struct user	 bob;
+
+	with_alice(f);
+	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
+	    HASH_A, NOW, &bob), STORE_OK);
+	add_posts(f, f->alice.id, 3, NULL);
+	add_posts(f, bob.id, 2, NULL);
+	assert_int_equal(store_user_delete(f->store, "alice@example.com"),
+	    STORE_OK);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM posts"), 2);
+	assert_int_equal(count(f->path,
+	    "SELECT count(*) FROM posts WHERE author_id <> (SELECT id FROM users)"), 0);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -844,6 +1070,16 @@ main(void)
 		T(session_duplicate_id_error_is_logged),
 		T(session_for_missing_user_is_error),
 		T(session_insert_prunes_expired),
+		T(post_insert_then_get),
+		T(post_get_missing),
+		T(post_insert_for_missing_user_is_error),
+		T(posts_page_walks_in_order),
+		T(posts_page_empty_is_ok),
+		T(posts_page_callback_failure_is_error),
+		T(post_update_by_author),
+		T(post_update_by_other_is_denied),
+		T(post_delete_by_author_and_other),
+		T(user_delete_removes_posts),
 		T(write_while_locked_is_busy),
 	};
 
