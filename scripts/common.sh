@@ -32,12 +32,14 @@ fa_install() {
 }
 
 # fa_build: bootstrap if needed, configure build/ with $CONFIGURE_FLAGS
-# (again when they change), make.
+# (again when they change), make.  Holds a lock on build/, so instances
+# started at the same time do not configure or compile over each other.
 fa_build() {
+	mkdir -p "$top/build" || return 1
 	(
+		flock 9 || exit 1
 		cd "$top" || exit 1
 		[ -x configure ] || autoreconf -fi || exit 1
-		mkdir -p build
 		flags=${CONFIGURE_FLAGS:-}
 		if [ ! -f build/Makefile ] ||
 		    [ "$(cat build/.configure-flags 2>/dev/null)" != "$flags" ]; then
@@ -46,5 +48,5 @@ fa_build() {
 			printf '%s\n' "$flags" > build/.configure-flags
 		fi
 		make -C build -s -j"$(nproc 2>/dev/null || echo 2)" >&2
-	)
+	) 9>"$top/build/.lock"
 }
