@@ -1,8 +1,13 @@
 /*
- * config: environment variables to struct config, checked once at start-up.
+ * config: settings from the environment, or from an optional file beside
+ * the programs (for hosts where the web server's environment is out of
+ * reach), checked once at start-up.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +16,49 @@
 #include "config.h"
 #include "util.h"
 
-/* Read an integer setting, or use dflt when the variable is unset or empty. */
-static int
-config_int(const char *name, int64_t dflt, int64_t min, int64_t max,
-    int64_t *out, char *err, size_t errsz)
+enum setting {
+	S_DATABASE_PATH,
+	S_JWT_SECRET,
+	S_JWT_SECRET_FILE,
+	S_JWT_EXPIRATION_TIME,
+	S_BCRYPT_COST,
+	S_COOKIE_SECURE,
+	S__MAX
+};
+
+static const char *const setting_names[S__MAX] = {
+	"DATABASE_PATH",	/* S_DATABASE_PATH */
+	"JWT_SECRET",		/* S_JWT_SECRET */
+	"JWT_SECRET_FILE",	/* S_JWT_SECRET_FILE */
+	"JWT_EXPIRATION_TIME",	/* S_JWT_EXPIRATION_TIME */
+	"BCRYPT_COST",		/* S_BCRYPT_COST */
+	"COOKIE_SECURE",	/* S_COOKIE_SECURE */
+};
+
+/* The config file's settings, pointing into its text; wiped after use. */
+struct config_file {
+	char	 path[PATH_MAX];
+	char	 text[8192];
+	char	*value[S__MAX];
+};
+
+/* A setting: the environment first, then the file; NULL if neither has it. */
+static char *
+config_get(struct config_file *file, enum setting s)
 {
-	const char	*value = getenv(name), *errstr;
+	char	*v = getenv(setting_names[s]);
+
+	if (v != NULL && *v != '\0')
+		return v;
+	return file->value[s];
+}
+
+/* Read an integer setting, or use dflt when it is unset or empty. */
+static int
+config_int(struct config_file *file, enum setting s, int64_t dflt,
+    int64_t min, int64_t max, int64_t *out, char *err, size_t errsz)
+{
+	const char	*value = config_get(file, s), *errstr;
 
 	if (value == NULL || *value == '\0') {
 		*out = dflt;
@@ -24,29 +66,25 @@ config_int(const char *name, int64_t dflt, int64_t min, int64_t max,
 	}
 	if (util_parse_int(value, min, max, out, &errstr) == -1) {
 		snprintf(err, errsz, "%s is %s: expected a whole number from "
-		    "%lld to %lld", name, errstr, (long long)min, (long long)max);
+		    "%lld to %lld", setting_names[s], errstr, (long long)min,
+		    (long long)max);
 		return -1;
 	}
 	return 0;
 }
 
-/* Read the secret file named by JWT_SECRET_FILE; one trailing newline is dropped. */
-static int
-config_secret_file(struct config *cfg, const char *path, char *err,
-    size_t errsz)
+/* Read up to size - 1 bytes of path into buf; the length read, or -1. */
+static ssize_t
+config_read(const char *path, char *buf, size_t size)
 {
 	ssize_t	 n;
 	size_t	 len = 0;
 	int	 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errsz, "JWT_SECRET_FILE %s: %s", path,
-		    strerror(errno));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	}
-	/* Read one byte more than allowed to detect an over-long secret. */
-	while (len < sizeof(cfg->jwt_secret)) {
-		n = read(fd, cfg->jwt_secret + len, sizeof(cfg->jwt_secret) - len);
+	while (len < size - 1) {
+		n = read(fd, buf + len, size - 1 - len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -54,24 +92,134 @@ config_secret_file(struct config *cfg, const char *path, char *err,
 		len += (size_t)n;
 	}
 	close(fd);
-	if (len > 0 && cfg->jwt_secret[len - 1] == '\n')
-		len--;
-	if (len > 0 && cfg->jwt_secret[len - 1] == '\r')
-		len--;
-	cfg->jwt_secret_len = len;
-	if (len == sizeof(cfg->jwt_secret)) {
-		snprintf(err, errsz, "JWT_SECRET_FILE %s holds more than %d bytes",
-		    path, CONFIG_SECRET_MAX - 1);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/*
+ * Find and parse the config file: $FCGI_AUTH_CONFIG if set (then it must
+ * exist), else fcgi-auth.conf beside the running program if there is one.
+ * Lines are NAME=value, with # comments; unknown names are errors, so a
+ * typo cannot silently leave a default in force.
+ */
+static int
+config_file_load(struct config_file *file, char *err, size_t errsz)
+{
+	const char	*named = getenv("FCGI_AUTH_CONFIG");
+	char		 exe[PATH_MAX - 32], *line, *next, *eq, *key, *value, *end;
+	struct stat	 st;
+	ssize_t		 n;
+	int		 lineno = 0, s;
+
+	memset(file, 0, sizeof(*file));
+	if (named != NULL && *named != '\0') {
+		if (strlen(named) >= sizeof(file->path)) {
+			snprintf(err, errsz, "FCGI_AUTH_CONFIG is too long");
+			return -1;
+		}
+		strcpy(file->path, named);
+	} else {
+		if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+			return 0;
+		exe[n] = '\0';
+		if ((end = strrchr(exe, '/')) == NULL)
+			return 0;
+		*end = '\0';
+		if ((size_t)snprintf(file->path, sizeof(file->path),
+		    "%s/fcgi-auth.conf", exe) >= sizeof(file->path) ||
+		    access(file->path, F_OK) == -1) {
+			file->path[0] = '\0';
+			return 0;
+		}
+	}
+	if (stat(file->path, &st) == -1 ||
+	    (n = config_read(file->path, file->text, sizeof(file->text))) == -1) {
+		snprintf(err, errsz, "config file %s: %s", file->path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((size_t)n == sizeof(file->text) - 1) {
+		snprintf(err, errsz, "config file %s is larger than %zu bytes",
+		    file->path, sizeof(file->text) - 2);
+		return -1;
+	}
+	for (line = file->text; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line += strspn(line, " \t");
+		if (*line == '\0' || *line == '#' || *line == '\r')
+			continue;
+		if ((eq = strchr(line, '=')) == NULL) {
+			snprintf(err, errsz, "%s:%d: expected NAME=value",
+			    file->path, lineno);
+			return -1;
+		}
+		*eq = '\0';
+		key = line;
+		for (end = eq; end > key && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			end[-1] = '\0';
+		value = eq + 1 + strspn(eq + 1, " \t");
+		for (end = value + strlen(value); end > value && (end[-1] == ' ' ||
+		    end[-1] == '\t' || end[-1] == '\r'); end--)
+			end[-1] = '\0';
+		for (s = 0; s < S__MAX; s++)
+			if (strcmp(key, setting_names[s]) == 0)
+				break;
+		if (s == S__MAX || file->value[s] != NULL) {
+			/* Name only the key: the line may hold a secret. */
+			snprintf(err, errsz, "%s:%d: %s setting '%.40s'", file->path,
+			    lineno, s == S__MAX ? "unknown" : "repeated", key);
+			return -1;
+		}
+		file->value[s] = value;
+	}
+	/* A key in a file others can read is no key at all. */
+	if (file->value[S_JWT_SECRET] != NULL && (st.st_mode & S_IROTH)) {
+		snprintf(err, errsz, "config file %s holds JWT_SECRET but other "
+		    "users can read it: chmod o-r it", file->path);
 		return -1;
 	}
 	return 0;
 }
 
+/* Read the key from the file named by JWT_SECRET_FILE; one trailing newline is dropped. */
 static int
-config_secret(struct config *cfg, char *err, size_t errsz)
+config_secret_file(struct config *cfg, const char *path, char *err,
+    size_t errsz)
 {
-	char		*value = getenv("JWT_SECRET");
-	const char	*path = getenv("JWT_SECRET_FILE"), *source;
+	char	 buf[CONFIG_SECRET_MAX + 2];
+	ssize_t	 n;
+	size_t	 len;
+
+	if ((n = config_read(path, buf, sizeof(buf))) == -1) {
+		snprintf(err, errsz, "JWT_SECRET_FILE %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	len = (size_t)n;
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (len >= sizeof(cfg->jwt_secret)) {
+		util_wipe(buf, sizeof(buf));
+		snprintf(err, errsz, "JWT_SECRET_FILE %s holds more than %d bytes",
+		    path, CONFIG_SECRET_MAX - 1);
+		return -1;
+	}
+	memcpy(cfg->jwt_secret, buf, len);
+	cfg->jwt_secret_len = len;
+	util_wipe(buf, sizeof(buf));
+	return 0;
+}
+
+static int
+config_secret(struct config *cfg, struct config_file *file, char *err,
+    size_t errsz)
+{
+	char		*value = config_get(file, S_JWT_SECRET);
+	const char	*path = config_get(file, S_JWT_SECRET_FILE), *source;
 	size_t		 len;
 
 	if (value != NULL && *value != '\0') {
@@ -115,28 +263,42 @@ config_database_path(void)
 int
 config_load(struct config *cfg, char *err, size_t errsz)
 {
-	const char	*path = config_database_path();
-	int64_t		 v;
+	struct config_file	*file;
+	const char		*path;
+	int64_t			 v;
+	int			 rc = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
+	if ((file = malloc(sizeof(*file))) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	if (config_file_load(file, err, errsz) == -1)
+		goto done;
+	if ((path = config_get(file, S_DATABASE_PATH)) == NULL)
+		path = DEFAULT_DATABASE_PATH;
 	if (strlen(path) >= sizeof(cfg->database_path)) {
 		snprintf(err, errsz, "DATABASE_PATH is too long");
-		return -1;
+		goto done;
 	}
 	strcpy(cfg->database_path, path);
 
 	/* Cookies live at most 400 days in browsers (RFC 6265bis). */
-	if (config_int("JWT_EXPIRATION_TIME", 3600, 1, 400 * 86400, &cfg->jwt_ttl,
-	    err, errsz) == -1)
-		return -1;
+	if (config_int(file, S_JWT_EXPIRATION_TIME, 3600, 1, 400 * 86400,
+	    &cfg->jwt_ttl, err, errsz) == -1)
+		goto done;
 	/* libxcrypt silently picks cost 5 for 0; never let that happen. */
-	if (config_int("BCRYPT_COST", 10, 4, 31, &v, err, errsz) == -1)
-		return -1;
+	if (config_int(file, S_BCRYPT_COST, 10, 4, 31, &v, err, errsz) == -1)
+		goto done;
 	cfg->bcrypt_cost = (int)v;
-	if (config_int("COOKIE_SECURE", 0, 0, 1, &v, err, errsz) == -1)
-		return -1;
+	if (config_int(file, S_COOKIE_SECURE, 0, 0, 1, &v, err, errsz) == -1)
+		goto done;
 	cfg->cookie_secure = (int)v;
-	return config_secret(cfg, err, errsz);
+	rc = config_secret(cfg, file, err, errsz);
+done:
+	util_wipe(file, sizeof(*file));
+	free(file);
+	return rc;
 }
 
 void

@@ -1,6 +1,8 @@
 /*
- * config: the service's settings, read once from the environment when a
- * program starts.  A bad setting stops the program with one clear log line.
+ * config: the service's settings, read once when a program starts, from the
+ * environment or else from a config file (FCGI_AUTH_CONFIG, or
+ * fcgi-auth.conf beside the program).  A bad setting stops the program with
+ * one clear log line.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -30,9 +32,14 @@ struct config {
 };
 
 /*
- * Fill cfg from the environment.  Returns 0, or -1 with a one-line reason in
- * err (never containing the secret).  JWT_SECRET is wiped from the
- * environment once copied, so it cannot leak through a later exec or core.
+ * Fill cfg from the environment and the config file: each setting from the
+ * environment if set there and not empty, else from the file.  The file has
+ * NAME=value lines and # comments; it must exist if FCGI_AUTH_CONFIG names
+ * it, an unknown or repeated name is an error, and it may not hold
+ * JWT_SECRET while other users can read it.  Returns 0, or -1 with a
+ * one-line reason in err (never containing the secret).  JWT_SECRET is
+ * wiped from the environment once copied, so it cannot leak through a later
+ * exec or core.
  */
 int	config_load(struct config *cfg, char *err, size_t errsz);
 

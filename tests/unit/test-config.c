@@ -1,12 +1,15 @@
 /*
- * Unit tests for common/config.c: settings read from the environment, the
- * signing key's rules, and that the key never leaks.
+ * Unit tests for common/config.c: settings read from the environment and
+ * from the config file, the signing key's rules, and that the key never
+ * leaks.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include <sys/stat.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +37,7 @@ static const char *const config_vars[] = {
 	"BCRYPT_COST",
 	"COOKIE_SECURE",
 	"DATABASE_PATH",
+	"FCGI_AUTH_CONFIG",
 };
 
 /* Every test starts from an environment without our variables. */
@@ -399,6 +403,135 @@ clear_wipes_secret(void **state)
 	assert_memory_equal(f->cfg.jwt_secret, zero, sizeof(zero));
 }
 
+/* --- the config file */
+
+/* Write content to a fresh config file (mode 0600) named by FCGI_AUTH_CONFIG. */
+static void
+config_file(struct fixture *f, const char *content, mode_t mode)
+{
+	const char	*tmp = getenv("TMPDIR");
+	FILE		*fp;
+
+	snprintf(f->dir, sizeof(f->dir), "%s/test-config.XXXXXX",
+	    tmp != NULL && *tmp != '\0' && strlen(tmp) < 32 ? tmp : "/tmp");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->file, sizeof(f->file), "%s/fcgi-auth.conf", f->dir);
+	assert_non_null(fp = fopen(f->file, "w"));
+	assert_int_equal(fputs(content, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(f->file, mode), 0);
+	assert_int_equal(setenv("FCGI_AUTH_CONFIG", f->file, 1), 0);
+}
+
+static void
+file_gives_every_setting(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "# settings for the test\n"
+	    "\n"
+	    "DATABASE_PATH = /srv/db.sqlite\n"
+	    "  JWT_SECRET=" KEY32 "\r\n"
+	    "JWT_EXPIRATION_TIME=60\n"
+	    "BCRYPT_COST=\t12\n"
+	    "COOKIE_SECURE=1", 0600);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), 0);
+	assert_string_equal(f->cfg.database_path, "/srv/db.sqlite");
+	assert_int_equal(f->cfg.jwt_secret_len, 32);
+	assert_memory_equal(f->cfg.jwt_secret, KEY32, 32);
+	assert_int_equal(f->cfg.jwt_ttl, 60);
+	assert_int_equal(f->cfg.bcrypt_cost, 12);
+	assert_int_equal(f->cfg.cookie_secure, 1);
+}
+
+static void
+environment_wins_over_file(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "JWT_SECRET=" KEY32 "\nBCRYPT_COST=12\n", 0600);
+	assert_int_equal(setenv("BCRYPT_COST", "5", 1), 0);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), 0);
+	assert_int_equal(f->cfg.bcrypt_cost, 5);
+}
+
+static void
+file_unknown_setting_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "JWT_SECRET=" KEY32 "\nBCRYPT_COSTS=12\n", 0600);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), -1);
+	assert_non_null(strstr(f->err, ":2: unknown setting 'BCRYPT_COSTS'"));
+}
+
+static void
+file_repeated_setting_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "JWT_SECRET=" KEY32 "\nBCRYPT_COST=5\nBCRYPT_COST=6\n",
+	    0600);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), -1);
+	assert_non_null(strstr(f->err, ":3: repeated setting 'BCRYPT_COST'"));
+}
+
+static void
+file_line_without_equals_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "JWT_SECRET " KEY32 "\n", 0600);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), -1);
+	assert_non_null(strstr(f->err, ":1: expected NAME=value"));
+	/* The line held the key: it must not be in the message. */
+	assert_null(strstr(f->err, KEY32));
+}
+
+static void
+file_secret_readable_by_others_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "JWT_SECRET=" KEY32 "\n", 0644);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), -1);
+	assert_non_null(strstr(f->err, "other users can read it"));
+	assert_null(strstr(f->err, KEY32));
+}
+
+static void
+file_without_secret_may_be_readable(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "BCRYPT_COST=6\n", 0644);
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), 0);
+	assert_int_equal(f->cfg.bcrypt_cost, 6);
+}
+
+static void
+file_named_but_missing_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("FCGI_AUTH_CONFIG", "/nonexistent/fcgi-auth.conf",
+	    1), 0);
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), -1);
+	assert_non_null(strstr(f->err, "/nonexistent/fcgi-auth.conf"));
+}
+
+static void
+file_bad_value_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "JWT_SECRET=" KEY32 "\nBCRYPT_COST=3\n", 0600);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), -1);
+	assert_non_null(strstr(f->err, "BCRYPT_COST is too small"));
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -431,6 +564,15 @@ main(void)
 		T(expiration_400_days_is_the_limit),
 		T(cookie_secure_2_is_refused),
 		T(clear_wipes_secret),
+		T(file_gives_every_setting),
+		T(environment_wins_over_file),
+		T(file_unknown_setting_is_refused),
+		T(file_repeated_setting_is_refused),
+		T(file_line_without_equals_is_refused),
+		T(file_secret_readable_by_others_is_refused),
+		T(file_without_secret_may_be_readable),
+		T(file_named_but_missing_is_refused),
+		T(file_bad_value_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
