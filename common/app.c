@@ -103,6 +103,11 @@ app_dispatch(struct app *app, const struct route *routes, size_t nroutes,
 	size_t			 i;
 	int			 m;
 
+	/* As lighttpd does: a method nobody here knows is not "not allowed". */
+	if (req->method == HTTP_METHOD__MAX) {
+		http_error(rep, ERR_NOT_IMPLEMENTED, NULL);
+		return;
+	}
 	for (i = 0; i < nroutes && r == NULL; i++)
 		if (app_route_match(&routes[i], req))
 			r = &routes[i];
@@ -144,10 +149,14 @@ app_dispatch(struct app *app, const struct route *routes, size_t nroutes,
 	h(app, req, rep);
 }
 
-/* Parse, dispatch, answer and forget one request. */
+/*
+ * Parse, dispatch, answer and forget one request.  Under plain CGI (cgi
+ * set) the unread rest of the body is read before the process exits; under
+ * FastCGI, FCGX_Finish_r() skips it.
+ */
 static void
 app_one(struct app *app, const struct route *routes, size_t nroutes,
-    struct http_req *req, const struct http_io *io)
+    struct http_req *req, const struct http_io *io, int cgi)
 {
 	struct http_reply	 rep;
 
@@ -155,6 +164,8 @@ app_one(struct app *app, const struct route *routes, size_t nroutes,
 	if (http_req_parse(req, io, &rep) == 0)
 		app_dispatch(app, routes, nroutes, req, &rep, io);
 	http_send(&rep, req, io);
+	if (cgi)
+		http_req_drain(req, io);
 	http_reply_clear(&rep);
 	http_req_clear(req);
 }
@@ -221,7 +232,7 @@ app_serve(struct app *app, const struct route *routes, size_t nroutes)
 	http_req_clear(req);
 	if (FCGX_IsCGI()) {
 		io = (struct http_io){ environ, cgi_read, cgi_write, NULL };
-		app_one(app, routes, nroutes, req, &io);
+		app_one(app, routes, nroutes, req, &io, 1);
 		free(req);
 		return;
 	}
@@ -232,7 +243,7 @@ app_serve(struct app *app, const struct route *routes, size_t nroutes)
 	}
 	while (FCGX_Accept_r(&fr) >= 0) {
 		io = (struct http_io){ fr.envp, fcgi_read, fcgi_write, &fr };
-		app_one(app, routes, nroutes, req, &io);
+		app_one(app, routes, nroutes, req, &io, 0);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);

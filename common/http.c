@@ -40,9 +40,11 @@ static const struct {
 	{ 403, SHAPE_DETAIL, "Forbidden resource" },	/* ERR_FORBIDDEN */
 	{ 404, SHAPE_DETAIL, "Not Found" },		/* ERR_NOT_FOUND */
 	{ 405, SHAPE_DETAIL, "Method Not Allowed" },	/* ERR_METHOD */
+	{ 411, SHAPE_DETAIL, "A request with a body needs a Content-Length header" }, /* ERR_LENGTH_REQUIRED */
 	{ 413, SHAPE_DETAIL, "Request body is larger than 65536 bytes" }, /* ERR_TOO_LARGE */
 	{ 415, SHAPE_DETAIL, "Content-Type must be application/json" }, /* ERR_MEDIA_TYPE */
 	{ 500, SHAPE_PLAIN, "Internal server error" },	/* ERR_INTERNAL */
+	{ 501, SHAPE_DETAIL, "Not Implemented" },	/* ERR_NOT_IMPLEMENTED */
 	{ 503, SHAPE_DETAIL, "Service temporarily unavailable" }, /* ERR_UNAVAILABLE */
 };
 
@@ -58,10 +60,12 @@ http_reason(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
 	default: return "Unknown";
 	}
@@ -116,7 +120,8 @@ http_req_parse(struct http_req *req, const struct http_io *io,
 
 	len = http_param(io->envp, "CONTENT_LENGTH");
 	req->content_length = 0;
-	if (len != NULL && *len != '\0' &&
+	req->has_length = len != NULL && *len != '\0';
+	if (req->has_length &&
 	    util_parse_int(len, 0, INT64_MAX, &req->content_length, &errstr) == -1)
 		return http_error(rep, ERR_BAD_REQUEST, "Content-Length is %s", errstr);
 	return 0;
@@ -185,6 +190,9 @@ http_req_body(struct http_req *req, const struct http_io *io,
 	req->body = req->body_buf;
 	req->body_len = 0;
 	req->body_buf[0] = '\0';
+	/* CGI has no other way to tell where a body ends (RFC 3875 4.1.2). */
+	if (!req->has_length)
+		return http_error(rep, ERR_LENGTH_REQUIRED, NULL);
 	if (req->content_length == 0)
 		return 0;
 	/* Refuse before reading: the server may still be receiving it. */
@@ -199,10 +207,27 @@ http_req_body(struct http_req *req, const struct http_io *io,
 			return http_error(rep, ERR_BAD_REQUEST,
 			    "Request body is shorter than its Content-Length");
 		got += (size_t)n;
+		req->body_read += n;
 	}
 	req->body_buf[got] = '\0';
 	req->body_len = got;
 	return 0;
+}
+
+void
+http_req_drain(struct http_req *req, const struct http_io *io)
+{
+	char	 buf[4096];
+	int	 n;
+
+	/* A server that passed more than this had no body limit: give up. */
+	while (req->body_read < req->content_length &&
+	    req->body_read < HTTP_DRAIN_MAX) {
+		n = io->read(io->ctx, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		req->body_read += n;
+	}
 }
 
 void
@@ -213,6 +238,7 @@ http_req_clear(struct http_req *req)
 	req->json = NULL;
 	req->body = NULL;
 	req->body_len = 0;
+	req->body_read = 0;
 	req->param = NULL;
 	req->param_len = 0;
 	req->path = NULL;
@@ -221,6 +247,7 @@ http_req_clear(struct http_req *req)
 	req->cookie = NULL;
 	req->content_type = NULL;
 	req->content_length = 0;
+	req->has_length = 0;
 	req->client = "-";
 	req->method_name = "";
 	req->method = HTTP_METHOD__MAX;

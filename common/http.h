@@ -15,6 +15,8 @@ struct json_object;
 
 /* The largest request body we read (documented in README.md). */
 #define HTTP_BODY_MAX	65536
+/* The most of an unwanted body http_req_drain() reads before giving up. */
+#define HTTP_DRAIN_MAX	(16 * 1024 * 1024)
 
 enum http_method {
 	HTTP_GET,
@@ -44,9 +46,11 @@ enum http_err {
 	ERR_FORBIDDEN,		/* 403 detail */
 	ERR_NOT_FOUND,		/* 404 detail */
 	ERR_METHOD,		/* 405 detail; caller adds Allow */
+	ERR_LENGTH_REQUIRED,	/* 411 detail */
 	ERR_TOO_LARGE,		/* 413 detail */
 	ERR_MEDIA_TYPE,		/* 415 detail */
 	ERR_INTERNAL,		/* 500 plain */
+	ERR_NOT_IMPLEMENTED,	/* 501 detail: a method we do not know */
 	ERR_UNAVAILABLE,	/* 503 detail; Retry-After added */
 	ERR__MAX
 };
@@ -79,10 +83,12 @@ struct http_req {
 	const char		*content_type;	/* or NULL */
 	const char		*cookie;	/* Cookie header, or NULL */
 	int64_t			 content_length;
+	int			 has_length;	/* CONTENT_LENGTH was given */
 	const char		*param;		/* the route's ":id" part */
 	size_t			 param_len;
 	char			*body;		/* NUL-terminated; NULL until read */
 	size_t			 body_len;
+	int64_t			 body_read;	/* bytes of it consumed from the server */
 	struct json_object	*json;		/* parsed body, set by json_body_*() */
 	char			 body_buf[HTTP_BODY_MAX + 1];
 };
@@ -108,12 +114,21 @@ int	http_req_parse(struct http_req *req, const struct http_io *io,
 	    struct http_reply *rep);
 
 /*
- * Read the body of a POST, PUT or PATCH: a non-empty body must be declared
- * application/json (UTF-8) and at most HTTP_BODY_MAX bytes.  Returns 0, or -1
- * with a 400, 413 or 415 error in rep.  An absent body reads as empty.
+ * Read the body of a POST, PUT or PATCH: its length must be declared (411
+ * otherwise, as lighttpd answers itself), and a non-empty body must be
+ * application/json (UTF-8) and at most HTTP_BODY_MAX bytes.  Returns 0, or
+ * -1 with a 400, 411, 413 or 415 error in rep.
  */
 int	http_req_body(struct http_req *req, const struct http_io *io,
 	    struct http_reply *rep);
+
+/*
+ * Read and discard what is left of the declared body, up to HTTP_DRAIN_MAX
+ * bytes.  Under plain CGI the server may still be writing it to us; exiting
+ * first would cut the connection (Apache's mod_cgid drops the reply on
+ * EPIPE).
+ */
+void	http_req_drain(struct http_req *req, const struct http_io *io);
 
 /* Release what the request owns and zero it for the next one. */
 void	http_req_clear(struct http_req *req);

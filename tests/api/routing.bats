@@ -55,7 +55,7 @@ load helpers
 	done
 }
 
-@test "routing-2.4: a method lighttpd does not know is its 501, as JSON" {
+@test "routing-2.4: a method nobody here knows is a 501, as JSON" {
 	req FOO /authentication/register
 	assert_reply 501 '{"statusCode":501,"message":"Not Implemented","error":"Not Implemented"}'
 }
@@ -113,7 +113,7 @@ load helpers
 	assert_equal "$STATUS" 404
 }
 
-@test "routing-4.7: a POST without Content-Length gets lighttpd's 411, as JSON" {
+@test "routing-4.7: a POST without Content-Length is a 411, as JSON" {
 	req POST /authentication/register
 	assert_reply 411 '{"statusCode":411,"message":"A request with a body needs a Content-Length header","error":"Length Required"}'
 	assert_equal "$(header Content-Type)" "application/json; charset=utf-8"

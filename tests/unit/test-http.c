@@ -639,15 +639,56 @@ body_empty_is_ok(void **state)
 }
 
 static void
-body_absent_is_empty(void **state)
+body_without_length_is_411(void **state)
 {
 	struct fixture	*f = *state;
 
+	/* No CONTENT_LENGTH: CGI cannot know where the body ends. */
 	post(f, "text/plain", NULL);
-	assert_int_equal(read_body(f), 0);
-	assert_non_null(f->req->body);
-	assert_string_equal(f->req->body, "");
+	assert_int_equal(read_body(f), -1);
+	assert_int_equal(f->rep.status, 411);
 	assert_int_equal(f->sv.reads, 0);
+}
+
+static void
+drain_reads_the_unread_rest(void **state)
+{
+	struct fixture	*f = *state;
+	static char	 big[70000];
+
+	/* A refused body (415) was never read: drain takes all of it. */
+	memset(big, 'x', sizeof(big));
+	post(f, "text/plain", "70000");
+	body(f, big, sizeof(big));
+	assert_int_equal(read_body(f), -1);
+	assert_int_equal(f->sv.in_off, 0);
+	http_req_drain(f->req, &f->sv.io);
+	assert_int_equal(f->sv.in_off, sizeof(big));
+}
+
+static void
+drain_after_a_read_body_reads_nothing_more(void **state)
+{
+	struct fixture	*f = *state;
+
+	post(f, "application/json", "2");
+	body(f, "{}", 2);
+	assert_int_equal(read_body(f), 0);
+	f->sv.reads = 0;
+	http_req_drain(f->req, &f->sv.io);
+	assert_int_equal(f->sv.reads, 0);
+}
+
+static void
+drain_stops_at_end_of_input(void **state)
+{
+	struct fixture	*f = *state;
+
+	/* The client promised 100 bytes and sent 3: no endless loop. */
+	post(f, "text/plain", "100");
+	body(f, "abc", 3);
+	http_req_drain(f->req, &f->sv.io);
+	assert_int_equal(f->sv.in_off, 3);
 }
 
 /* --- http_cookie */
@@ -1219,7 +1260,10 @@ main(void)
 		T(body_is_read_exactly_and_terminated),
 		T(body_is_read_in_pieces),
 		T(body_empty_is_ok),
-		T(body_absent_is_empty),
+		T(body_without_length_is_411),
+		T(drain_reads_the_unread_rest),
+		T(drain_after_a_read_body_reads_nothing_more),
+		T(drain_stops_at_end_of_input),
 		T(cookie_single),
 		T(cookie_first_match_wins),
 		T(cookie_among_several),
