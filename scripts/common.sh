@@ -1,11 +1,14 @@
 # common.sh: what scripts/run and scripts/test share (sourced, not run):
 # installing the Debian packages that are missing, and building.
 
-# What building and serving needs, and what the tests need on top.
+# What building needs, what each web server needs, and what the tests need
+# on top (they run against all three front ends).
 FA_PACKAGES="build-essential autoconf automake pkgconf libfcgi-dev
-	libsqlite3-dev libjwt-dev libjson-c-dev libcrypt-dev lighttpd"
-FA_TEST_PACKAGES="libcmocka-dev bats bats-assert bats-support curl jq openssl
-	sqlite3"
+	libsqlite3-dev libjwt-dev libjson-c-dev libcrypt-dev"
+FA_LIGHTTPD="lighttpd"
+FA_APACHE="apache2 libapache2-mod-fcgid"
+FA_TEST_PACKAGES="$FA_LIGHTTPD $FA_APACHE libcmocka-dev bats bats-assert
+	bats-support curl jq openssl sqlite3"
 
 # fa_install PACKAGE...: apt-get install those not installed yet (as root,
 # or through sudo).

@@ -13,45 +13,77 @@ TEST_TTL=3600
 PROGRAM_DIR=$abs_top_builddir/cgi-bin
 ADMIN=$abs_top_builddir/admin/fcgi-auth-admin
 
+# The front end under test: lighttpd (FastCGI), apache (mod_fcgid) or cgi
+# (Apache, the shared-hosting .htaccess, plain CGI).  run-bats sets it.
+SERVER=${SERVER:-lighttpd}
+
+# state_dir: this file's state directory.  It lives under /tmp, reachable by
+# the user Apache serves as when the tests run as root;
+# $BATS_FILE_TMPDIR/state points at it so tests can name paths in it.
+state_dir() {
+	local link=$BATS_FILE_TMPDIR/state dir
+	if [ ! -L "$link" ]; then
+		dir=$(mktemp -d "${TMPDIR:-/tmp}/fcgi-auth-test.XXXXXX")
+		chmod 755 "$dir"
+		ln -s "$dir" "$link"
+	fi
+	readlink "$link"
+}
+
 # server_start [NAME [VAR=value ...]]: start an instance (default name "main")
-# in the background, wait until it answers, and export its URL as URL (and
-# URL_<NAME>).  Extra VAR=value pairs go to its environment.  The database
-# is $BATS_FILE_TMPDIR/state/fcgi-auth.sqlite unless DATABASE_PATH is given.
+# of $SERVER in the background, wait until it answers, and export its URL as
+# URL (and URL_<NAME>) and its programs' log as ERROR_LOG.  Extra VAR=value
+# pairs go to its environment.  The database is
+# $BATS_FILE_TMPDIR/state/fcgi-auth.sqlite unless DATABASE_PATH is given.
 server_start() {
-	local name=${1:-main} port attempt url pid
+	local name=${1:-main} port attempt url pid state start log
 	[ $# -gt 0 ] && shift
+	state=$(state_dir)
+	case $SERVER in
+	lighttpd) start="$abs_top_srcdir/scripts/start-lighttpd" ;;
+	apache) start="$abs_top_srcdir/scripts/start-apache fcgid" ;;
+	cgi) start="$abs_top_srcdir/scripts/start-apache cgi" ;;
+	*) echo "unknown SERVER $SERVER" >&2; return 1 ;;
+	esac
 	for attempt in 1 2 3 4 5 6 7 8 9 10; do
 		port=$((20000 + RANDOM % 40000))
 		# Something already listening there?  Pick another.
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		if (exec 5<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			continue
 		fi
-		env PORT="$port" STATE_DIR="$BATS_FILE_TMPDIR/state" \
+		env PORT="$port" STATE_DIR="$state" \
 		    JWT_SECRET="$TEST_SECRET" JWT_EXPIRATION_TIME="$TEST_TTL" \
 		    BCRYPT_COST=4 PROGRAM_DIR="$PROGRAM_DIR" ADMIN="$ADMIN" \
-		    LIGHTTPD="$LIGHTTPD" "$@" \
-		    "$abs_top_srcdir/scripts/start-lighttpd" \
-		    >"$BATS_FILE_TMPDIR/$name.out" 2>&1 3>&- &
+		    LIGHTTPD="$LIGHTTPD" "$@" $start \
+		    >>"$BATS_FILE_TMPDIR/$name.out" 2>&1 3>&- &
 		pid=$!
 		url=http://127.0.0.1:$port
-		for _ in $(seq 1 100); do
+		# A loaded machine (make -j, three servers) can take a while.
+		for _ in $(seq 1 300); do
 			if ! kill -0 "$pid" 2>/dev/null; then
 				break	# port taken after all, or a start-up error
 			fi
 			if curl -s -o /dev/null "$url/" 2>/dev/null; then
 				echo "$pid" >"$BATS_FILE_TMPDIR/$name.pid"
+				case $SERVER in
+				lighttpd) log=$state/lighttpd-$port/fcgi-auth.log ;;
+				apache) log=$state/apache-fcgid-$port/error.log ;;
+				cgi) log=$state/apache-cgi-$port/error.log ;;
+				esac
 				export URL="$url"
 				export "URL_$name=$url"
-				export ERROR_LOG="$BATS_FILE_TMPDIR/state/lighttpd-$port/fcgi-auth.log"
+				export ERROR_LOG="$log"
 				return 0
 			fi
 			sleep 0.1
 		done
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		echo "(attempt $attempt on port $port gave up)" >>"$BATS_FILE_TMPDIR/$name.out"
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
 	done
-	echo "could not start lighttpd:" >&2
-	cat "$BATS_FILE_TMPDIR/$name.out" >&2
+	# fd 3 reaches the TAP stream even from setup_file.
+	{ echo "could not start $SERVER:"; cat "$BATS_FILE_TMPDIR/$name.out"; } |
+	    sed 's/^/# /' >&3
 	return 1
 }
 
@@ -60,8 +92,8 @@ server_stop() {
 	local f=$BATS_FILE_TMPDIR/${1:-main}.pid
 	[ -f "$f" ] || return 0
 	kill "$(cat "$f")" 2>/dev/null
-	# lighttpd stops its FastCGI children as it exits.
-	for _ in $(seq 1 50); do
+	# The server stops its FastCGI children as it exits.
+	for _ in $(seq 1 100); do
 		kill -0 "$(cat "$f")" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -74,6 +106,9 @@ setup_file() {
 
 teardown_file() {
 	server_stop main
+	if [ -L "$BATS_FILE_TMPDIR/state" ]; then
+		rm -rf "$(readlink "$BATS_FILE_TMPDIR/state")"
+	fi
 }
 
 # req METHOD PATH [CURL-ARGS...]: send one request to $URL; sets STATUS,
@@ -84,7 +119,7 @@ req() {
 	HEADERS=$BATS_TEST_TMPDIR/headers
 	STATUS=$(curl -sS -X "$method" -o "$BATS_TEST_TMPDIR/body" \
 	    -D "$HEADERS" -w '%{http_code}' "$@" "$URL$path")
-	BODY=$(cat "$BATS_TEST_TMPDIR/body")
+	BODY=$(<"$BATS_TEST_TMPDIR/body")
 	# Every body a test received, one per line, for checks over all of them.
 	printf '%s\n' "$BODY" >>"$BATS_TEST_TMPDIR/replies"
 }
@@ -98,7 +133,16 @@ post_json() {
 
 # header NAME: the value of a response header of the last req (CR removed).
 header() {
-	grep -i "^$1:" "$HEADERS" | head -n 1 | cut -d: -f2- | sed 's/^ //; s/\r$//'
+	local line name want=${1,,}
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		name=${line%%:*}
+		if [ "$name" != "$line" ] && [ "${name,,}" = "$want" ]; then
+			line=${line#*:}
+			printf '%s\n' "${line# }"
+			return 0
+		fi
+	done <"$HEADERS"
 }
 
 # assert_reply STATUS BODY: both exactly as given.

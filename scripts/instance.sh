@@ -1,0 +1,70 @@
+# instance.sh: what every start-* script does before its web server starts
+# (sourced, not run): settings and their defaults, absolute paths, the JWT
+# secret, the database schema.  See scripts/start-lighttpd for the settings.
+
+# fa_settings NAME: fill in the defaults, check them, make the state
+# directory and set $instance to this instance's own directory in it.
+fa_settings() {
+	PORT=${PORT:-8080}
+	STATE_DIR=${STATE_DIR:-$top/var}
+	DATABASE_PATH=${DATABASE_PATH:-$STATE_DIR/fcgi-auth.sqlite}
+	PROGRAM_DIR=${PROGRAM_DIR:-$top/build/cgi-bin}
+	ADMIN=${ADMIN:-$top/build/admin/fcgi-auth-admin}
+	case $PORT in
+	''|*[!0-9]*) echo "$1: PORT must be a number, not '$PORT'" >&2; exit 2 ;;
+	esac
+	umask 077
+	# Note a database directory we create, so start-apache may hand it over.
+	db_dir_created=
+	[ -d "$(dirname "$DATABASE_PATH")" ] || db_dir_created=1
+	mkdir -p "$STATE_DIR" "$(dirname "$DATABASE_PATH")"
+	# Absolute paths: servers and programs do not run in this directory.
+	STATE_DIR=$(cd "$STATE_DIR" && pwd)
+	DATABASE_PATH=$(cd "$(dirname "$DATABASE_PATH")" && pwd)/$(basename "$DATABASE_PATH")
+	PROGRAM_DIR=$(cd "$PROGRAM_DIR" && pwd)
+	instance=$STATE_DIR/$1-$PORT
+	mkdir -p "$instance"
+}
+
+# fa_secret: unless JWT_SECRET or JWT_SECRET_FILE is given, use
+# $STATE_DIR/jwt-secret, creating it (random, mode 0600) on first start.
+fa_secret() {
+	[ -n "${JWT_SECRET:-}" ] || [ -n "${JWT_SECRET_FILE:-}" ] && return 0
+	JWT_SECRET_FILE=$STATE_DIR/jwt-secret
+	if [ ! -s "$JWT_SECRET_FILE" ]; then
+		# 32 random bytes as 64 hex digits: 256 bits for HS256 (RFC 7518 3.2).
+		od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$JWT_SECRET_FILE.$$"
+		# -n: if another instance got there first, both use its secret.
+		mv -n "$JWT_SECRET_FILE.$$" "$JWT_SECRET_FILE"
+		rm -f "$JWT_SECRET_FILE.$$"
+		echo "fcgi-auth: created the JWT secret $JWT_SECRET_FILE" >&2
+	fi
+	chmod 600 "$JWT_SECRET_FILE"
+	export JWT_SECRET_FILE
+}
+
+# fa_migrate: create the database or bring its schema up to date.
+fa_migrate() {
+	"$ADMIN" -d "$DATABASE_PATH" migrate >&2
+}
+
+# fa_render TEMPLATE OUTPUT NAME=value...: copy TEMPLATE with each @NAME@
+# replaced.  Values go into quoted config strings: refuse any that could
+# break out of them.
+fa_render() {
+	template=$1 output=$2
+	shift 2
+	script=
+	for pair in "$@"; do
+		name=${pair%%=*} value=${pair#*=}
+		case $value in
+		*'"'*|*'\'*|*'|'*|*'&'*|*'
+'*)
+			echo "fcgi-auth: unusable value for $name: $value" >&2
+			exit 2 ;;
+		esac
+		script="$script
+s|@$name@|$value|g"
+	done
+	sed -e "$script" "$template" >"$output"
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bats
+# deploy: what the web server configuration must never give away, behind
+# every front end: the settings, the key, the database, the programs, the
+# server's own files.  Each such path is a JSON error, never its content.
+
+load helpers
+
+@test "deploy-1.1: the files beside the programs are never served" {
+	for path in /cgi-bin/fcgi-auth.conf /fcgi-auth.conf /.htaccess \
+	    /jwt-secret /fcgi-auth.sqlite /cgi-bin/register.cgi /cgi-bin/me \
+	    /register /errors/413.json /.fcgi-auth-errors/413.json \
+	    /lighttpd.conf /site.conf; do
+		req GET "$path"
+		case $STATUS in
+		403|404) ;;
+		*) fail "$path answered $STATUS" ;;
+		esac
+		assert_equal "$(header Content-Type)" "application/json; charset=utf-8"
+		assert_equal "$(printf '%s' "$BODY" | jq -r .statusCode)" "$STATUS"
+		[[ $BODY != *"$TEST_SECRET"* ]] || fail "$path leaks the secret"
+		[[ $BODY != *DATABASE_PATH* ]] || fail "$path leaks the settings"
+	done
+}
+
+@test "deploy-1.2: a program's own path is a route like any other" {
+	req POST /cgi-bin/register.cgi -H 'Content-Type: application/json' \
+	    --data-binary '{"email":"deploy@example.com","name":"D","password":"password123"}'
+	assert_equal "$STATUS" 404
+	assert_equal "$(sql "SELECT count(*) FROM users WHERE email = 'deploy@example.com'")" 0
+}
+
+@test "deploy-1.3: the server does not name itself beyond its product" {
+	req GET /authentication
+	case $(header Server) in
+	''|Apache|fcgi-auth) ;;
+	*) fail "Server: $(header Server)" ;;
+	esac
+	assert_equal "$(header X-Powered-By)" ""
+}
