@@ -8,6 +8,8 @@
  *     in body and in time: an unknown e-mail still pays one bcrypt
  * 401 "Unauthorized"                e-mail or password missing (as passport-local)
  * 400 {"message":[...]}             a field of the wrong type, or an unknown one
+ * 429 "Too many failed log-ins ..." and Retry-After: this address, this
+ *     e-mail or the pair failed too often (common/throttle.h); no hashing
  * 413, 415, 503                     see README.md
  */
 #include "app.h"
@@ -15,6 +17,7 @@
 #include "json.h"
 #include "log.h"
 #include "password.h"
+#include "throttle.h"
 
 enum { F_EMAIL, F_PASSWORD, F__MAX };
 
@@ -27,6 +30,16 @@ static const struct json_field login_fields[F__MAX] = {
 	{ "email", JSON_STRING, 0, USER_EMAIL_MAX, 0, 0 },
 	{ "password", JSON_STRING, 0, 0, 0, 0 },
 };
+
+/* Count, log and answer a failed log-in: the same 400 whatever the reason. */
+static int
+login_failed(struct app *app, const struct http_req *req,
+    struct http_reply *rep, const char *email, const char *why)
+{
+	throttle_login_failed(app, req, email);
+	log_msg(req->client, "failed log-in for %s: %s", email, why);
+	return http_error(rep, ERR_WRONG_CREDENTIALS, NULL);
+}
 
 static int
 login(struct app *app, struct http_req *req, struct http_reply *rep)
@@ -41,11 +54,12 @@ login(struct app *app, struct http_req *req, struct http_reply *rep)
 	if (v[F_EMAIL].str == NULL || v[F_PASSWORD].str == NULL ||
 	    v[F_EMAIL].len == 0 || v[F_PASSWORD].len == 0)
 		return http_error(rep, ERR_UNAUTHORIZED, NULL);
-	if (v[F_PASSWORD].len > PW_MAX_BYTES) {
-		log_msg(req->client, "failed log-in: password over %d bytes",
-		    PW_MAX_BYTES);
-		return http_error(rep, ERR_WRONG_CREDENTIALS, NULL);
-	}
+	/* Before any hashing: a throttled guesser costs us nothing. */
+	if (throttle_login_check(app, req, v[F_EMAIL].str, rep) == -1)
+		return -1;
+	if (v[F_PASSWORD].len > PW_MAX_BYTES)
+		return login_failed(app, req, rep, v[F_EMAIL].str,
+		    "password over 72 bytes");
 
 	rc = store_user_by_email(app->store, v[F_EMAIL].str, &user);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND)
@@ -53,15 +67,11 @@ login(struct app *app, struct http_req *req, struct http_reply *rep)
 	if (rc == STORE_NOTFOUND) {
 		pw_dummy_hash(app->cfg.bcrypt_cost, hash, sizeof(hash));
 		pw_verify(v[F_PASSWORD].str, hash);
-		log_msg(req->client, "failed log-in for %s: no such user",
-		    v[F_EMAIL].str);
-		return http_error(rep, ERR_WRONG_CREDENTIALS, NULL);
+		return login_failed(app, req, rep, v[F_EMAIL].str, "no such user");
 	}
-	if (!pw_verify(v[F_PASSWORD].str, user.password)) {
-		log_msg(req->client, "failed log-in for %s: wrong password",
-		    v[F_EMAIL].str);
-		return http_error(rep, ERR_WRONG_CREDENTIALS, NULL);
-	}
+	if (!pw_verify(v[F_PASSWORD].str, user.password))
+		return login_failed(app, req, rep, v[F_EMAIL].str, "wrong password");
+	throttle_login_succeeded(app, req, v[F_EMAIL].str);
 
 	/* Raise old hashes to the configured cost while we hold the password. */
 	if (pw_needs_rehash(user.password, app->cfg.bcrypt_cost) &&

@@ -8,6 +8,8 @@
  * 201 {"id","email","name"}         the new user; no cookie (log in next)
  * 400 {"message":[...]}             every validation problem, NestJS-style
  * 400 "User with that email already exists"
+ * 429 "Too many registrations ..." and Retry-After: this address registered
+ *     too often (common/throttle.h)
  * 413, 415, 503                     see README.md
  */
 #include <time.h>
@@ -16,6 +18,7 @@
 #include "json.h"
 #include "log.h"
 #include "password.h"
+#include "throttle.h"
 
 enum { F_EMAIL, F_NAME, F_PASSWORD, F__MAX };
 
@@ -34,7 +37,8 @@ register_user(struct app *app, struct http_req *req, struct http_reply *rep)
 	struct user		 user;
 	enum store_rc		 rc;
 
-	if (json_body_fields(req, rep, register_fields, F__MAX, v) == -1)
+	if (json_body_fields(req, rep, register_fields, F__MAX, v) == -1 ||
+	    throttle_register(app, req, rep) == -1)
 		return -1;
 	/* Hash before the insert, so a taken e-mail answers in the same time. */
 	if (pw_hash(v[F_PASSWORD].str, app->cfg.bcrypt_cost, hash,

@@ -11,7 +11,9 @@
 #include <fcgiapp.h>
 
 #include "app.h"
+#include "csrf.h"
 #include "log.h"
+#include "util.h"
 
 extern char **environ;
 
@@ -56,6 +58,38 @@ app_store_error(struct http_reply *rep, enum store_rc rc)
 	default:
 		return http_error(rep, ERR_INTERNAL, NULL);
 	}
+}
+
+/*
+ * Behind a trusted reverse proxy the client is the address the proxy
+ * appended to X-Forwarded-For (its last entry): anything before it came
+ * from the client and proves nothing.  Only a well-formed IP address is
+ * taken, so a key built from it cannot be made of arbitrary bytes.
+ */
+static void
+app_client(const struct app *app, struct http_req *req)
+{
+	const char	*last, *end;
+	char		 remote[64], entry[64];
+	size_t		 len;
+
+	if (app->cfg.trusted_proxy[0] == '\0' || req->forwarded_for == NULL ||
+	    util_ip_canonical(req->client, remote, sizeof(remote)) == -1 ||
+	    strcmp(remote, app->cfg.trusted_proxy) != 0)
+		return;
+	last = strrchr(req->forwarded_for, ',');
+	last = last == NULL ? req->forwarded_for : last + 1;
+	last += strspn(last, " \t");
+	for (end = last + strlen(last); end > last && (end[-1] == ' ' ||
+	    end[-1] == '\t'); end--)
+		;
+	len = (size_t)(end - last);
+	if (len == 0 || len >= sizeof(entry))
+		return;
+	memcpy(entry, last, len);
+	entry[len] = '\0';
+	if (util_ip_canonical(entry, req->client_buf, sizeof(req->client_buf)) == 0)
+		req->client = req->client_buf;
 }
 
 /* Copy at most 200 bytes of src for a message, '?' for anything not printable ASCII. */
@@ -139,6 +173,8 @@ app_dispatch(struct app *app, const struct route *routes, size_t nroutes,
 		http_header(rep, "Allow: %s", allow);
 		return;
 	}
+	if (csrf_check(app, req, rep) == -1)
+		return;
 	if ((req->method == HTTP_POST || req->method == HTTP_PUT ||
 	    req->method == HTTP_PATCH) && http_req_body(req, io, rep) == -1)
 		return;
@@ -161,8 +197,10 @@ app_one(struct app *app, const struct route *routes, size_t nroutes,
 	struct http_reply	 rep;
 
 	http_reply_init(&rep);
-	if (http_req_parse(req, io, &rep) == 0)
+	if (http_req_parse(req, io, &rep) == 0) {
+		app_client(app, req);
 		app_dispatch(app, routes, nroutes, req, &rep, io);
+	}
 	http_send(&rep, req, io);
 	if (cgi)
 		http_req_drain(req, io);

@@ -7,14 +7,20 @@
 #include "auth.h"
 #include "log.h"
 
+const char *
+auth_cookie_name(const struct app *app)
+{
+	return app->cfg.cookie_secure ? AUTH_COOKIE_SECURE : AUTH_COOKIE;
+}
+
 /* Every Set-Cookie for the session goes through here: one set of attributes. */
 static void
 auth_cookie(const struct app *app, struct http_reply *rep, const char *value,
     int64_t max_age)
 {
 	http_header(rep, "Set-Cookie: %s=%s; HttpOnly; Path=/; Max-Age=%lld; "
-	    "SameSite=Strict%s", AUTH_COOKIE, value, (long long)max_age,
-	    app->cfg.cookie_secure ? "; Secure" : "");
+	    "SameSite=Strict%s", auth_cookie_name(app), value,
+	    (long long)max_age, app->cfg.cookie_secure ? "; Secure" : "");
 }
 
 int
@@ -54,15 +60,16 @@ auth_require(struct app *app, const struct http_req *req,
 	time_t		 now = time(NULL);
 	enum store_rc	 rc;
 
-	if ((token = http_cookie(req, AUTH_COOKIE, &len)) == NULL)
+	if ((token = http_cookie(req, auth_cookie_name(app), &len)) == NULL)
 		return http_error(rep, ERR_UNAUTHORIZED, NULL);
 	if (tok_verify(app->cfg.jwt_secret, app->cfg.jwt_secret_len, token, len,
-	    now, &out->claims, &why) == -1) {
+	    now, app->cfg.token_leeway, &out->claims, &why) == -1) {
 		log_msg(req->client, "rejected token: %s", why);
 		return http_error(rep, ERR_UNAUTHORIZED, NULL);
 	}
+	/* The session ends with its token, leeway included. */
 	rc = store_session_user(app->store, out->claims.id, out->claims.user_id,
-	    (int64_t)now, &out->user);
+	    (int64_t)now - app->cfg.token_leeway, &out->user);
 	if (rc == STORE_NOTFOUND) {
 		log_msg(req->client, "rejected token for user %lld: session "
 		    "logged out, expired or user deleted",

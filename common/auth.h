@@ -10,14 +10,23 @@
 #include "store.h"
 #include "token.h"
 
-/* The tutorial's cookie name: front ends written for it keep working. */
-#define AUTH_COOKIE	"Authentication"
+/*
+ * The tutorial's cookie name, so front ends written for it keep working;
+ * with COOKIE_SECURE=1 it gets the __Host- prefix, which browsers accept
+ * only with Secure, Path=/ and no Domain: a cookie no subdomain or plain
+ * HTTP page can set or overwrite.
+ */
+#define AUTH_COOKIE		"Authentication"
+#define AUTH_COOKIE_SECURE	"__Host-Authentication"
 
 /* Who is calling: the user and the token that proved it. */
 struct auth_session {
 	struct user		 user;
 	struct tok_claims	 claims;
 };
+
+/* The session cookie's name under this configuration. */
+const char	*auth_cookie_name(const struct app *app);
 
 /*
  * Start a session for user: store it, sign a token, set the cookie on rep.

@@ -23,6 +23,13 @@ enum setting {
 	S_JWT_EXPIRATION_TIME,
 	S_BCRYPT_COST,
 	S_COOKIE_SECURE,
+	S_TOKEN_LEEWAY,
+	S_THROTTLE_LOGIN_PER_PAIR,
+	S_THROTTLE_LOGIN_PER_ACCOUNT,
+	S_THROTTLE_LOGIN_PER_ADDRESS,
+	S_THROTTLE_REGISTER_PER_ADDRESS,
+	S_TRUSTED_PROXY,
+	S_ALLOWED_ORIGINS,
 	S__MAX
 };
 
@@ -33,6 +40,13 @@ static const char *const setting_names[S__MAX] = {
 	"JWT_EXPIRATION_TIME",	/* S_JWT_EXPIRATION_TIME */
 	"BCRYPT_COST",		/* S_BCRYPT_COST */
 	"COOKIE_SECURE",	/* S_COOKIE_SECURE */
+	"TOKEN_LEEWAY",		/* S_TOKEN_LEEWAY */
+	"THROTTLE_LOGIN_PER_PAIR",	/* S_THROTTLE_LOGIN_PER_PAIR */
+	"THROTTLE_LOGIN_PER_ACCOUNT",	/* S_THROTTLE_LOGIN_PER_ACCOUNT */
+	"THROTTLE_LOGIN_PER_ADDRESS",	/* S_THROTTLE_LOGIN_PER_ADDRESS */
+	"THROTTLE_REGISTER_PER_ADDRESS", /* S_THROTTLE_REGISTER_PER_ADDRESS */
+	"TRUSTED_PROXY",	/* S_TRUSTED_PROXY */
+	"ALLOWED_ORIGINS",	/* S_ALLOWED_ORIGINS */
 };
 
 /* The config file's settings, pointing into its text; wiped after use. */
@@ -183,6 +197,51 @@ config_file_load(struct config_file *file, char *err, size_t errsz)
 	return 0;
 }
 
+/* Copy a string setting into dst (empty when unset); -1 if it does not fit. */
+static int
+config_str(struct config_file *file, enum setting s, char *dst, size_t dstsz,
+    char *err, size_t errsz)
+{
+	const char	*value = config_get(file, s);
+
+	if (value == NULL)
+		value = "";
+	if (strlen(value) >= dstsz) {
+		snprintf(err, errsz, "%s is longer than %zu bytes", setting_names[s],
+		    dstsz - 1);
+		return -1;
+	}
+	strcpy(dst, value);
+	return 0;
+}
+
+/*
+ * The throttle's limits: events per rule before it blocks (0 turns the rule
+ * off).  The defaults keep an account far below the 100 failed log-ins an
+ * hour OWASP ASVS allows (see throttle.h).
+ */
+static int
+config_throttle(struct config_file *file, struct config_throttle *t,
+    char *err, size_t errsz)
+{
+	int64_t	 pair, account, address, reg;
+
+	if (config_int(file, S_THROTTLE_LOGIN_PER_PAIR, 5, 0, 1000000, &pair,
+	    err, errsz) == -1 ||
+	    config_int(file, S_THROTTLE_LOGIN_PER_ACCOUNT, 10, 0, 1000000,
+	    &account, err, errsz) == -1 ||
+	    config_int(file, S_THROTTLE_LOGIN_PER_ADDRESS, 30, 0, 1000000,
+	    &address, err, errsz) == -1 ||
+	    config_int(file, S_THROTTLE_REGISTER_PER_ADDRESS, 10, 0, 1000000,
+	    &reg, err, errsz) == -1)
+		return -1;
+	t->per_pair = (int)pair;
+	t->per_account = (int)account;
+	t->per_address = (int)address;
+	t->register_per_address = (int)reg;
+	return 0;
+}
+
 /* Read the key from the file named by JWT_SECRET_FILE; one trailing newline is dropped. */
 static int
 config_secret_file(struct config *cfg, const char *path, char *err,
@@ -260,6 +319,30 @@ config_database_path(void)
 	return path != NULL && *path != '\0' ? path : DEFAULT_DATABASE_PATH;
 }
 
+/*
+ * TRUSTED_PROXY: an IP address, kept in canonical form so that it compares
+ * equal to REMOTE_ADDR however either was written.  A name or a list would
+ * silently never match, so they are refused.
+ */
+static int
+config_proxy(struct config_file *file, struct config *cfg, char *err,
+    size_t errsz)
+{
+	char	 given[sizeof(cfg->trusted_proxy)];
+
+	if (config_str(file, S_TRUSTED_PROXY, given, sizeof(given), err,
+	    errsz) == -1)
+		return -1;
+	cfg->trusted_proxy[0] = '\0';
+	if (given[0] != '\0' && util_ip_canonical(given, cfg->trusted_proxy,
+	    sizeof(cfg->trusted_proxy)) == -1) {
+		snprintf(err, errsz, "TRUSTED_PROXY must be one IP address, not "
+		    "'%.64s'", given);
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_load(struct config *cfg, char *err, size_t errsz)
 {
@@ -294,6 +377,15 @@ config_load(struct config *cfg, char *err, size_t errsz)
 	if (config_int(file, S_COOKIE_SECURE, 0, 0, 1, &v, err, errsz) == -1)
 		goto done;
 	cfg->cookie_secure = (int)v;
+	/* RFC 7519 4.1.4: "a small leeway, usually no more than a few minutes". */
+	if (config_int(file, S_TOKEN_LEEWAY, 30, 0, 300, &cfg->token_leeway,
+	    err, errsz) == -1)
+		goto done;
+	if (config_throttle(file, &cfg->throttle, err, errsz) == -1 ||
+	    config_proxy(file, cfg, err, errsz) == -1 ||
+	    config_str(file, S_ALLOWED_ORIGINS, cfg->allowed_origins,
+	    sizeof(cfg->allowed_origins), err, errsz) == -1)
+		goto done;
 	rc = config_secret(cfg, file, err, errsz);
 done:
 	util_wipe(file, sizeof(*file));

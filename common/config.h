@@ -22,13 +22,25 @@
 #define DEFAULT_DATABASE_PATH "/var/lib/fcgi-auth/fcgi-auth.sqlite"
 #endif
 
+/* Settings of the log-in and registration throttle (see throttle.h). */
+struct config_throttle {
+	int		 per_pair;	/* THROTTLE_LOGIN_PER_PAIR, 0: off */
+	int		 per_account;	/* THROTTLE_LOGIN_PER_ACCOUNT */
+	int		 per_address;	/* THROTTLE_LOGIN_PER_ADDRESS */
+	int		 register_per_address; /* THROTTLE_REGISTER_PER_ADDRESS */
+};
+
 struct config {
 	char		 database_path[4096];	/* DATABASE_PATH */
 	unsigned char	 jwt_secret[CONFIG_SECRET_MAX]; /* JWT_SECRET or JWT_SECRET_FILE */
 	size_t		 jwt_secret_len;
 	int64_t		 jwt_ttl;	/* JWT_EXPIRATION_TIME, seconds */
 	int		 bcrypt_cost;	/* BCRYPT_COST, 4..31 */
-	int		 cookie_secure;	/* COOKIE_SECURE=1: add Secure to the cookie */
+	int		 cookie_secure;	/* COOKIE_SECURE=1: Secure, __Host- name */
+	int64_t		 token_leeway;	/* TOKEN_LEEWAY: clock skew allowed, seconds */
+	struct config_throttle throttle;
+	char		 trusted_proxy[64];	/* TRUSTED_PROXY: its X-Forwarded-For counts */
+	char		 allowed_origins[1024];	/* ALLOWED_ORIGINS: comma-separated */
 };
 
 /*

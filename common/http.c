@@ -43,6 +43,7 @@ static const struct {
 	{ 411, SHAPE_DETAIL, "A request with a body needs a Content-Length header" }, /* ERR_LENGTH_REQUIRED */
 	{ 413, SHAPE_DETAIL, "Request body is larger than 65536 bytes" }, /* ERR_TOO_LARGE */
 	{ 415, SHAPE_DETAIL, "Content-Type must be application/json" }, /* ERR_MEDIA_TYPE */
+	{ 429, SHAPE_DETAIL, "Too many requests" },	/* ERR_TOO_MANY */
 	{ 500, SHAPE_PLAIN, "Internal server error" },	/* ERR_INTERNAL */
 	{ 501, SHAPE_DETAIL, "Not Implemented" },	/* ERR_NOT_IMPLEMENTED */
 	{ 503, SHAPE_DETAIL, "Service temporarily unavailable" }, /* ERR_UNAVAILABLE */
@@ -93,7 +94,7 @@ int
 http_req_parse(struct http_req *req, const struct http_io *io,
     struct http_reply *rep)
 {
-	const char	*uri, *q, *len, *errstr;
+	const char	*uri, *q, *len, *errstr, *scheme;
 	int		 m;
 
 	req->method_name = http_param(io->envp, "REQUEST_METHOD");
@@ -109,6 +110,17 @@ http_req_parse(struct http_req *req, const struct http_io *io,
 		req->client = "-";
 	req->content_type = http_param(io->envp, "CONTENT_TYPE");
 	req->cookie = http_param(io->envp, "HTTP_COOKIE");
+	req->host = http_param(io->envp, "HTTP_HOST");
+	req->origin = http_param(io->envp, "HTTP_ORIGIN");
+	req->referer = http_param(io->envp, "HTTP_REFERER");
+	req->fetch_site = http_param(io->envp, "HTTP_SEC_FETCH_SITE");
+	req->forwarded_for = http_param(io->envp, "HTTP_X_FORWARDED_FOR");
+	/* lighttpd and Apache's mod_ssl both say HTTPS=on; some only REQUEST_SCHEME. */
+	scheme = http_param(io->envp, "HTTPS");
+	req->https = scheme != NULL && strcasecmp(scheme, "on") == 0;
+	scheme = http_param(io->envp, "REQUEST_SCHEME");
+	if (scheme != NULL && strcasecmp(scheme, "https") == 0)
+		req->https = 1;
 
 	uri = http_param(io->envp, "REQUEST_URI");
 	if (uri == NULL || uri[0] != '/')
@@ -245,6 +257,12 @@ http_req_clear(struct http_req *req)
 	req->path_len = 0;
 	req->query = "";
 	req->cookie = NULL;
+	req->host = NULL;
+	req->origin = NULL;
+	req->referer = NULL;
+	req->fetch_site = NULL;
+	req->forwarded_for = NULL;
+	req->https = 0;
 	req->content_type = NULL;
 	req->content_length = 0;
 	req->has_length = 0;

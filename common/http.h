@@ -49,6 +49,7 @@ enum http_err {
 	ERR_LENGTH_REQUIRED,	/* 411 detail */
 	ERR_TOO_LARGE,		/* 413 detail */
 	ERR_MEDIA_TYPE,		/* 415 detail */
+	ERR_TOO_MANY,		/* 429 detail; caller adds Retry-After */
 	ERR_INTERNAL,		/* 500 plain */
 	ERR_NOT_IMPLEMENTED,	/* 501 detail: a method we do not know */
 	ERR_UNAVAILABLE,	/* 503 detail; Retry-After added */
@@ -82,6 +83,12 @@ struct http_req {
 	const char		*client;	/* REMOTE_ADDR, or "-" */
 	const char		*content_type;	/* or NULL */
 	const char		*cookie;	/* Cookie header, or NULL */
+	const char		*host;		/* Host header, or NULL */
+	const char		*origin;	/* Origin header, or NULL */
+	const char		*referer;	/* Referer header, or NULL */
+	const char		*fetch_site;	/* Sec-Fetch-Site header, or NULL */
+	const char		*forwarded_for;	/* X-Forwarded-For, or NULL */
+	int			 https;		/* the server says: over TLS */
 	int64_t			 content_length;
 	int			 has_length;	/* CONTENT_LENGTH was given */
 	const char		*param;		/* the route's ":id" part */
@@ -90,6 +97,7 @@ struct http_req {
 	size_t			 body_len;
 	int64_t			 body_read;	/* bytes of it consumed from the server */
 	struct json_object	*json;		/* parsed body, set by json_body_*() */
+	char			 client_buf[64]; /* client when a proxy named it */
 	char			 body_buf[HTTP_BODY_MAX + 1];
 };
 

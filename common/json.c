@@ -263,17 +263,41 @@ json_number_len(const char *s, const char *end)
  * strings, and unpaired surrogate escapes (which json-c silently turns into
  * U+FFFD, so two different passwords would hash alike).  Run on text that
  * json-c has parsed, so brackets and commas are known to be in order.
+ * Counts the keys of the outermost object into *keys, so that duplicates
+ * (which json-c drops silently, keeping the last) can be told apart.
  * Returns 0, or -1 with the byte offset and a reason.
  */
 static int
-json_strict_text(const char *s, size_t len, size_t *pos, const char **why)
+json_strict_text(const char *s, size_t len, size_t *keys, size_t *pos,
+    const char **why)
 {
-	const char	*p = s, *end = s + len;
+	const char	*p = s, *end = s + len, *q;
 	long		 cu, lo;
-	size_t		 n;
+	size_t		 n, depth = 0;
+	int		 nul;
 
+	*keys = 0;
 	while (p < end) {
 		if (*p == '"') {
+			/* A string followed by ':' is a key. */
+			nul = 0;
+			for (q = p + 1; q < end && *q != '"'; q++)
+				if (*q == '\\') {
+					nul |= end - q >= 6 && memcmp(q, "\\u0000", 6) == 0;
+					q++;
+				}
+			for (q++; q < end && strchr(" \t\r\n", *q) != NULL &&
+			    *q != '\0'; q++)
+				;
+			if (q < end && *q == ':') {
+				/* json-c would cut the name there: "password\u0000x". */
+				if (nul) {
+					*why = "NUL in a property name";
+					goto bad;
+				}
+				if (depth == 1)
+					(*keys)++;
+			}
 			for (p++; p < end && *p != '"'; p++) {
 				if ((unsigned char)*p < 0x20) {
 					*why = "control character in string";
@@ -319,7 +343,13 @@ json_strict_text(const char *s, size_t len, size_t *pos, const char **why)
 				goto bad;
 			}
 			p += n;
-		} else if (strchr("{}[]:, \t\r\n", *p) != NULL && *p != '\0') {
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+			p++;
+		} else if (*p == '}' || *p == ']') {
+			depth--;
+			p++;
+		} else if (strchr(":, \t\r\n", *p) != NULL && *p != '\0') {
 			p++;
 		} else {
 			*why = "unexpected character";
@@ -339,7 +369,7 @@ json_body_parse(struct http_req *req, struct http_reply *rep)
 	struct json_tokener	*tok;
 	enum json_tokener_error	 jerr;
 	const char		*why;
-	size_t			 end;
+	size_t			 end, keys;
 
 	if (req->body == NULL || req->body_len == 0) {
 		req->json = json_object_new_object();
@@ -367,12 +397,16 @@ json_body_parse(struct http_req *req, struct http_reply *rep)
 	if (end < req->body_len)
 		return http_error(rep, ERR_BAD_REQUEST,
 		    "Unexpected data after JSON at position %zu", end);
-	if (json_strict_text(req->body, req->body_len, &end, &why) == -1)
+	if (json_strict_text(req->body, req->body_len, &keys, &end, &why) == -1)
 		return http_error(rep, ERR_BAD_REQUEST,
 		    "Invalid JSON at position %zu: %s", end, why);
 	if (!json_object_is_type(req->json, json_type_object))
 		return http_error(rep, ERR_BAD_REQUEST,
 		    "Request body must be a JSON object");
+	/* Which of two values would count is a guess; refuse rather than guess. */
+	if (keys != (size_t)json_object_object_length(req->json))
+		return http_error(rep, ERR_BAD_REQUEST,
+		    "Invalid JSON: duplicate property in object");
 	return 0;
 }
 
@@ -401,10 +435,15 @@ json_body_fields(struct http_req *req, struct http_reply *rep,
 			if (strcmp(key, fields[i].name) == 0)
 				known = 1;
 		if (!known) {
-			char	 buf[200];
+			/* Name at most 100 bytes of it, cut between characters. */
+			size_t	 n = strlen(key);
 
-			snprintf(buf, sizeof(buf), "property %s should not exist", key);
-			json_object_array_add(list, json_object_new_string(buf));
+			if (n > 100)
+				for (n = 100; n > 0 && ((unsigned char)key[n] & 0xc0) == 0x80;
+				    n--)
+					;
+			json_msg(list, "property %.*s%s should not exist", (int)n, key,
+			    key[n] != '\0' ? "..." : "");
 		}
 	}
 	for (i = 0; i < nfields; i++) {

@@ -31,6 +31,10 @@ enum stmt {
 	STMT_POST_AUTHOR,
 	STMT_POST_UPDATE,
 	STMT_POST_DELETE,
+	STMT_THROTTLE_GET,
+	STMT_THROTTLE_PUT,
+	STMT_THROTTLE_DELETE,
+	STMT_THROTTLE_PRUNE,
 	STMT__MAX
 };
 
@@ -78,6 +82,15 @@ static const char *const stmt_sql[STMT__MAX] = {
 	"content = coalesce(?3, content), updated_at = ?4 WHERE id = ?1",
 	/* STMT_POST_DELETE */
 	"DELETE FROM posts WHERE id = ?1",
+	/* STMT_THROTTLE_GET */
+	"SELECT count, level, last_at, blocked_until FROM throttle WHERE key = ?1",
+	/* STMT_THROTTLE_PUT */
+	"INSERT OR REPLACE INTO throttle (key, count, level, last_at, blocked_until) "
+	"VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* STMT_THROTTLE_DELETE */
+	"DELETE FROM throttle WHERE key = ?1",
+	/* STMT_THROTTLE_PRUNE */
+	"DELETE FROM throttle WHERE last_at < ?1 AND blocked_until < ?1",
 };
 
 struct store {
@@ -622,6 +635,71 @@ store_post_delete(struct store *s, int64_t id, int64_t author_id)
 	if ((rc = store_post_owned(s, id, author_id)) == STORE_OK) {
 		sqlite3_bind_int64(s->stmt[STMT_POST_DELETE], 1, id);
 		rc = store_exec(s, STMT_POST_DELETE);
+	}
+	return store_end(s, rc);
+}
+
+enum store_rc
+store_throttle_get(struct store *s, const char *key, struct throttle_row *row)
+{
+	sqlite3_stmt	*st = s->stmt[STMT_THROTTLE_GET];
+	enum store_rc	 rc = STORE_OK;
+	int		 step;
+
+	memset(row, 0, sizeof(*row));
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		row->count = sqlite3_column_int64(st, 0);
+		row->level = sqlite3_column_int64(st, 1);
+		row->last_at = sqlite3_column_int64(st, 2);
+		row->blocked_until = sqlite3_column_int64(st, 3);
+	} else if (step != SQLITE_DONE)
+		rc = store_rc(s, step, stmt_sql[STMT_THROTTLE_GET]);
+	store_done(s, STMT_THROTTLE_GET);
+	return rc;
+}
+
+enum store_rc
+store_throttle_update(struct store *s, const char *const *keys, size_t n,
+    int64_t forget_before, store_throttle_fn fn, void *arg)
+{
+	sqlite3_stmt		*put = s->stmt[STMT_THROTTLE_PUT];
+	struct throttle_row	 row;
+	enum store_rc		 rc;
+	size_t			 i;
+
+	/* IMMEDIATE: read-modify-write by many processes at once. */
+	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(s->stmt[STMT_THROTTLE_PRUNE], 1, forget_before);
+	rc = store_exec(s, STMT_THROTTLE_PRUNE);
+	for (i = 0; i < n && rc == STORE_OK; i++) {
+		if ((rc = store_throttle_get(s, keys[i], &row)) != STORE_OK)
+			break;
+		fn(arg, i, &row);
+		sqlite3_bind_text(put, 1, keys[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(put, 2, row.count);
+		sqlite3_bind_int64(put, 3, row.level);
+		sqlite3_bind_int64(put, 4, row.last_at);
+		sqlite3_bind_int64(put, 5, row.blocked_until);
+		rc = store_exec(s, STMT_THROTTLE_PUT);
+	}
+	return store_end(s, rc);
+}
+
+enum store_rc
+store_throttle_delete(struct store *s, const char *const *keys, size_t n)
+{
+	enum store_rc	 rc;
+	size_t		 i;
+
+	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
+		return rc;
+	for (i = 0; i < n && rc == STORE_OK; i++) {
+		sqlite3_bind_text(s->stmt[STMT_THROTTLE_DELETE], 1, keys[i], -1,
+		    SQLITE_STATIC);
+		rc = store_exec(s, STMT_THROTTLE_DELETE);
 	}
 	return store_end(s, rc);
 }

@@ -48,6 +48,17 @@ struct post {
 /* Receives each post read; returns 0 to go on, or -1 (the call fails with STORE_ERR). */
 typedef int (*store_post_fn)(void *arg, const struct post *post);
 
+/* One throttle counter (see throttle.h); a key never seen reads as zeros. */
+struct throttle_row {
+	int64_t	 count;
+	int64_t	 level;
+	int64_t	 last_at;
+	int64_t	 blocked_until;
+};
+
+/* Updates row i of a throttle update in place. */
+typedef void (*store_throttle_fn)(void *arg, size_t i, struct throttle_row *row);
+
 struct store;
 
 /*
@@ -140,5 +151,22 @@ enum store_rc	 store_post_update(struct store *s, int64_t id,
 /* Delete post id if author_id wrote it; STORE_NOTFOUND or STORE_DENIED as above. */
 enum store_rc	 store_post_delete(struct store *s, int64_t id,
 		    int64_t author_id);
+
+/* Read the counter of key (zeros if there is none). */
+enum store_rc	 store_throttle_get(struct store *s, const char *key,
+		    struct throttle_row *row);
+
+/*
+ * In one write transaction: read the counters of keys[0..n-1], let fn
+ * change each, write them back; and delete counters untouched since
+ * forget_before that are not blocking.
+ */
+enum store_rc	 store_throttle_update(struct store *s, const char *const *keys,
+		    size_t n, int64_t forget_before, store_throttle_fn fn,
+		    void *arg);
+
+/* Delete the counters of keys[0..n-1] (after a successful log-in). */
+enum store_rc	 store_throttle_delete(struct store *s, const char *const *keys,
+		    size_t n);
 
 #endif

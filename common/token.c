@@ -71,7 +71,8 @@ tok_is_hex_id(const char *s)
 
 int
 tok_verify(const unsigned char *key, size_t keylen, const char *token,
-    size_t len, time_t now, struct tok_claims *claims, const char **why)
+    size_t len, time_t now, int64_t leeway, struct tok_claims *claims,
+    const char **why)
 {
 	char			 buf[TOK_MAX_LEN + 1];
 	jwt_t			*jwt = NULL;
@@ -119,12 +120,14 @@ tok_verify(const unsigned char *key, size_t keylen, const char *token,
 		*why = "no integer exp";
 		goto done;
 	}
-	if (claims->exp <= (int64_t)now) {
+	/* RFC 7519 4.1.4: a little leeway for clocks that disagree. */
+	if (claims->exp <= (int64_t)now - leeway) {
 		*why = "expired";
 		goto done;
 	}
 	if (json_object_object_get_ex(payload, "nbf", NULL) &&
-	    (tok_int_claim(payload, "nbf", &nbf) == -1 || nbf > (int64_t)now)) {
+	    (tok_int_claim(payload, "nbf", &nbf) == -1 ||
+	    nbf > (int64_t)now + leeway)) {
 		*why = "not yet valid (nbf)";
 		goto done;
 	}

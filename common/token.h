@@ -34,13 +34,15 @@ int	tok_issue(const unsigned char *key, size_t keylen,
 
 /*
  * Verify token (len bytes, not necessarily NUL-terminated) against key at
- * time now: at most TOK_MAX_LEN bytes, three base64url parts, alg exactly
- * HS256, a valid signature, integer exp after now, integer nbf (if present)
- * not after now, integer userId > 0 and a jti of TOK_ID_LEN hex digits.
+ * time now, allowing leeway seconds of clock skew: at most TOK_MAX_LEN
+ * bytes, three base64url parts, alg exactly HS256, a valid signature,
+ * integer exp after now - leeway, integer nbf (if present) not after
+ * now + leeway, integer userId > 0 and a jti of TOK_ID_LEN hex digits.
  * Returns 0 and fills *claims, or -1 and points *why at a short reason for
  * the log (never containing the token).
  */
 int	tok_verify(const unsigned char *key, size_t keylen, const char *token,
-	    size_t len, time_t now, struct tok_claims *claims, const char **why);
+	    size_t len, time_t now, int64_t leeway, struct tok_claims *claims,
+	    const char **why);
 
 #endif

@@ -2,6 +2,8 @@
  * util: strict integer parsing, constant-time comparison, kernel randomness.
  */
 #include <sys/random.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <string.h>
@@ -99,4 +101,19 @@ void
 util_wipe(void *p, size_t len)
 {
 	explicit_bzero(p, len);
+}
+
+int
+util_ip_canonical(const char *str, char *out, size_t outsz)
+{
+	unsigned char	 addr[sizeof(struct in6_addr)];
+	int		 af;
+
+	if (inet_pton(AF_INET, str, addr) == 1)
+		af = AF_INET;
+	else if (inet_pton(AF_INET6, str, addr) == 1)
+		af = AF_INET6;
+	else
+		return -1;
+	return inet_ntop(af, addr, out, (socklen_t)outsz) == NULL ? -1 : 0;
 }

@@ -46,4 +46,10 @@ int	util_random_hex(char *out, size_t len);
 /* Overwrite len bytes at p with zeros in a way the compiler keeps. */
 void	util_wipe(void *p, size_t len);
 
+/*
+ * If str is an IPv4 or IPv6 address, write its canonical text (as
+ * inet_ntop gives it) into out (outsz >= 46) and return 0; else -1.
+ */
+int	util_ip_canonical(const char *str, char *out, size_t outsz);
+
 #endif

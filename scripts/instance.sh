@@ -43,6 +43,27 @@ fa_secret() {
 	export JWT_SECRET_FILE
 }
 
+# The programs' settings a start-* script passes on (README.md, Configuration).
+FA_SETTINGS="DATABASE_PATH JWT_SECRET_FILE JWT_EXPIRATION_TIME BCRYPT_COST
+	COOKIE_SECURE TOKEN_LEEWAY THROTTLE_LOGIN_PER_PAIR
+	THROTTLE_LOGIN_PER_ACCOUNT THROTTLE_LOGIN_PER_ADDRESS
+	THROTTLE_REGISTER_PER_ADDRESS TRUSTED_PROXY ALLOWED_ORIGINS"
+
+# fa_config_file OUTPUT: write the settings that are set, as the programs'
+# config file (NAME=value lines), for servers whose environment they do not
+# inherit.
+fa_config_file() {
+	{
+		echo "# Written by $(basename "$0") for this instance."
+		for name in $FA_SETTINGS; do
+			eval "value=\${$name:-}"
+			if [ -n "$value" ]; then
+				printf '%s=%s\n' "$name" "$value"
+			fi
+		done
+	} >"$1"
+}
+
 # fa_migrate: create the database or bring its schema up to date.
 fa_migrate() {
 	"$ADMIN" -d "$DATABASE_PATH" migrate >&2

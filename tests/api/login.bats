@@ -158,7 +158,7 @@ teardown() {
 	run cat "$ERROR_LOG"
 	assert_line --regexp 'login\[[0-9]+\] 127\.0\.0\.1: failed log-in for login-log@example\.com: wrong password$'
 	assert_line --regexp 'login\[[0-9]+\] 127\.0\.0\.1: failed log-in for login-ghost@example\.com: no such user$'
-	assert_line --regexp 'login\[[0-9]+\] 127\.0\.0\.1: failed log-in: password over 72 bytes$'
+	assert_line --regexp 'login\[[0-9]+\] 127\.0\.0\.1: failed log-in for login-log@example\.com: password over 72 bytes$'
 	refute_output --partial Wrong-Secret-4711
 	refute_output --partial Ghost-Secret-4712
 	refute_output --partial "$long"

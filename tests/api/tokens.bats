@@ -7,6 +7,12 @@ load helpers
 UNAUTHORIZED='{"statusCode":401,"message":"Unauthorized"}'
 HS256='{"alg":"HS256","typ":"JWT"}'
 
+# No clock leeway here, so that the edges are exact; section 9 tests the
+# default leeway on a second instance.
+setup_file() {
+	server_start main TOKEN_LEEWAY=0
+}
+
 # Each test gets its own user and a fresh real session: EMAIL, ID, TOKEN, PAYLOAD.
 setup() {
 	EMAIL="tok$BATS_TEST_NUMBER@example.com"
@@ -281,4 +287,28 @@ assert_me_ok() {
 	assert_reply 401 "$UNAUTHORIZED"
 	me "$t."
 	assert_reply 401 "$UNAUTHORIZED"
+}
+
+@test "tokens-9.1: the default leeway (30 s) accepts exp 10 s ago, not 40 s ago" {
+	server_start leeway
+	URL=$URL_leeway
+	forge_with ".exp = $((NOW - 10))"
+	me "$T"
+	assert_me_ok
+	forge_with ".exp = $((NOW - 40))"
+	me "$T"
+	assert_reply 401 "$UNAUTHORIZED"
+	server_stop leeway
+}
+
+@test "tokens-9.2: the default leeway accepts nbf 10 s ahead, not 40 s ahead" {
+	server_start leeway
+	URL=$URL_leeway
+	forge_with ".nbf = $((NOW + 10))"
+	me "$T"
+	assert_me_ok
+	forge_with ".nbf = $((NOW + 40))"
+	me "$T"
+	assert_reply 401 "$UNAUTHORIZED"
+	server_stop leeway
 }

@@ -38,6 +38,13 @@ static const char *const config_vars[] = {
 	"COOKIE_SECURE",
 	"DATABASE_PATH",
 	"FCGI_AUTH_CONFIG",
+	"TOKEN_LEEWAY",
+	"THROTTLE_LOGIN_PER_PAIR",
+	"THROTTLE_LOGIN_PER_ACCOUNT",
+	"THROTTLE_LOGIN_PER_ADDRESS",
+	"THROTTLE_REGISTER_PER_ADDRESS",
+	"TRUSTED_PROXY",
+	"ALLOWED_ORIGINS",
 };
 
 /* Every test starts from an environment without our variables. */
@@ -532,6 +539,302 @@ file_bad_value_is_refused(void **state)
 	assert_non_null(strstr(f->err, "BCRYPT_COST is too small"));
 }
 
+/* --- the newer settings: token leeway, throttle, proxy, origins */
+
+static const char *const throttle_vars[] = {
+	"THROTTLE_LOGIN_PER_PAIR",
+	"THROTTLE_LOGIN_PER_ACCOUNT",
+	"THROTTLE_LOGIN_PER_ADDRESS",
+	"THROTTLE_REGISTER_PER_ADDRESS",
+};
+
+/* Load with a valid key and name=value set; expect it refused, naming name. */
+static void
+value_refused(struct fixture *f, const char *name, const char *value)
+{
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv(name, value, 1), 0);
+	load_refused(f, name);
+	assert_int_equal(unsetenv(name), 0);
+}
+
+/* Load with a valid key and name=value set; expect it accepted. */
+static void
+value_accepted(struct fixture *f, const char *name, const char *value)
+{
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv(name, value, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_string_equal(f->err, "");
+}
+
+static void
+newer_defaults_apply(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.token_leeway, 30);
+	assert_int_equal(f->cfg.throttle.per_pair, 5);
+	assert_int_equal(f->cfg.throttle.per_account, 10);
+	assert_int_equal(f->cfg.throttle.per_address, 30);
+	assert_int_equal(f->cfg.throttle.register_per_address, 10);
+	assert_string_equal(f->cfg.trusted_proxy, "");
+	assert_string_equal(f->cfg.allowed_origins, "");
+}
+
+static void
+newer_empty_values_mean_defaults(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 i;
+
+	assert_int_equal(setenv("TOKEN_LEEWAY", "", 1), 0);
+	for (i = 0; i < sizeof(throttle_vars) / sizeof(throttle_vars[0]); i++)
+		assert_int_equal(setenv(throttle_vars[i], "", 1), 0);
+	assert_int_equal(setenv("TRUSTED_PROXY", "", 1), 0);
+	value_accepted(f, "ALLOWED_ORIGINS", "");
+	assert_int_equal(f->cfg.token_leeway, 30);
+	assert_int_equal(f->cfg.throttle.per_pair, 5);
+	assert_int_equal(f->cfg.throttle.per_account, 10);
+	assert_int_equal(f->cfg.throttle.per_address, 30);
+	assert_int_equal(f->cfg.throttle.register_per_address, 10);
+	assert_string_equal(f->cfg.trusted_proxy, "");
+	assert_string_equal(f->cfg.allowed_origins, "");
+}
+
+static void
+token_leeway_0_to_300(void **state)
+{
+	struct fixture	*f = *state;
+
+	value_accepted(f, "TOKEN_LEEWAY", "0");
+	assert_int_equal(f->cfg.token_leeway, 0);
+	value_accepted(f, "TOKEN_LEEWAY", "45");
+	assert_int_equal(f->cfg.token_leeway, 45);
+	value_accepted(f, "TOKEN_LEEWAY", "300");
+	assert_int_equal(f->cfg.token_leeway, 300);
+	value_refused(f, "TOKEN_LEEWAY", "301");
+	value_refused(f, "TOKEN_LEEWAY", "86400");
+}
+
+static void
+token_leeway_not_a_number_is_refused(void **state)
+{
+	static const char *const bad[] = {
+		"abc", "-1", "30s", " 30", "30 ", "+30", "3.5", "0x1e", "030",
+		"99999999999999999999",
+	};
+	struct fixture	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		value_refused(f, "TOKEN_LEEWAY", bad[i]);
+}
+
+static void
+throttle_limits_from_environment(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("THROTTLE_LOGIN_PER_PAIR", "3", 1), 0);
+	assert_int_equal(setenv("THROTTLE_LOGIN_PER_ACCOUNT", "7", 1), 0);
+	assert_int_equal(setenv("THROTTLE_LOGIN_PER_ADDRESS", "100", 1), 0);
+	value_accepted(f, "THROTTLE_REGISTER_PER_ADDRESS", "1");
+	assert_int_equal(f->cfg.throttle.per_pair, 3);
+	assert_int_equal(f->cfg.throttle.per_account, 7);
+	assert_int_equal(f->cfg.throttle.per_address, 100);
+	assert_int_equal(f->cfg.throttle.register_per_address, 1);
+}
+
+static void
+throttle_limit_0_is_off(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(throttle_vars) / sizeof(throttle_vars[0]); i++)
+		assert_int_equal(setenv(throttle_vars[i], "0", 1), 0);
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.throttle.per_pair, 0);
+	assert_int_equal(f->cfg.throttle.per_account, 0);
+	assert_int_equal(f->cfg.throttle.per_address, 0);
+	assert_int_equal(f->cfg.throttle.register_per_address, 0);
+}
+
+/* Each limit on its own: the others keep their defaults. */
+static void
+throttle_limit_0_leaves_the_others(void **state)
+{
+	struct fixture	*f = *state;
+
+	value_accepted(f, "THROTTLE_LOGIN_PER_ACCOUNT", "0");
+	assert_int_equal(f->cfg.throttle.per_pair, 5);
+	assert_int_equal(f->cfg.throttle.per_account, 0);
+	assert_int_equal(f->cfg.throttle.per_address, 30);
+	assert_int_equal(f->cfg.throttle.register_per_address, 10);
+}
+
+static void
+throttle_negative_or_garbage_is_refused(void **state)
+{
+	static const char *const bad[] = {
+		"-1", "-5", "five", "5x", "5 ", " 5", "+5", "1e3", "05", "0x10",
+		"99999999999999999999",
+	};
+	struct fixture	*f = *state;
+	size_t		 i, j;
+
+	for (i = 0; i < sizeof(throttle_vars) / sizeof(throttle_vars[0]); i++)
+		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++)
+			value_refused(f, throttle_vars[i], bad[j]);
+}
+
+static void
+throttle_huge_limit_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 i;
+
+	/* The limits are ints: nothing near INT_MAX gets through. */
+	for (i = 0; i < sizeof(throttle_vars) / sizeof(throttle_vars[0]); i++) {
+		value_refused(f, throttle_vars[i], "2147483648");
+		value_refused(f, throttle_vars[i], "4294967301");
+	}
+}
+
+static void
+throttle_limits_from_file(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "JWT_SECRET=" KEY32 "\n"
+	    "TOKEN_LEEWAY=5\n"
+	    "THROTTLE_LOGIN_PER_PAIR=0\n"
+	    "THROTTLE_LOGIN_PER_ACCOUNT = 20\n"
+	    "THROTTLE_LOGIN_PER_ADDRESS=40\n"
+	    "THROTTLE_REGISTER_PER_ADDRESS=2\n"
+	    "TRUSTED_PROXY=10.0.0.1\n"
+	    "ALLOWED_ORIGINS=https://app.example.com, http://localhost:3000\n",
+	    0600);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), 0);
+	assert_int_equal(f->cfg.token_leeway, 5);
+	assert_int_equal(f->cfg.throttle.per_pair, 0);
+	assert_int_equal(f->cfg.throttle.per_account, 20);
+	assert_int_equal(f->cfg.throttle.per_address, 40);
+	assert_int_equal(f->cfg.throttle.register_per_address, 2);
+	assert_string_equal(f->cfg.trusted_proxy, "10.0.0.1");
+	assert_string_equal(f->cfg.allowed_origins,
+	    "https://app.example.com, http://localhost:3000");
+}
+
+static void
+throttle_bad_value_in_file_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "JWT_SECRET=" KEY32 "\nTHROTTLE_LOGIN_PER_PAIR=-1\n",
+	    0600);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), -1);
+	assert_non_null(strstr(f->err, "THROTTLE_LOGIN_PER_PAIR"));
+}
+
+static void
+trusted_proxy_ipv4_and_ipv6_are_accepted(void **state)
+{
+	static const char *const good[] = {
+		"10.0.0.1", "127.0.0.1", "192.0.2.254", "::1", "2001:db8::1",
+		"fe80::1:2:3:4", "::ffff:192.0.2.1",
+	};
+	struct fixture	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		value_accepted(f, "TRUSTED_PROXY", good[i]);
+		assert_string_equal(f->cfg.trusted_proxy, good[i]);
+	}
+}
+
+/*
+ * REMOTE_ADDR is always an address: anything else could never match, and
+ * would silently leave the proxy untrusted (README: "the IP address of a
+ * reverse proxy").
+ */
+static void
+trusted_proxy_garbage_is_refused(void **state)
+{
+	static const char *const bad[] = {
+		"proxy", "proxy.example.com", "10.0.0.256", "10.0.0", "10.0.0.1.2",
+		"10.0.0.1,10.0.0.2", "10.0.0.1 10.0.0.2", "10.0.0.0/8",
+		"10.0.0.1:8080", "[::1]", "2001:db8:::1", " 10.0.0.1x",
+	};
+	struct fixture	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		value_refused(f, "TRUSTED_PROXY", bad[i]);
+}
+
+/* Kept as inet_ntop writes it, so it compares equal to REMOTE_ADDR. */
+static void
+trusted_proxy_is_kept_canonical(void **state)
+{
+	struct fixture	*f = *state;
+
+	value_accepted(f, "TRUSTED_PROXY", "2001:DB8:0:0::0001");
+	assert_string_equal(f->cfg.trusted_proxy, "2001:db8::1");
+}
+
+static void
+trusted_proxy_too_long_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+	char		 v[sizeof(f->cfg.trusted_proxy) + 1];
+
+	memset(v, '1', sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	value_refused(f, "TRUSTED_PROXY", v);
+}
+
+static void
+allowed_origins_are_kept(void **state)
+{
+	struct fixture	*f = *state;
+
+	value_accepted(f, "ALLOWED_ORIGINS", "https://app.example.com");
+	assert_string_equal(f->cfg.allowed_origins, "https://app.example.com");
+	value_accepted(f, "ALLOWED_ORIGINS",
+	    "https://app.example.com , https://admin.example.com,"
+	    "http://localhost:3000");
+	assert_string_equal(f->cfg.allowed_origins,
+	    "https://app.example.com , https://admin.example.com,"
+	    "http://localhost:3000");
+}
+
+static void
+allowed_origins_up_to_1023_bytes(void **state)
+{
+	struct fixture	*f = *state;
+	char		 v[sizeof(f->cfg.allowed_origins) + 1];
+	size_t		 n;
+
+	/* "https://a.example," repeated, then filled to exactly 1023 bytes. */
+	for (n = 0; n + 18 < sizeof(f->cfg.allowed_origins) - 1; n += 18)
+		memcpy(v + n, "https://a.example,", 18);
+	memset(v + n, 'a', sizeof(f->cfg.allowed_origins) - 1 - n);
+	v[sizeof(f->cfg.allowed_origins) - 1] = '\0';
+	assert_int_equal(strlen(v), 1023);
+	value_accepted(f, "ALLOWED_ORIGINS", v);
+	assert_string_equal(f->cfg.allowed_origins, v);
+
+	v[1023] = 'a';
+	v[1024] = '\0';
+	value_refused(f, "ALLOWED_ORIGINS", v);
+	assert_non_null(strstr(f->err, "1023"));
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -573,6 +876,23 @@ main(void)
 		T(file_without_secret_may_be_readable),
 		T(file_named_but_missing_is_refused),
 		T(file_bad_value_is_refused),
+		T(newer_defaults_apply),
+		T(newer_empty_values_mean_defaults),
+		T(token_leeway_0_to_300),
+		T(token_leeway_not_a_number_is_refused),
+		T(throttle_limits_from_environment),
+		T(throttle_limit_0_is_off),
+		T(throttle_limit_0_leaves_the_others),
+		T(throttle_negative_or_garbage_is_refused),
+		T(throttle_huge_limit_is_refused),
+		T(throttle_limits_from_file),
+		T(throttle_bad_value_in_file_is_refused),
+		T(trusted_proxy_ipv4_and_ipv6_are_accepted),
+		T(trusted_proxy_garbage_is_refused),
+		T(trusted_proxy_is_kept_canonical),
+		T(trusted_proxy_too_long_is_refused),
+		T(allowed_origins_are_kept),
+		T(allowed_origins_up_to_1023_bytes),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

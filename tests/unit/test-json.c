@@ -504,6 +504,70 @@ parse_trailing_whitespace_is_fine(void **state)
 }
 
 static void
+parse_duplicate_key(void **state)
+{
+	struct fixture	*f = *state;
+
+	refused(f, "{\"email\":\"a@b.co\",\"name\":\"Ann\","
+	    "\"password\":\"correct horse\",\"email\":\"x@y.co\"}",
+	    DETAIL("Invalid JSON: duplicate property in object"));
+}
+
+static void
+parse_duplicate_key_escaped(void **state)
+{
+	struct fixture	*f = *state;
+
+	/* "\u0065mail" is "email" once decoded: still a duplicate. */
+	refused(f, "{\"email\":\"a@b.co\",\"name\":\"Ann\","
+	    "\"password\":\"correct horse\" , \"\\u0065mail\" :\"x@y.co\"}",
+	    DETAIL("Invalid JSON: duplicate property in object"));
+}
+
+static void
+parse_nested_keys_are_not_outer_keys(void **state)
+{
+	struct fixture	*f = *state;
+
+	/* Two "a" keys, but in different objects: only the type is wrong. */
+	refused(f, "{\"email\":{\"a\":1},\"name\":{\"a\":[\"a\",\"b:\"]},"
+	    "\"password\":\"correct horse\"}",
+	    LIST("\"email must be an email\",\"name must be a string\""));
+}
+
+static void
+parse_nul_in_key(void **state)
+{
+	struct fixture	*f = *state;
+
+	/* json-c would read this key as "password". */
+	refused(f, "{\"email\":\"a@b.co\",\"name\":\"Ann\","
+	    "\"password\\u0000x\":\"correct horse\"}",
+	    DETAIL("Invalid JSON at position 31: NUL in a property name"));
+}
+
+static void
+fields_long_unknown_key_is_cut_between_characters(void **state)
+{
+	struct fixture	*f = *state;
+	char		 body[1000], want[600], reply[700], *p;
+	int		 i;
+
+	/* 60 euro signs, 3 bytes each: cut after 33 of them (99 bytes). */
+	p = body + sprintf(body, "{\"");
+	for (i = 0; i < 60; i++)
+		p += sprintf(p, "\xe2\x82\xac");
+	sprintf(p, "\":1,\"email\":\"a@b.co\",\"name\":\"Ann\","
+	    "\"password\":\"correct horse\"}");
+	p = want + sprintf(want, "\"property ");
+	for (i = 0; i < 33; i++)
+		p += sprintf(p, "\xe2\x82\xac");
+	sprintf(p, "... should not exist\"");
+	snprintf(reply, sizeof(reply), LIST("%s"), want);
+	refused(f, body, reply);
+}
+
+static void
 parse_raw_nul_ends_json(void **state)
 {
 	struct fixture	*f = *state;
@@ -1029,6 +1093,11 @@ main(void)
 		T(fields_empty_strings),
 		T(fields_bad_email),
 		T(parse_trailing_data),
+		T(parse_duplicate_key),
+		T(parse_nul_in_key),
+		T(fields_long_unknown_key_is_cut_between_characters),
+		T(parse_duplicate_key_escaped),
+		T(parse_nested_keys_are_not_outer_keys),
 		T(parse_second_value),
 		T(parse_trailing_whitespace_is_fine),
 		T(parse_raw_nul_ends_json),

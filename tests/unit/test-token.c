@@ -65,7 +65,7 @@ verify(const char *token, const char **why)
 	struct tok_claims	 c;
 
 	*why = "(not set)";
-	return tok_verify(key, KEYLEN, token, strlen(token), NOW, &c, why);
+	return tok_verify(key, KEYLEN, token, strlen(token), NOW, 0, &c, why);
 }
 
 /* Expect token to be refused for reason. */
@@ -168,7 +168,7 @@ issue_then_verify_round_trip(void **state)
 	assert_int_equal(tok_new_id(in.id), 0);
 	assert_int_equal(tok_issue(key, KEYLEN, &in, token, sizeof(token)), 0);
 	memset(&out, 0, sizeof(out));
-	assert_int_equal(tok_verify(key, KEYLEN, token, strlen(token), NOW,
+	assert_int_equal(tok_verify(key, KEYLEN, token, strlen(token), NOW, 0,
 	    &out, &why), 0);
 	assert_null(why);
 	assert_true(out.user_id == in.user_id);
@@ -234,7 +234,7 @@ verify_reads_only_len_bytes(void **state)
 	len = strlen(buf);
 	/* As inside a Cookie header: more bytes follow the token. */
 	memcpy(buf + len, "; theme=dark", 13);
-	assert_int_equal(tok_verify(key, KEYLEN, buf, len, NOW, &out, &why), 0);
+	assert_int_equal(tok_verify(key, KEYLEN, buf, len, NOW, 0, &out, &why), 0);
 	assert_null(why);
 	assert_true(out.user_id == 42);
 }
@@ -259,7 +259,7 @@ verify_without_key_fails(void **state)
 
 	(void)state;
 	assert_int_equal(tok_issue(key, KEYLEN, &c, token, sizeof(token)), 0);
-	assert_int_equal(tok_verify(key, 0, token, strlen(token), NOW, &out,
+	assert_int_equal(tok_verify(key, 0, token, strlen(token), NOW, 0, &out,
 	    &why), -1);
 	assert_non_null(why);
 }
@@ -368,6 +368,47 @@ verify_expires_now(void **state)
 	(void)state;
 	payload_refused("{\"userId\":42,\"exp\":1700000000,\"jti\":\"" JTI "\"}",
 	    "expired");
+}
+
+/* Verify a signed payload at NOW allowing leeway; 0 or -1, the reason in *why. */
+static int
+verify_with_leeway(const char *payload, int64_t leeway, const char **why)
+{
+	char			*token = sign(payload, JWT_ALG_HS256, key);
+	struct tok_claims	 c;
+	int			 rc;
+
+	*why = "(not set)";
+	rc = tok_verify(key, KEYLEN, token, strlen(token), NOW, leeway, &c, why);
+	free(token);
+	return rc;
+}
+
+static void
+verify_leeway_covers_a_recent_exp(void **state)
+{
+	const char	*why;
+
+	(void)state;
+	/* Expired 30 s ago: inside a 30 s leeway only while exp > now - 30. */
+	assert_int_equal(verify_with_leeway("{\"userId\":42,\"exp\":1699999971,"
+	    "\"jti\":\"" JTI "\"}", 30, &why), 0);
+	assert_int_equal(verify_with_leeway("{\"userId\":42,\"exp\":1699999970,"
+	    "\"jti\":\"" JTI "\"}", 30, &why), -1);
+	assert_string_equal(why, "expired");
+}
+
+static void
+verify_leeway_covers_a_near_nbf(void **state)
+{
+	const char	*why;
+
+	(void)state;
+	assert_int_equal(verify_with_leeway("{\"userId\":42,\"exp\":1700003600,"
+	    "\"nbf\":1700000030,\"jti\":\"" JTI "\"}", 30, &why), 0);
+	assert_int_equal(verify_with_leeway("{\"userId\":42,\"exp\":1700003600,"
+	    "\"nbf\":1700000031,\"jti\":\"" JTI "\"}", 30, &why), -1);
+	assert_string_equal(why, "not yet valid (nbf)");
 }
 
 static void
@@ -651,9 +692,9 @@ verify_why_is_null_on_success(void **state)
 	(void)state;
 	assert_int_equal(tok_issue(key, KEYLEN, &c, token, sizeof(token)), 0);
 	/* A failure first, so a stale reason would show. */
-	assert_int_equal(tok_verify(key, KEYLEN, "", 0, NOW, &out, &why), -1);
+	assert_int_equal(tok_verify(key, KEYLEN, "", 0, NOW, 0, &out, &why), -1);
 	assert_non_null(why);
-	assert_int_equal(tok_verify(key, KEYLEN, token, strlen(token), NOW,
+	assert_int_equal(tok_verify(key, KEYLEN, token, strlen(token), NOW, 0,
 	    &out, &why), 0);
 	assert_null(why);
 }
@@ -681,6 +722,8 @@ main(void)
 		cmocka_unit_test(verify_expired_one_second_ago),
 		cmocka_unit_test(verify_expires_now),
 		cmocka_unit_test(verify_expires_in_one_second),
+		cmocka_unit_test(verify_leeway_covers_a_recent_exp),
+		cmocka_unit_test(verify_leeway_covers_a_near_nbf),
 		cmocka_unit_test(verify_missing_exp),
 		cmocka_unit_test(verify_exp_as_string),
 		cmocka_unit_test(verify_exp_as_float),

@@ -246,6 +246,35 @@ wipe_zeroes_exactly_len_bytes(void **state)
 		assert_int_equal(buf[i], 0xaa);
 }
 
+static void
+ip_canonical_forms(void **state)
+{
+	char	 out[64];
+
+	(void)state;
+	assert_int_equal(util_ip_canonical("192.0.2.1", out, sizeof(out)), 0);
+	assert_string_equal(out, "192.0.2.1");
+	assert_int_equal(util_ip_canonical("2001:DB8:0::01", out, sizeof(out)), 0);
+	assert_string_equal(out, "2001:db8::1");
+	assert_int_equal(util_ip_canonical("::1", out, sizeof(out)), 0);
+	assert_string_equal(out, "::1");
+}
+
+static void
+ip_canonical_refuses_what_is_not_an_address(void **state)
+{
+	static const char *const bad[] = {
+		"", "localhost", "192.0.2", "192.0.2.256", "192.0.2.1 ",
+		"192.0.2.1,192.0.2.2", "[::1]", "::1%eth0", "1.2.3.4:80",
+	};
+	char	 out[64];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(util_ip_canonical(bad[i], out, sizeof(out)), -1);
+}
+
 int
 main(void)
 {
@@ -271,6 +300,8 @@ main(void)
 		cmocka_unit_test(random_hex_zero_length),
 		cmocka_unit_test(random_two_buffers_differ),
 		cmocka_unit_test(wipe_zeroes_exactly_len_bytes),
+		cmocka_unit_test(ip_canonical_forms),
+		cmocka_unit_test(ip_canonical_refuses_what_is_not_an_address),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);

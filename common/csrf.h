@@ -1,0 +1,23 @@
+/*
+ * csrf: refuse a state-changing request that carries the session cookie
+ * but was sent by another site's page.  With JSON-only bodies (no "simple"
+ * cross-site POST can carry one) and SameSite=Strict cookies this is the
+ * third layer; see SECURITY.md.
+ */
+#ifndef CSRF_H
+#define CSRF_H
+
+#include "app.h"
+
+/*
+ * Let a POST, PUT, PATCH or DELETE with the session cookie through only if
+ * its Origin is the service's own (scheme and Host of the request) or one
+ * of ALLOWED_ORIGINS; without Origin, if Sec-Fetch-Site says same-origin
+ * (or none: typed by the user); without either, if the Referer's origin
+ * matches.  A request with none of the three is not from a browser page and
+ * passes.  Returns 0, or -1 with a 403 in rep (logged).
+ */
+int	csrf_check(const struct app *app, const struct http_req *req,
+	    struct http_reply *rep);
+
+#endif

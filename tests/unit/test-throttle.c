@@ -1,0 +1,1278 @@
+/*
+ * Unit tests for common/throttle.c and the store_throttle_* functions of
+ * common/store.c: the pure counting rule (limits, doubling blocks, caps,
+ * forgetting), the counters in a real SQLite file (one row per key, pruning,
+ * no lost counts between two connections), and the request-level checks
+ * that answer 429 with Retry-After.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "app.h"
+#include "http.h"
+#include "log.h"
+#include "schema.h"
+#include "store.h"
+#include "throttle.h"
+
+#define NOW	INT64_C(1700000000)
+
+/*
+ * Copies of the policy table at the top of common/throttle.c (documented in
+ * throttle.h), for the pure tests of throttle_count().
+ */
+static const struct throttle_policy pair_policy = { 60, 15 * 60, 0 };
+static const struct throttle_policy account_policy = { 15 * 60, 15 * 60, 1 };
+static const struct throttle_policy address_policy = { 60, 60 * 60, 0 };
+static const struct throttle_policy register_policy = { 15 * 60, 60 * 60, 0 };
+
+/* --- throttle_count(): pure */
+
+static void
+count_up_to_limit_without_block(void **state)
+{
+	struct throttle_row	 row = { 0 };
+	int			 i;
+
+	(void)state;
+	for (i = 1; i < 5; i++) {
+		throttle_count(&pair_policy, 5, &row, NOW + i);
+		assert_int_equal(row.count, i);
+		assert_int_equal(row.level, 0);
+		assert_int_equal(row.blocked_until, 0);
+		assert_int_equal(row.last_at, NOW + i);
+	}
+}
+
+static void
+count_blocks_at_exactly_limit(void **state)
+{
+	struct throttle_row	 row = { 0 };
+	int			 i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		throttle_count(&pair_policy, 5, &row, NOW);
+	assert_int_equal(row.blocked_until, 0);
+	throttle_count(&pair_policy, 5, &row, NOW);
+	assert_int_equal(row.count, 5);
+	assert_int_equal(row.level, 1);
+	assert_int_equal(row.blocked_until, NOW + 60);
+	assert_int_equal(row.last_at, NOW);
+}
+
+static void
+count_limit_of_one_blocks_at_once(void **state)
+{
+	struct throttle_row	 row = { 0 };
+
+	(void)state;
+	throttle_count(&address_policy, 1, &row, NOW);
+	assert_int_equal(row.count, 1);
+	assert_int_equal(row.level, 1);
+	assert_int_equal(row.blocked_until, NOW + 60);
+}
+
+/* Each event past the limit blocks again, twice as long, up to the policy's max. */
+static void
+count_pair_blocks_double_up_to_15_minutes(void **state)
+{
+	static const int64_t	 blocks[] = { 60, 120, 240, 480, 900, 900, 900 };
+	struct throttle_row	 row = { 0 };
+	int64_t			 t = NOW;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		throttle_count(&pair_policy, 5, &row, t);
+	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		/* The next failure comes when the last block has ended. */
+		t = row.blocked_until > t ? row.blocked_until : t;
+		throttle_count(&pair_policy, 5, &row, t);
+		assert_int_equal(row.blocked_until - t, blocks[i]);
+		assert_int_equal(row.level, (int64_t)i + 1);
+		assert_int_equal(row.count, 5 + (int64_t)i);
+		assert_int_equal(row.last_at, t);
+	}
+}
+
+static void
+count_address_blocks_double_up_to_an_hour(void **state)
+{
+	static const int64_t	 blocks[] = { 60, 120, 240, 480, 960, 1920,
+	    3600, 3600 };
+	struct throttle_row	 row = { 0 };
+	int64_t			 t = NOW;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < 29; i++)
+		throttle_count(&address_policy, 30, &row, t);
+	assert_int_equal(row.blocked_until, 0);
+	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		t = row.blocked_until > t ? row.blocked_until : t;
+		throttle_count(&address_policy, 30, &row, t);
+		assert_int_equal(row.blocked_until - t, blocks[i]);
+	}
+}
+
+static void
+count_register_blocks_double_up_to_an_hour(void **state)
+{
+	static const int64_t	 blocks[] = { 900, 1800, 3600, 3600 };
+	struct throttle_row	 row = { 0 };
+	int64_t			 t = NOW;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < 9; i++)
+		throttle_count(&register_policy, 10, &row, t);
+	assert_int_equal(row.blocked_until, 0);
+	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		t = row.blocked_until > t ? row.blocked_until : t;
+		throttle_count(&register_policy, 10, &row, t);
+		assert_int_equal(row.blocked_until - t, blocks[i]);
+	}
+}
+
+/* A huge level neither overflows the shift nor escapes the cap. */
+static void
+count_huge_level_is_capped(void **state)
+{
+	static const int64_t	 levels[] = { 20, 21, 62, 63, 64, 1000,
+	    INT64_C(1) << 40, INT32_MAX };
+	static const struct throttle_policy	 unbounded = { 1, INT64_MAX, 0 };
+	struct throttle_row	 row;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		memset(&row, 0, sizeof(row));
+		row.count = 4;
+		row.level = levels[i];
+		row.last_at = NOW;
+		throttle_count(&pair_policy, 5, &row, NOW);
+		assert_int_equal(row.blocked_until, NOW + 900);
+		assert_int_equal(row.level, levels[i] + 1);
+
+		memset(&row, 0, sizeof(row));
+		row.count = 29;
+		row.level = levels[i];
+		row.last_at = NOW;
+		throttle_count(&address_policy, 30, &row, NOW);
+		assert_int_equal(row.blocked_until, NOW + 3600);
+
+		/* Even without a useful max, the block stays positive and finite. */
+		memset(&row, 0, sizeof(row));
+		row.level = levels[i];
+		row.last_at = NOW;
+		throttle_count(&unbounded, 1, &row, NOW);
+		assert_true(row.blocked_until > NOW);
+		assert_true(row.blocked_until - NOW <= INT64_C(1) << 32);
+	}
+}
+
+/* The account rule counts again from 0 after a block: 10 more are needed. */
+static void
+count_account_resets_after_block(void **state)
+{
+	struct throttle_row	 row = { 0 };
+	int64_t			 t = NOW;
+	int			 i;
+
+	(void)state;
+	for (i = 0; i < 9; i++)
+		throttle_count(&account_policy, 10, &row, t);
+	assert_int_equal(row.count, 9);
+	assert_int_equal(row.blocked_until, 0);
+	throttle_count(&account_policy, 10, &row, t);
+	assert_int_equal(row.count, 0);
+	assert_int_equal(row.level, 1);
+	assert_int_equal(row.blocked_until, NOW + 900);
+	assert_int_equal(row.last_at, NOW);
+
+	/* After the block, nine more failures do not block again ... */
+	t = row.blocked_until;
+	for (i = 0; i < 9; i++) {
+		throttle_count(&account_policy, 10, &row, t + i);
+		assert_int_equal(row.count, i + 1);
+		assert_int_equal(row.blocked_until, NOW + 900);
+	}
+	/* ... the tenth does, again for 15 minutes (base == max). */
+	throttle_count(&account_policy, 10, &row, t + 9);
+	assert_int_equal(row.count, 0);
+	assert_int_equal(row.level, 2);
+	assert_int_equal(row.blocked_until, t + 9 + 900);
+}
+
+/* The pair rule does not reset: one more failure after a block blocks again. */
+static void
+count_pair_does_not_reset(void **state)
+{
+	struct throttle_row	 row = { 0 };
+	int			 i;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		throttle_count(&pair_policy, 5, &row, NOW);
+	assert_int_equal(row.count, 5);
+	throttle_count(&pair_policy, 5, &row, NOW + 60);
+	assert_int_equal(row.count, 6);
+	assert_int_equal(row.blocked_until, NOW + 60 + 120);
+}
+
+static void
+count_forgets_after_an_hour_of_quiet(void **state)
+{
+	struct throttle_row	 row;
+
+	(void)state;
+	row.count = 4;
+	row.level = 3;
+	row.last_at = NOW - THROTTLE_FORGET - 1;
+	row.blocked_until = NOW - THROTTLE_FORGET - 1;
+	throttle_count(&pair_policy, 5, &row, NOW);
+	assert_int_equal(row.count, 1);
+	assert_int_equal(row.level, 0);
+	assert_int_equal(row.blocked_until, 0);
+	assert_int_equal(row.last_at, NOW);
+}
+
+static void
+count_remembers_exactly_an_hour(void **state)
+{
+	struct throttle_row	 row;
+
+	(void)state;
+	row.count = 4;
+	row.level = 1;
+	row.last_at = NOW - THROTTLE_FORGET;
+	row.blocked_until = NOW - THROTTLE_FORGET + 60;
+	throttle_count(&pair_policy, 5, &row, NOW);
+	/* Still counting: the fifth failure blocks, at level 1: 120 s. */
+	assert_int_equal(row.count, 5);
+	assert_int_equal(row.level, 2);
+	assert_int_equal(row.blocked_until, NOW + 120);
+}
+
+static void
+count_does_not_forget_while_blocked(void **state)
+{
+	struct throttle_row	 row;
+
+	(void)state;
+	row.count = 7;
+	row.level = 2;
+	row.last_at = NOW - 2 * THROTTLE_FORGET;
+	row.blocked_until = NOW + 10;
+	throttle_count(&pair_policy, 5, &row, NOW);
+	assert_int_equal(row.count, 8);
+	assert_int_equal(row.level, 3);
+	assert_int_equal(row.blocked_until, NOW + 240);
+	assert_int_equal(row.last_at, NOW);
+}
+
+/* A block that ends exactly now no longer holds the counter. */
+static void
+count_forgets_when_block_ends_now(void **state)
+{
+	struct throttle_row	 row;
+
+	(void)state;
+	row.count = 7;
+	row.level = 2;
+	row.last_at = NOW - 2 * THROTTLE_FORGET;
+	row.blocked_until = NOW;
+	throttle_count(&pair_policy, 5, &row, NOW);
+	assert_int_equal(row.count, 1);
+	assert_int_equal(row.level, 0);
+	assert_int_equal(row.blocked_until, 0);
+}
+
+static void
+count_updates_last_at_even_when_blocked(void **state)
+{
+	struct throttle_row	 row = { 0 };
+	int			 i;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		throttle_count(&pair_policy, 5, &row, NOW);
+	throttle_count(&pair_policy, 5, &row, NOW + 7);
+	assert_int_equal(row.last_at, NOW + 7);
+}
+
+/* --- a store in a fresh directory */
+
+struct fixture {
+	char			 dir[256];
+	char			 path[320];
+	struct app		 app;
+	struct http_req		*req;
+	struct http_reply	 rep;
+	char			*env[8];
+	char			 method[32];
+	char			 uri[64];
+	char			 addr[96];
+	struct http_io		 io;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*f;
+	const char	*tmp = getenv("TMPDIR");
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	if ((f->req = calloc(1, sizeof(*f->req))) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->dir, sizeof(f->dir), "%s/test-throttle.XXXXXX",
+	    tmp != NULL && *tmp != '\0' && strlen(tmp) < 200 ? tmp : "/tmp");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f->req);
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/auth.sqlite", f->dir);
+	f->app.name = "test-throttle";
+	/* The defaults of config.c. */
+	f->app.cfg.throttle.per_pair = 5;
+	f->app.cfg.throttle.per_account = 10;
+	f->app.cfg.throttle.per_address = 30;
+	f->app.cfg.throttle.register_per_address = 10;
+	http_req_clear(f->req);
+	http_reply_init(&f->rep);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 p[400];
+
+	http_req_clear(f->req);
+	http_reply_clear(&f->rep);
+	store_free(f->app.store);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-journal", f->path);
+	unlink(p);
+	rmdir(f->dir);
+	free(f->req);
+	free(f);
+	return 0;
+}
+
+/* Migrate, then open a store that is ready to use. */
+static void
+ready(struct fixture *f)
+{
+	assert_int_equal(store_migrate(f->path), schema_version);
+	assert_non_null(f->app.store = store_new(f->path));
+	assert_int_equal(store_ready(f->app.store), STORE_OK);
+}
+
+/* Run a query returning one integer on a connection of our own. */
+static int64_t
+sql_int(const char *path, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int64_t		 n = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+assert_row(const struct throttle_row *row, int64_t count, int64_t level,
+    int64_t last_at, int64_t blocked_until)
+{
+	assert_int_equal(row->count, count);
+	assert_int_equal(row->level, level);
+	assert_int_equal(row->last_at, last_at);
+	assert_int_equal(row->blocked_until, blocked_until);
+}
+
+/* --- store_throttle_*() */
+
+/* A store_throttle_fn that records each call and sets the row it is given. */
+struct calls {
+	int			 n;
+	size_t			 i[8];
+	struct throttle_row	 seen[8];
+	struct throttle_row	 set[8];	/* what row i becomes */
+	int			 add;		/* instead: count += add, last_at = NOW */
+};
+
+static void
+record(void *arg, size_t i, struct throttle_row *row)
+{
+	struct calls	*c = arg;
+
+	assert_true(c->n < 8);
+	assert_true(i < 8);
+	c->i[c->n] = i;
+	c->seen[c->n] = *row;
+	c->n++;
+	if (c->add != 0) {
+		row->count += c->add;
+		/* Recent, so that the prune of the next update keeps it. */
+		row->last_at = NOW;
+	} else
+		*row = c->set[i];
+}
+
+static void
+get_missing_key_is_zeros(void **state)
+{
+	struct fixture		*f = *state;
+	struct throttle_row	 row;
+
+	ready(f);
+	memset(&row, 0x5a, sizeof(row));
+	assert_int_equal(store_throttle_get(f->app.store, "login-pair 1 x", &row),
+	    STORE_OK);
+	assert_row(&row, 0, 0, 0, 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 0);
+}
+
+static void
+update_calls_fn_once_per_key_and_stores(void **state)
+{
+	struct fixture		*f = *state;
+	const char *const	 keys[] = { "alpha" };
+	struct calls		 c = { 0 };
+	struct throttle_row	 row;
+
+	ready(f);
+	c.set[0] = (struct throttle_row){ 3, 2, NOW, NOW + 60 };
+	assert_int_equal(store_throttle_update(f->app.store, keys, 1, NOW - 3600,
+	    record, &c), STORE_OK);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.i[0], 0);
+	assert_row(&c.seen[0], 0, 0, 0, 0);
+	assert_int_equal(store_throttle_get(f->app.store, "alpha", &row),
+	    STORE_OK);
+	assert_row(&row, 3, 2, NOW, NOW + 60);
+
+	/* The next update is given the stored row. */
+	memset(&c, 0, sizeof(c));
+	c.set[0] = (struct throttle_row){ 4, 3, NOW + 1, NOW + 120 };
+	assert_int_equal(store_throttle_update(f->app.store, keys, 1, NOW - 3600,
+	    record, &c), STORE_OK);
+	assert_int_equal(c.n, 1);
+	assert_row(&c.seen[0], 3, 2, NOW, NOW + 60);
+	assert_int_equal(store_throttle_get(f->app.store, "alpha", &row),
+	    STORE_OK);
+	assert_row(&row, 4, 3, NOW + 1, NOW + 120);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 1);
+}
+
+static void
+update_several_keys_at_once(void **state)
+{
+	struct fixture		*f = *state;
+	const char *const	 keys[] = { "k0", "k1", "k2" };
+	struct calls		 c = { 0 };
+	struct throttle_row	 row;
+	size_t			 i;
+
+	ready(f);
+	for (i = 0; i < 3; i++)
+		c.set[i] = (struct throttle_row){ (int64_t)i + 1, (int64_t)i,
+		    NOW + (int64_t)i, 0 };
+	assert_int_equal(store_throttle_update(f->app.store, keys, 3, NOW - 3600,
+	    record, &c), STORE_OK);
+	assert_int_equal(c.n, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(c.i[i], i);
+		assert_row(&c.seen[i], 0, 0, 0, 0);
+		assert_int_equal(store_throttle_get(f->app.store, keys[i], &row),
+		    STORE_OK);
+		assert_row(&row, (int64_t)i + 1, (int64_t)i, NOW + (int64_t)i, 0);
+	}
+	/* Each key is its own row: a second update sees each one's own. */
+	memset(&c, 0, sizeof(c));
+	c.add = 10;
+	assert_int_equal(store_throttle_update(f->app.store, keys, 3, NOW - 3600,
+	    record, &c), STORE_OK);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(c.seen[i].count, (int64_t)i + 1);
+		assert_int_equal(store_throttle_get(f->app.store, keys[i], &row),
+		    STORE_OK);
+		assert_int_equal(row.count, (int64_t)i + 11);
+	}
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 3);
+}
+
+static void
+keys_are_exact_strings(void **state)
+{
+	struct fixture		*f = *state;
+	const char *const	 keys[] = { "login-account a@example.com" };
+	struct calls		 c = { .add = 1 };
+	struct throttle_row	 row;
+
+	ready(f);
+	assert_int_equal(store_throttle_update(f->app.store, keys, 1, NOW - 3600,
+	    record, &c), STORE_OK);
+	/* The store does no folding or matching of its own. */
+	assert_int_equal(store_throttle_get(f->app.store,
+	    "login-account A@example.com", &row), STORE_OK);
+	assert_int_equal(row.count, 0);
+	assert_int_equal(store_throttle_get(f->app.store,
+	    "login-account a@example.co", &row), STORE_OK);
+	assert_int_equal(row.count, 0);
+	assert_int_equal(store_throttle_get(f->app.store, keys[0], &row),
+	    STORE_OK);
+	assert_int_equal(row.count, 1);
+}
+
+static void
+delete_removes_only_named_keys(void **state)
+{
+	struct fixture		*f = *state;
+	const char *const	 keys[] = { "a", "b", "c", "d" };
+	const char *const	 gone[] = { "a", "c", "never-there" };
+	struct calls		 c = { .add = 1 };
+	struct throttle_row	 row;
+
+	ready(f);
+	assert_int_equal(store_throttle_update(f->app.store, keys, 4, NOW - 3600,
+	    record, &c), STORE_OK);
+	assert_int_equal(store_throttle_delete(f->app.store, gone, 3), STORE_OK);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 2);
+	assert_int_equal(store_throttle_get(f->app.store, "a", &row), STORE_OK);
+	assert_row(&row, 0, 0, 0, 0);
+	assert_int_equal(store_throttle_get(f->app.store, "b", &row), STORE_OK);
+	assert_int_equal(row.count, 1);
+	assert_int_equal(store_throttle_get(f->app.store, "c", &row), STORE_OK);
+	assert_int_equal(row.count, 0);
+	assert_int_equal(store_throttle_get(f->app.store, "d", &row), STORE_OK);
+	assert_int_equal(row.count, 1);
+	/* Deleting nothing, or what is gone, is fine. */
+	assert_int_equal(store_throttle_delete(f->app.store, gone, 0), STORE_OK);
+	assert_int_equal(store_throttle_delete(f->app.store, gone, 3), STORE_OK);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 2);
+}
+
+/* Put one row as it is, through the store. */
+static void
+put(struct fixture *f, const char *key, int64_t last_at, int64_t blocked_until)
+{
+	const char *const	 keys[] = { key };
+	struct calls		 c = { 0 };
+
+	c.set[0] = (struct throttle_row){ 1, 1, last_at, blocked_until };
+	/* forget_before 0: nothing is pruned while we set up. */
+	assert_int_equal(store_throttle_update(f->app.store, keys, 1, 0, record,
+	    &c), STORE_OK);
+}
+
+static int64_t
+present(struct fixture *f, const char *key)
+{
+	char	 sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM throttle WHERE key = '%s'",
+	    key);
+	return sql_int(f->path, sql);
+}
+
+/*
+ * An update deletes the rows untouched since forget_before that are not
+ * blocking then: store.c's rule is last_at < forget_before AND
+ * blocked_until < forget_before.
+ */
+static void
+update_prunes_quiet_rows(void **state)
+{
+	struct fixture		*f = *state;
+	const char *const	 keys[] = { "fresh" };
+	struct calls		 c = { .add = 1 };
+	const int64_t		 fb = NOW - THROTTLE_FORGET;
+
+	ready(f);
+	put(f, "old", fb - 100, 0);
+	put(f, "old-block-ended", fb - 100, fb - 1);
+	put(f, "old-block-ends-at-edge", fb - 100, fb);
+	put(f, "old-still-blocked", fb - 100, NOW + 60);
+	put(f, "touched-at-edge", fb, 0);
+	put(f, "recent", NOW - 10, 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 6);
+
+	assert_int_equal(store_throttle_update(f->app.store, keys, 1, fb,
+	    record, &c), STORE_OK);
+	assert_int_equal(present(f, "old"), 0);
+	assert_int_equal(present(f, "old-block-ended"), 0);
+	assert_int_equal(present(f, "old-block-ends-at-edge"), 1);
+	assert_int_equal(present(f, "old-still-blocked"), 1);
+	assert_int_equal(present(f, "touched-at-edge"), 1);
+	assert_int_equal(present(f, "recent"), 1);
+	assert_int_equal(present(f, "fresh"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 5);
+}
+
+/* The key being updated is pruned first when quiet: fn is given zeros. */
+static void
+update_of_pruned_key_starts_from_zeros(void **state)
+{
+	struct fixture		*f = *state;
+	const char *const	 keys[] = { "old" };
+	struct calls		 c = { .add = 1 };
+	struct throttle_row	 row;
+
+	ready(f);
+	put(f, "old", NOW - 2 * THROTTLE_FORGET, NOW - 2 * THROTTLE_FORGET);
+	assert_int_equal(store_throttle_update(f->app.store, keys, 1,
+	    NOW - THROTTLE_FORGET, record, &c), STORE_OK);
+	assert_int_equal(c.n, 1);
+	assert_row(&c.seen[0], 0, 0, 0, 0);
+	assert_int_equal(store_throttle_get(f->app.store, "old", &row), STORE_OK);
+	assert_int_equal(row.count, 1);
+}
+
+/* Neither get nor delete prunes. */
+static void
+get_and_delete_do_not_prune(void **state)
+{
+	struct fixture		*f = *state;
+	const char *const	 other[] = { "other" };
+	struct throttle_row	 row;
+
+	ready(f);
+	put(f, "old", 1, 1);
+	assert_int_equal(store_throttle_get(f->app.store, "other", &row),
+	    STORE_OK);
+	assert_int_equal(store_throttle_delete(f->app.store, other, 1), STORE_OK);
+	assert_int_equal(present(f, "old"), 1);
+	assert_int_equal(store_throttle_get(f->app.store, "old", &row), STORE_OK);
+	assert_row(&row, 1, 1, 1, 1);
+}
+
+#define INCREMENTS	150
+
+/* Alternate increments of one key between two connections to one file. */
+static void
+two_handles_interleaved_lose_no_count(void **state)
+{
+	struct fixture		*f = *state;
+	const char *const	 keys[] = { "shared" };
+	struct calls		 c = { .add = 1 };
+	struct store		*other;
+	struct throttle_row	 row;
+	int			 i;
+
+	ready(f);
+	assert_non_null(other = store_new(f->path));
+	assert_int_equal(store_ready(other), STORE_OK);
+	for (i = 0; i < INCREMENTS; i++) {
+		c.n = 0;
+		assert_int_equal(store_throttle_update(f->app.store, keys, 1,
+		    NOW - 3600, record, &c), STORE_OK);
+		c.n = 0;
+		assert_int_equal(store_throttle_update(other, keys, 1,
+		    NOW - 3600, record, &c), STORE_OK);
+	}
+	assert_int_equal(store_throttle_get(other, "shared", &row), STORE_OK);
+	assert_int_equal(row.count, 2 * INCREMENTS);
+	assert_int_equal(store_throttle_get(f->app.store, "shared", &row),
+	    STORE_OK);
+	assert_int_equal(row.count, 2 * INCREMENTS);
+	store_free(other);
+}
+
+/* A store_throttle_fn for the child process: no cmocka there. */
+static void
+bump(void *arg, size_t i, struct throttle_row *row)
+{
+	(void)arg;
+	(void)i;
+	row->count++;
+	row->last_at = NOW;
+}
+
+/* In a child: open a store of its own and increment key n times. */
+static int
+increment(const char *path, int n)
+{
+	const char *const	 keys[] = { "shared", "shared-too" };
+	struct store		*s;
+	int			 i, failed = 0;
+
+	if ((s = store_new(path)) == NULL || store_ready(s) != STORE_OK)
+		return 2;
+	for (i = 0; i < n; i++)
+		if (store_throttle_update(s, keys, 2, NOW - 3600, bump,
+		    NULL) != STORE_OK)
+			failed++;
+	store_free(s);
+	return failed == 0 ? 0 : 1;
+}
+
+/* Two processes increment the same keys at once: every count arrives. */
+static void
+two_processes_at_once_lose_no_count(void **state)
+{
+	struct fixture		*f = *state;
+	struct throttle_row	 row;
+	pid_t			 pid[2];
+	int			 i, status;
+
+	ready(f);
+	/* The parent's connection is not used across fork. */
+	store_free(f->app.store);
+	f->app.store = NULL;
+	fflush(NULL);
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		assert_true(pid[i] != -1);
+		if (pid[i] == 0)
+			_exit(increment(f->path, INCREMENTS));
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_non_null(f->app.store = store_new(f->path));
+	assert_int_equal(store_ready(f->app.store), STORE_OK);
+	assert_int_equal(store_throttle_get(f->app.store, "shared", &row),
+	    STORE_OK);
+	assert_int_equal(row.count, 2 * INCREMENTS);
+	assert_int_equal(store_throttle_get(f->app.store, "shared-too", &row),
+	    STORE_OK);
+	assert_int_equal(row.count, 2 * INCREMENTS);
+}
+
+/* --- throttle_login_*() and throttle_register() */
+
+/* Parse a log-in request from client address addr. */
+static void
+from(struct fixture *f, const char *addr)
+{
+	http_req_clear(f->req);
+	snprintf(f->addr, sizeof(f->addr), "REMOTE_ADDR=%s", addr);
+	snprintf(f->method, sizeof(f->method), "REQUEST_METHOD=POST");
+	snprintf(f->uri, sizeof(f->uri), "REQUEST_URI=/authentication/log-in");
+	f->env[0] = f->method;
+	f->env[1] = f->uri;
+	f->env[2] = f->addr;
+	f->env[3] = NULL;
+	f->io.envp = f->env;
+	assert_int_equal(http_req_parse(f->req, &f->io, &f->rep), 0);
+	assert_string_equal(f->req->client, addr);
+}
+
+/* A ready store and a request from 192.0.2.1. */
+static void
+serving(struct fixture *f)
+{
+	ready(f);
+	from(f, "192.0.2.1");
+}
+
+static void
+failures(struct fixture *f, const char *email, int times)
+{
+	int	 i;
+
+	for (i = 0; i < times; i++)
+		throttle_login_failed(&f->app, f->req, email);
+}
+
+/* Expect throttle_login_check() to let email through. */
+static void
+check_ok(struct fixture *f, const char *email)
+{
+	http_reply_clear(&f->rep);
+	assert_int_equal(throttle_login_check(&f->app, f->req, email, &f->rep), 0);
+	assert_int_equal(f->rep.status, 200);
+	assert_null(f->rep.body);
+	assert_int_equal(f->rep.headers_len, 0);
+}
+
+/*
+ * Expect rep to be a 429 for a wait of about secs ("what" in the message):
+ * a second may tick between counting and checking, so the wait is read
+ * from Retry-After, checked to be close, and must be the message's.
+ */
+static void
+assert_429(struct fixture *f, const char *what, int64_t secs)
+{
+	const char	*ra, *body;
+	char		 expect[256];
+	long long	 wait;
+
+	assert_int_equal(f->rep.status, 429);
+	assert_non_null(ra = strstr(f->rep.headers, "Retry-After: "));
+	assert_true(ra == f->rep.headers || ra[-1] == '\n');
+	assert_int_equal(sscanf(ra, "Retry-After: %lld\r\n", &wait), 1);
+	assert_non_null(strstr(ra, "\r\n"));
+	assert_true(wait <= secs);
+	assert_true(wait >= secs - 5);
+	snprintf(expect, sizeof(expect), "Retry-After: %lld\r\n", wait);
+	assert_string_equal(f->rep.headers, expect);
+	snprintf(expect, sizeof(expect), "{\"statusCode\":429,\"message\":"
+	    "\"Too many %s: try again in %lld seconds\","
+	    "\"error\":\"Too Many Requests\"}", what, wait);
+	assert_non_null(f->rep.body);
+	body = json_object_to_json_string_ext(f->rep.body,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	assert_string_equal(body, expect);
+}
+
+/* Expect throttle_login_check() to refuse email with a 429 of about secs. */
+static void
+check_blocked(struct fixture *f, const char *email, int64_t secs)
+{
+	http_reply_clear(&f->rep);
+	assert_int_equal(throttle_login_check(&f->app, f->req, email, &f->rep),
+	    -1);
+	assert_429(f, "failed log-ins", secs);
+}
+
+static void
+login_check_passes_at_first(void **state)
+{
+	struct fixture	*f = *state;
+
+	serving(f);
+	check_ok(f, "alice@example.com");
+	/* Checking counts nothing. */
+	check_ok(f, "alice@example.com");
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 0);
+}
+
+static void
+login_pair_blocks_after_5_failures(void **state)
+{
+	struct fixture	*f = *state;
+
+	serving(f);
+	failures(f, "alice@example.com", 4);
+	check_ok(f, "alice@example.com");
+	failures(f, "alice@example.com", 1);
+	check_blocked(f, "alice@example.com", 60);
+	/* Asking again changes nothing. */
+	check_blocked(f, "alice@example.com", 60);
+}
+
+static void
+login_pair_block_is_per_address_and_email(void **state)
+{
+	struct fixture	*f = *state;
+
+	serving(f);
+	failures(f, "alice@example.com", 5);
+	check_blocked(f, "alice@example.com", 60);
+	/* Another e-mail from this address: its own pair, and 5 < 30. */
+	check_ok(f, "bob@example.com");
+	/* The same e-mail from another address: its own pair, and 5 < 10. */
+	from(f, "192.0.2.2");
+	check_ok(f, "alice@example.com");
+	from(f, "2001:db8::1");
+	check_ok(f, "alice@example.com");
+}
+
+static void
+login_pair_ignores_email_case(void **state)
+{
+	struct fixture	*f = *state;
+
+	serving(f);
+	failures(f, "Alice@Example.COM", 2);
+	failures(f, "ALICE@EXAMPLE.COM", 2);
+	failures(f, "alice@example.com", 1);
+	check_blocked(f, "aLiCe@eXaMpLe.CoM", 60);
+}
+
+static void
+login_account_blocks_after_10_failures_from_anywhere(void **state)
+{
+	struct fixture	*f = *state;
+	char		 addr[32];
+	int		 i;
+
+	serving(f);
+	/* One failure from each of ten addresses: no pair comes near its limit. */
+	for (i = 1; i <= 9; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%d", i);
+		from(f, addr);
+		failures(f, "alice@example.com", 1);
+	}
+	from(f, "198.51.100.200");
+	check_ok(f, "alice@example.com");
+	from(f, "198.51.100.10");
+	failures(f, "alice@example.com", 1);
+	/* Blocked for 15 minutes wherever the next attempt comes from ... */
+	from(f, "203.0.113.1");
+	check_blocked(f, "alice@example.com", 900);
+	check_blocked(f, "ALICE@example.com", 900);
+	/* ... but only for this account. */
+	check_ok(f, "bob@example.com");
+}
+
+static void
+login_address_blocks_after_30_failures(void **state)
+{
+	struct fixture	*f = *state;
+	char		 email[64];
+	int		 i;
+
+	serving(f);
+	/* Thirty e-mails, one failure each: neither pair nor account blocks. */
+	for (i = 0; i < 29; i++) {
+		snprintf(email, sizeof(email), "user%d@example.com", i);
+		failures(f, email, 1);
+	}
+	check_ok(f, "someone@example.com");
+	failures(f, "user29@example.com", 1);
+	check_blocked(f, "someone@example.com", 60);
+	check_blocked(f, "user0@example.com", 60);
+	/* Another address is not blocked, for the same e-mails. */
+	from(f, "192.0.2.2");
+	check_ok(f, "someone@example.com");
+	check_ok(f, "user0@example.com");
+}
+
+/* When several rules block, the longest wait is the one announced. */
+static void
+login_longest_wait_wins(void **state)
+{
+	struct fixture	*f = *state;
+
+	f->app.cfg.throttle.per_account = 5;
+	serving(f);
+	/* The fifth failure blocks the pair (60 s) and the account (900 s). */
+	failures(f, "alice@example.com", 5);
+	check_blocked(f, "alice@example.com", 900);
+}
+
+static void
+login_succeeded_clears_pair_and_account(void **state)
+{
+	struct fixture	*f = *state;
+
+	serving(f);
+	failures(f, "alice@example.com", 4);
+	throttle_login_succeeded(&f->app, f->req, "alice@example.com");
+	/* Four more would have been the pair's eighth: it starts again. */
+	failures(f, "alice@example.com", 4);
+	check_ok(f, "alice@example.com");
+	failures(f, "alice@example.com", 1);
+	check_blocked(f, "alice@example.com", 60);
+}
+
+static void
+login_succeeded_lifts_a_block(void **state)
+{
+	struct fixture	*f = *state;
+
+	f->app.cfg.throttle.per_account = 5;
+	serving(f);
+	failures(f, "alice@example.com", 5);
+	check_blocked(f, "alice@example.com", 900);
+	throttle_login_succeeded(&f->app, f->req, "ALICE@example.com");
+	check_ok(f, "alice@example.com");
+}
+
+static void
+login_succeeded_keeps_address_count(void **state)
+{
+	struct fixture	*f = *state;
+
+	f->app.cfg.throttle.per_address = 6;
+	serving(f);
+	failures(f, "alice@example.com", 4);
+	throttle_login_succeeded(&f->app, f->req, "alice@example.com");
+	/* Two more failures, for other e-mails, make the address's sixth. */
+	failures(f, "bob@example.com", 1);
+	check_ok(f, "carol@example.com");
+	failures(f, "carol@example.com", 1);
+	check_blocked(f, "dave@example.com", 60);
+	check_blocked(f, "alice@example.com", 60);
+}
+
+static void
+login_succeeded_keeps_other_counters(void **state)
+{
+	struct fixture	*f = *state;
+
+	serving(f);
+	failures(f, "bob@example.com", 4);
+	from(f, "192.0.2.2");
+	failures(f, "alice@example.com", 4);
+	/* Alice's success from 192.0.2.1 clears her account and that pair only. */
+	from(f, "192.0.2.1");
+	throttle_login_succeeded(&f->app, f->req, "alice@example.com");
+	failures(f, "bob@example.com", 1);
+	check_blocked(f, "bob@example.com", 60);
+	from(f, "192.0.2.2");
+	failures(f, "alice@example.com", 1);
+	check_blocked(f, "alice@example.com", 60);
+}
+
+static void
+login_limit_0_turns_pair_off(void **state)
+{
+	struct fixture	*f = *state;
+
+	f->app.cfg.throttle.per_pair = 0;
+	serving(f);
+	failures(f, "alice@example.com", 9);
+	check_ok(f, "alice@example.com");
+	failures(f, "alice@example.com", 1);
+	/* The account's limit is what blocks now. */
+	check_blocked(f, "alice@example.com", 900);
+}
+
+static void
+login_limit_0_turns_account_off(void **state)
+{
+	struct fixture	*f = *state;
+	char		 addr[32];
+	int		 i;
+
+	f->app.cfg.throttle.per_account = 0;
+	serving(f);
+	for (i = 1; i <= 20; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%d", i);
+		from(f, addr);
+		failures(f, "alice@example.com", 1);
+	}
+	from(f, "203.0.113.1");
+	check_ok(f, "alice@example.com");
+}
+
+static void
+login_limit_0_turns_address_off(void **state)
+{
+	struct fixture	*f = *state;
+	char		 email[64];
+	int		 i;
+
+	f->app.cfg.throttle.per_address = 0;
+	serving(f);
+	for (i = 0; i < 40; i++) {
+		snprintf(email, sizeof(email), "user%d@example.com", i);
+		failures(f, email, 1);
+	}
+	check_ok(f, "someone@example.com");
+	/* The success path still works with the address rule off. */
+	failures(f, "alice@example.com", 4);
+	throttle_login_succeeded(&f->app, f->req, "alice@example.com");
+	failures(f, "alice@example.com", 4);
+	check_ok(f, "alice@example.com");
+}
+
+static void
+login_all_limits_0_count_nothing(void **state)
+{
+	struct fixture	*f = *state;
+
+	f->app.cfg.throttle.per_pair = 0;
+	f->app.cfg.throttle.per_account = 0;
+	f->app.cfg.throttle.per_address = 0;
+	serving(f);
+	failures(f, "alice@example.com", 50);
+	check_ok(f, "alice@example.com");
+	throttle_login_succeeded(&f->app, f->req, "alice@example.com");
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 0);
+}
+
+/* Counting is a write; checking only reads, so a held write lock does not stop it. */
+static void
+login_check_reads_past_a_write_lock(void **state)
+{
+	struct fixture	*f = *state;
+	sqlite3		*other;
+
+	serving(f);
+	failures(f, "alice@example.com", 5);
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	check_blocked(f, "alice@example.com", 60);
+	check_ok(f, "bob@example.com");
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+}
+
+/* Expect throttle_register() to let one registration through. */
+static void
+register_ok(struct fixture *f)
+{
+	http_reply_clear(&f->rep);
+	assert_int_equal(throttle_register(&f->app, f->req, &f->rep), 0);
+	assert_int_equal(f->rep.status, 200);
+	assert_null(f->rep.body);
+	assert_int_equal(f->rep.headers_len, 0);
+}
+
+static void
+register_blocks_after_10(void **state)
+{
+	struct fixture		*f = *state;
+	struct throttle_row	 row;
+	int			 i;
+
+	serving(f);
+	for (i = 0; i < 10; i++)
+		register_ok(f);
+	http_reply_clear(&f->rep);
+	assert_int_equal(throttle_register(&f->app, f->req, &f->rep), -1);
+	assert_429(f, "registrations from this address", 900);
+	/* A refused registration is not counted (schema/003-throttle.sql key). */
+	assert_int_equal(store_throttle_get(f->app.store,
+	    "register-address 192.0.2.1", &row), STORE_OK);
+	assert_int_equal(row.count, 10);
+	assert_int_equal(row.level, 1);
+	/* Another address registers. */
+	from(f, "192.0.2.2");
+	register_ok(f);
+}
+
+static void
+register_and_login_count_apart(void **state)
+{
+	struct fixture	*f = *state;
+	int		 i;
+
+	f->app.cfg.throttle.register_per_address = 3;
+	f->app.cfg.throttle.per_address = 3;
+	serving(f);
+	for (i = 0; i < 2; i++)
+		register_ok(f);
+	failures(f, "a@example.com", 1);
+	failures(f, "b@example.com", 1);
+	register_ok(f);
+	check_ok(f, "c@example.com");
+	failures(f, "c@example.com", 1);
+	check_blocked(f, "d@example.com", 60);
+}
+
+static void
+register_limit_0_turns_it_off(void **state)
+{
+	struct fixture	*f = *state;
+	int		 i;
+
+	f->app.cfg.throttle.register_per_address = 0;
+	serving(f);
+	for (i = 0; i < 30; i++)
+		register_ok(f);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 0);
+}
+
+/* A registration that cannot be counted is refused with 503, not let through. */
+static void
+register_while_locked_is_503(void **state)
+{
+	struct fixture	*f = *state;
+	sqlite3		*other;
+	int		 rc;
+
+	serving(f);
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	/* Waits out the busy timeout (STORE_BUSY_TIMEOUT_MS). */
+	rc = throttle_register(&f->app, f->req, &f->rep);
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(rc, -1);
+	assert_int_equal(f->rep.status, 503);
+	assert_string_equal(f->rep.headers, "Retry-After: 1\r\n");
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 0);
+	/* Once the lock is gone, it counts. */
+	register_ok(f);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 1);
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(count_up_to_limit_without_block),
+		cmocka_unit_test(count_blocks_at_exactly_limit),
+		cmocka_unit_test(count_limit_of_one_blocks_at_once),
+		cmocka_unit_test(count_pair_blocks_double_up_to_15_minutes),
+		cmocka_unit_test(count_address_blocks_double_up_to_an_hour),
+		cmocka_unit_test(count_register_blocks_double_up_to_an_hour),
+		cmocka_unit_test(count_huge_level_is_capped),
+		cmocka_unit_test(count_account_resets_after_block),
+		cmocka_unit_test(count_pair_does_not_reset),
+		cmocka_unit_test(count_forgets_after_an_hour_of_quiet),
+		cmocka_unit_test(count_remembers_exactly_an_hour),
+		cmocka_unit_test(count_does_not_forget_while_blocked),
+		cmocka_unit_test(count_forgets_when_block_ends_now),
+		cmocka_unit_test(count_updates_last_at_even_when_blocked),
+		T(get_missing_key_is_zeros),
+		T(update_calls_fn_once_per_key_and_stores),
+		T(update_several_keys_at_once),
+		T(keys_are_exact_strings),
+		T(delete_removes_only_named_keys),
+		T(update_prunes_quiet_rows),
+		T(update_of_pruned_key_starts_from_zeros),
+		T(get_and_delete_do_not_prune),
+		T(two_handles_interleaved_lose_no_count),
+		T(two_processes_at_once_lose_no_count),
+		T(login_check_passes_at_first),
+		T(login_pair_blocks_after_5_failures),
+		T(login_pair_block_is_per_address_and_email),
+		T(login_pair_ignores_email_case),
+		T(login_account_blocks_after_10_failures_from_anywhere),
+		T(login_address_blocks_after_30_failures),
+		T(login_longest_wait_wins),
+		T(login_succeeded_clears_pair_and_account),
+		T(login_succeeded_lifts_a_block),
+		T(login_succeeded_keeps_address_count),
+		T(login_succeeded_keeps_other_counters),
+		T(login_limit_0_turns_pair_off),
+		T(login_limit_0_turns_account_off),
+		T(login_limit_0_turns_address_off),
+		T(login_all_limits_0_count_nothing),
+		T(login_check_reads_past_a_write_lock),
+		T(register_blocks_after_10),
+		T(register_and_login_count_apart),
+		T(register_limit_0_turns_it_off),
+		T(register_while_locked_is_503),
+	};
+
+	log_init("test-throttle");
+	return cmocka_run_group_tests_name("throttle", tests, NULL, NULL);
+}
