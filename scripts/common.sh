@@ -8,7 +8,10 @@ FA_PACKAGES="build-essential autoconf automake pkgconf libfcgi-dev
 FA_LIGHTTPD="lighttpd"
 FA_APACHE="apache2 libapache2-mod-fcgid"
 FA_TEST_PACKAGES="$FA_LIGHTTPD $FA_APACHE libcmocka-dev bats bats-assert
-	bats-support curl jq openssl sqlite3"
+	bats-support curl jq openssl sqlite3 wrk"
+# The sanitizer and fuzzing builds (scripts/test with SANITIZERS=1 or
+# FUZZ_SECONDS set, and CI): clang for libFuzzer; gcc does ASan and UBSan.
+FA_CHECK_PACKAGES="clang libclang-rt-14-dev"
 
 # fa_install PACKAGE...: apt-get install those not installed yet (as root,
 # or through sudo).
@@ -34,22 +37,25 @@ fa_install() {
 	    --no-install-recommends $missing >&2
 }
 
-# fa_build: bootstrap if needed, configure build/ with $CONFIGURE_FLAGS
-# (again when they change), make.  Holds a lock on build/, so instances
-# started at the same time do not configure or compile over each other.
+# fa_build [DIR [CONFIGURE-ARGUMENT...]]: bootstrap if needed, configure
+# DIR (default build/) with the arguments (default $CONFIGURE_FLAGS; again
+# when they change), make.  Holds a lock on DIR, so instances started at the
+# same time do not configure or compile over each other.
 fa_build() {
-	mkdir -p "$top/build" || return 1
+	bdir=$top/${1:-build}
+	[ $# -gt 0 ] && shift
+	[ $# -gt 0 ] || set -- ${CONFIGURE_FLAGS:-}
+	mkdir -p "$bdir" || return 1
 	(
 		flock 9 || exit 1
 		cd "$top" || exit 1
 		[ -x configure ] || autoreconf -fi || exit 1
-		flags=${CONFIGURE_FLAGS:-}
-		if [ ! -f build/Makefile ] ||
-		    [ "$(cat build/.configure-flags 2>/dev/null)" != "$flags" ]; then
-			# shellcheck disable=SC2086
-			(cd build && ../configure -q $flags) || exit 1
-			printf '%s\n' "$flags" > build/.configure-flags
+		flags="$*"
+		if [ ! -f "$bdir/Makefile" ] ||
+		    [ "$(cat "$bdir/.configure-flags" 2>/dev/null)" != "$flags" ]; then
+			(cd "$bdir" && "$top/configure" -q "$@") || exit 1
+			printf '%s\n' "$flags" > "$bdir/.configure-flags"
 		fi
-		make -C build -s -j"$(nproc 2>/dev/null || echo 2)" >&2
-	) 9>"$top/build/.lock"
+		make -C "$bdir" -s -j"$(nproc 2>/dev/null || echo 2)" >&2
+	) 9>"$bdir/.lock"
 }
