@@ -41,29 +41,6 @@ teardown() {
 # (COOKIE: the Authentication cookie set, if any).  Hundreds of requests go
 # through awk: the shell takes milliseconds per command here.
 
-# config DIR: the curl config for the spec lines on stdin; request NAME
-# leaves its body in DIR/NAME.body, its headers in DIR/NAME.headers and
-# "NAME STATUS" on curl's output.
-config() {
-	awk -F '\t' -v dir="$1" -v url="$URL" '
-	    function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
-	    NR > 1 { print "next" }
-	    {
-		print "url = " q(url $3)
-		print "request = " $2
-		if ($4 != "") {
-			print "header = \"Content-Type: application/json\""
-			print "data-binary = " q($4)
-		} else if ($2 != "GET")
-			print "header = \"Content-Length: 0\""
-		if ($5 != "")
-			print "cookie = " q("Authentication=" $5)
-		print "output = " q(dir "/" $1 ".body")
-		print "dump-header = " q(dir "/" $1 ".headers")
-		print "write-out = " q($1 " %{http_code}\\n")
-	    }'
-}
-
 # collect DIR: DIR/replies from DIR/statuses and the bodies and headers.
 collect() {
 	awk '
@@ -86,7 +63,7 @@ collect() {
 burst() {
 	local dir=$BATS_TEST_TMPDIR/$1
 	mkdir "$dir"
-	printf '%s' "$2" | config "$dir" >"$dir/config"
+	printf '%s' "$2" | parallel_config "$dir" >"$dir/config"
 	curl -sS --no-progress-meter --parallel --parallel-max 50 -K "$dir/config" \
 	    >"$dir/statuses" 2>"$dir/errors" || fail "curl: $(cat "$dir/errors")"
 	collect "$dir"
@@ -207,7 +184,7 @@ start_load() {
 		wave=0
 		while [ ! -e "$D/stop" ]; do
 			wave=$((wave + 1))
-			"spec_$1" "$wave" | config "$D" >"$D/config.$wave"
+			"spec_$1" "$wave" | parallel_config "$D" >"$D/config.$wave"
 			curl -sS --no-progress-meter --parallel --parallel-max "$PARALLEL" \
 			    -K "$D/config.$wave" >>"$D/statuses" 2>>"$D/errors" || true
 		done

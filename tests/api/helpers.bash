@@ -246,3 +246,29 @@ refute_leaks() {
 user_id() {
 	sql "SELECT id FROM users WHERE email = '$1'"
 }
+
+# parallel_config DIR: a curl config (for one `curl --parallel -K`) for the
+# spec lines "NAME<TAB>METHOD<TAB>PATH<TAB>JSON<TAB>TOKEN" on stdin (JSON and
+# TOKEN may be empty; PATH is under $URL).  Request NAME leaves its body in
+# DIR/NAME.body, its headers in DIR/NAME.headers and "NAME STATUS" on curl's
+# output.  One awk for hundreds of requests: the shell takes milliseconds
+# per command.
+parallel_config() {
+	awk -F '\t' -v dir="$1" -v url="$URL" '
+	    function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
+	    NR > 1 { print "next" }
+	    {
+		print "url = " q(url $3)
+		print "request = " $2
+		if ($4 != "") {
+			print "header = \"Content-Type: application/json\""
+			print "data-binary = " q($4)
+		} else if ($2 != "GET")
+			print "header = \"Content-Length: 0\""
+		if ($5 != "")
+			print "cookie = " q("Authentication=" $5)
+		print "output = " q(dir "/" $1 ".body")
+		print "dump-header = " q(dir "/" $1 ".headers")
+		print "write-out = " q($1 " %{http_code}\\n")
+	    }'
+}

@@ -40,29 +40,13 @@ batch() {
 # add NAME METHOD PATH [JSON [TOKEN]]: a request with the JSON body (none if
 # empty) and the session cookie TOKEN (none if empty).
 add() {
-	SPEC+="$1"$'\t'"$2"$'\t'"$URL$3"$'\t'"${4-}"$'\t'"${5-}"$'\n'
+	SPEC+="$1"$'\t'"$2"$'\t'"$3"$'\t'"${4-}"$'\t'"${5-}"$'\n'
 }
 
 # send: send the batch; every request must get an HTTP reply.
 send() {
 	local name status body
-	printf '%s' "$SPEC" | awk -F '\t' -v dir="$B" '
-	    function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
-	    NR > 1 { print "next" }
-	    {
-		print "url = " q($3)
-		print "request = " $2
-		if ($4 != "") {
-			print "header = \"Content-Type: application/json\""
-			print "data-binary = " q($4)
-		} else if ($2 != "GET")
-			print "header = \"Content-Length: 0\""
-		if ($5 != "")
-			print "cookie = " q("Authentication=" $5)
-		print "output = " q(dir "/" $1 ".body")
-		print "dump-header = " q(dir "/" $1 ".headers")
-		print "write-out = " q($1 " %{http_code}\\n")
-	    }' >"$B/config"
+	printf '%s' "$SPEC" | parallel_config "$B" >"$B/config"
 	curl -sS --no-progress-meter --parallel --parallel-max 50 \
 	    --parallel-immediate -K "$B/config" >"$B/statuses" 2>"$B/errors" ||
 	    fail "curl: $(cat "$B/errors")"
