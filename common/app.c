@@ -18,10 +18,12 @@
 extern char **environ;
 
 /*
- * SIGTERM (lighttpd and mod_fcgid send it to stop a process) ends the loop
- * after the request in progress: a process between requests stops waiting
- * by closing its listening socket; one inside a request finishes it first.
- * A normal exit then frees everything, which is what LeakSanitizer checks.
+ * SIGTERM (lighttpd and mod_fcgid send it to stop a FastCGI process) ends
+ * the loop after the request in progress: a process between requests stops
+ * waiting by closing its listening socket (the restarted accept() fails);
+ * one inside a request finishes it first (SA_RESTART: its reads and writes
+ * carry on).  A normal exit then frees everything, which is what
+ * LeakSanitizer checks.  A CGI process keeps the default: it just dies.
  */
 static volatile sig_atomic_t	 app_stopping;
 static volatile sig_atomic_t	 app_idle;
@@ -39,19 +41,13 @@ app_on_term(int sig)
 static int
 app_open(struct app *app, const char *name)
 {
-	struct sigaction	 sa;
-	char			 err[512];
+	char	 err[512];
 
 	memset(app, 0, sizeof(*app));
 	app->name = name;
 	log_init(name);
 	/* A client that hangs up must not kill the process mid-write. */
 	signal(SIGPIPE, SIG_IGN);
-	/* No SA_RESTART: a blocked accept() must return to see the flag. */
-	sa.sa_handler = app_on_term;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;
-	sigaction(SIGTERM, &sa, NULL);
 	if (config_load(&app->cfg, err, sizeof(err)) == -1) {
 		log_msg(NULL, "refusing to start: %s", err);
 		return -1;
@@ -282,9 +278,10 @@ cgi_write(void *ctx, const char *buf, size_t len)
 static void
 app_serve(struct app *app, const struct route *routes, size_t nroutes)
 {
-	struct http_req	*req;
-	struct http_io	 io;
-	FCGX_Request	 fr;
+	struct http_req		*req;
+	struct http_io		 io;
+	struct sigaction	 sa;
+	FCGX_Request		 fr;
 
 	/* One request buffer per process, reused: nothing grows per request. */
 	if ((req = calloc(1, sizeof(*req))) == NULL) {
@@ -298,6 +295,10 @@ app_serve(struct app *app, const struct route *routes, size_t nroutes)
 		free(req);
 		return;
 	}
+	sa.sa_handler = app_on_term;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
 		log_msg(NULL, "cannot initialise FastCGI");
 		free(req);

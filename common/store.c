@@ -83,10 +83,11 @@ static const char *const stmt_sql[STMT__MAX] = {
 	/* STMT_POST_DELETE */
 	"DELETE FROM posts WHERE id = ?1",
 	/* STMT_THROTTLE_GET */
-	"SELECT count, level, last_at, blocked_until FROM throttle WHERE key = ?1",
+	"SELECT count, level, last_at, blocked_until, pending FROM throttle "
+	"WHERE key = ?1",
 	/* STMT_THROTTLE_PUT */
-	"INSERT OR REPLACE INTO throttle (key, count, level, last_at, blocked_until) "
-	"VALUES (?1, ?2, ?3, ?4, ?5)",
+	"INSERT OR REPLACE INTO throttle (key, count, level, last_at, blocked_until, "
+	"pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	/* STMT_THROTTLE_DELETE */
 	"DELETE FROM throttle WHERE key = ?1",
 	/* STMT_THROTTLE_PRUNE */
@@ -654,6 +655,7 @@ store_throttle_get(struct store *s, const char *key, struct throttle_row *row)
 		row->level = sqlite3_column_int64(st, 1);
 		row->last_at = sqlite3_column_int64(st, 2);
 		row->blocked_until = sqlite3_column_int64(st, 3);
+		row->pending = sqlite3_column_int64(st, 4);
 	} else if (step != SQLITE_DONE)
 		rc = store_rc(s, step, stmt_sql[STMT_THROTTLE_GET]);
 	store_done(s, STMT_THROTTLE_GET);
@@ -677,12 +679,16 @@ store_throttle_update(struct store *s, const char *const *keys, size_t n,
 	for (i = 0; i < n && rc == STORE_OK; i++) {
 		if ((rc = store_throttle_get(s, keys[i], &row)) != STORE_OK)
 			break;
-		fn(arg, i, &row);
+		if (fn(arg, i, &row) == -1) {
+			rc = STORE_DENIED;
+			break;
+		}
 		sqlite3_bind_text(put, 1, keys[i], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(put, 2, row.count);
 		sqlite3_bind_int64(put, 3, row.level);
 		sqlite3_bind_int64(put, 4, row.last_at);
 		sqlite3_bind_int64(put, 5, row.blocked_until);
+		sqlite3_bind_int64(put, 6, row.pending);
 		rc = store_exec(s, STMT_THROTTLE_PUT);
 	}
 	return store_end(s, rc);

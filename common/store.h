@@ -54,10 +54,14 @@ struct throttle_row {
 	int64_t	 level;
 	int64_t	 last_at;
 	int64_t	 blocked_until;
+	int64_t	 pending;	/* attempts let through and not yet judged */
 };
 
-/* Updates row i of a throttle update in place. */
-typedef void (*store_throttle_fn)(void *arg, size_t i, struct throttle_row *row);
+/*
+ * Updates row i of a throttle update in place; returns 0, or -1 to abandon
+ * the whole update (nothing is written, the update returns STORE_DENIED).
+ */
+typedef int (*store_throttle_fn)(void *arg, size_t i, struct throttle_row *row);
 
 struct store;
 
@@ -159,7 +163,7 @@ enum store_rc	 store_throttle_get(struct store *s, const char *key,
 /*
  * In one write transaction: read the counters of keys[0..n-1], let fn
  * change each, write them back; and delete counters untouched since
- * forget_before that are not blocking.
+ * forget_before that are not blocking.  STORE_DENIED if fn abandoned it.
  */
 enum store_rc	 store_throttle_update(struct store *s, const char *const *keys,
 		    size_t n, int64_t forget_before, store_throttle_fn fn,

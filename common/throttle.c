@@ -1,6 +1,9 @@
 /*
  * throttle: counters in the store, one policy table, 429 with Retry-After.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,15 +28,38 @@ static const struct throttle_policy policies[RULE__MAX] = {
 	{ 15 * 60, 60 * 60, 0 },	/* RULE_REGISTER */
 };
 
+/* What one update does to each row of a request's keys. */
+enum step {
+	STEP_ADMIT,	/* log-in check: let it through as pending, or refuse */
+	STEP_FAILED,	/* the pending attempt failed: count it */
+	STEP_SUCCEEDED,	/* it succeeded: give it back, clear pair and account */
+	STEP_REGISTER,	/* refuse if blocked, else count */
+};
+
 /* The keys of one request: what it is counted against. */
 struct throttle_keys {
+	char		 client[INET6_ADDRSTRLEN + 4];
 	char		 key[RULE__MAX][400];
 	const char	*list[RULE__MAX];	/* the enabled ones, in order */
 	enum rule	 rules[RULE__MAX];
 	int		 limits[RULE__MAX];
 	size_t		 n;
 	int64_t		 now;
+	enum step	 step;
+	int64_t		 wait;		/* STEP_ADMIT, STEP_REGISTER: refused */
 };
+
+/* A counter quiet for an hour and not blocking starts from nothing. */
+static void
+throttle_forget(struct throttle_row *row, int64_t now)
+{
+	if (row->last_at != 0 && now - row->last_at > THROTTLE_FORGET &&
+	    row->blocked_until <= now)
+		memset(row, 0, sizeof(*row));
+	/* Attempts whose process died before judging them. */
+	if (row->pending > 0 && now - row->last_at > THROTTLE_PENDING_MAX)
+		row->pending = 0;
+}
 
 void
 throttle_count(const struct throttle_policy *policy, int limit,
@@ -41,9 +67,7 @@ throttle_count(const struct throttle_policy *policy, int limit,
 {
 	int64_t	 block;
 
-	if (row->last_at != 0 && now - row->last_at > THROTTLE_FORGET &&
-	    row->blocked_until <= now)
-		memset(row, 0, sizeof(*row));
+	throttle_forget(row, now);
 	row->count++;
 	row->last_at = now;
 	if (row->count < limit)
@@ -55,6 +79,46 @@ throttle_count(const struct throttle_policy *policy, int limit,
 	row->level++;
 	if (policy->reset_count)
 		row->count = 0;
+}
+
+int64_t
+throttle_admit(int limit, struct throttle_row *row, int64_t now)
+{
+	throttle_forget(row, now);
+	if (row->blocked_until > now)
+		return row->blocked_until - now;
+	/*
+	 * If all pending attempts failed, would they reach the limit?  Then
+	 * wait for them.  One at a time is always let through, also past a
+	 * limit whose block has ended: its failure blocks again.
+	 */
+	if (row->pending > 0 && row->count + row->pending >= limit)
+		return 1;
+	row->pending++;
+	row->last_at = now;
+	return 0;
+}
+
+/*
+ * The address a client is counted by: an IPv6 client by its /64 (a
+ * machine usually has the whole /64 and could hop within it), anything
+ * else as it is.
+ */
+static void
+throttle_client(const char *client, char *out, size_t outsz)
+{
+	struct in6_addr	 a6;
+	char		 text[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET6, client, &a6) == 1 &&
+	    !IN6_IS_ADDR_V4MAPPED(&a6)) {
+		memset(a6.s6_addr + 8, 0, 8);
+		if (inet_ntop(AF_INET6, &a6, text, sizeof(text)) != NULL) {
+			snprintf(out, outsz, "%s/64", text);
+			return;
+		}
+	}
+	snprintf(out, outsz, "%s", client);
 }
 
 /* Add the key of rule (if its limit is not 0) from a printf format. */
@@ -88,46 +152,80 @@ throttle_login_keys(const struct app *app, const struct http_req *req,
 
 	k->n = 0;
 	k->now = (int64_t)time(NULL);
-	throttle_add(k, RULE_PAIR, t->per_pair, "login-pair %s %s", req->client,
+	k->wait = 0;
+	throttle_client(req->client, k->client, sizeof(k->client));
+	throttle_add(k, RULE_PAIR, t->per_pair, "login-pair %s %s", k->client,
 	    email);
 	throttle_add(k, RULE_ACCOUNT, t->per_account, "login-account %s", email);
 	throttle_add(k, RULE_ADDRESS, t->per_address, "login-address %s",
-	    req->client);
+	    k->client);
 }
 
-/* store_throttle_fn: count one event on row i. */
-static void
-throttle_hit(void *arg, size_t i, struct throttle_row *row)
+/* store_throttle_fn: one step of k->step on row i. */
+static int
+throttle_step(void *arg, size_t i, struct throttle_row *row)
 {
-	const struct throttle_keys	*k = arg;
+	struct throttle_keys		*k = arg;
+	const struct throttle_policy	*policy = &policies[k->rules[i]];
+	int64_t				 wait;
 
-	throttle_count(&policies[k->rules[i]], k->limits[i], row, k->now);
+	switch (k->step) {
+	case STEP_ADMIT:
+		/*
+		 * Look at every row, so the longest wait wins (a retry then is
+		 * not refused by another rule); abandon at the last if any
+		 * refused, which undoes the others' pending counts too.
+		 */
+		if ((wait = throttle_admit(k->limits[i], row, k->now)) > k->wait)
+			k->wait = wait;
+		return i + 1 == k->n && k->wait > 0 ? -1 : 0;
+	case STEP_FAILED:
+		if (row->pending > 0)
+			row->pending--;
+		throttle_count(policy, k->limits[i], row, k->now);
+		return 0;
+	case STEP_SUCCEEDED:
+		if (row->pending > 0)
+			row->pending--;
+		if (k->rules[i] != RULE_ADDRESS) {
+			row->count = 0;
+			row->level = 0;
+			row->blocked_until = 0;
+		}
+		return 0;
+	case STEP_REGISTER:
+		throttle_forget(row, k->now);
+		if (row->blocked_until > k->now) {
+			k->wait = row->blocked_until - k->now;
+			return -1;
+		}
+		throttle_count(policy, k->limits[i], row, k->now);
+		return 0;
+	}
+	return 0;
 }
 
 /*
- * Answer 429 if any key blocks: the longest wait wins, so a retry at that
- * time is not refused again by another rule.  Returns 0, or -1 with rep set.
+ * Run k->step over k's keys in one transaction.  Returns 0, or -1 with a
+ * 429 (what: what there were too many of) or a 503 in rep.
  */
 static int
-throttle_blocked(struct app *app, const struct throttle_keys *k,
-    struct http_reply *rep, const char *what)
+throttle_run(struct app *app, struct throttle_keys *k, struct http_reply *rep,
+    const char *what)
 {
-	struct throttle_row	 row;
-	int64_t			 wait = 0;
-	enum store_rc		 rc;
-	size_t			 i;
+	enum store_rc	 rc;
 
-	for (i = 0; i < k->n; i++) {
-		if ((rc = store_throttle_get(app->store, k->list[i], &row)) != STORE_OK)
-			return app_store_error(rep, rc);
-		if (row.blocked_until - k->now > wait)
-			wait = row.blocked_until - k->now;
-	}
-	if (wait == 0)
+	if (k->n == 0)
 		return 0;
+	rc = store_throttle_update(app->store, k->list, k->n,
+	    k->now - THROTTLE_FORGET, throttle_step, k);
+	if (rc == STORE_OK)
+		return 0;
+	if (rc != STORE_DENIED)
+		return app_store_error(rep, rc);
 	http_error(rep, ERR_TOO_MANY, "Too many %s: try again in %lld seconds",
-	    what, (long long)wait);
-	http_header(rep, "Retry-After: %lld", (long long)wait);
+	    what, (long long)k->wait);
+	http_header(rep, "Retry-After: %lld", (long long)k->wait);
 	return -1;
 }
 
@@ -138,40 +236,42 @@ throttle_login_check(struct app *app, const struct http_req *req,
 	struct throttle_keys	 k;
 
 	throttle_login_keys(app, req, email, &k);
-	if (throttle_blocked(app, &k, rep, "failed log-ins") == 0)
+	k.step = STEP_ADMIT;
+	if (throttle_run(app, &k, rep, "failed log-ins") == 0)
 		return 0;
+	/* Refused, or not counted: either way no hash is run. */
 	log_msg(req->client, "throttled log-in for %s", email);
 	return -1;
+}
+
+/* Judge the pending attempt: step is STEP_FAILED or STEP_SUCCEEDED. */
+static void
+throttle_login_judge(struct app *app, const struct http_req *req,
+    const char *email, enum step step)
+{
+	struct throttle_keys	 k;
+	struct http_reply	 rep;
+
+	throttle_login_keys(app, req, email, &k);
+	k.step = step;
+	http_reply_init(&rep);
+	if (throttle_run(app, &k, &rep, "failed log-ins") == -1)
+		log_msg(req->client, "could not update the log-in counters");
+	http_reply_clear(&rep);
 }
 
 void
 throttle_login_failed(struct app *app, const struct http_req *req,
     const char *email)
 {
-	struct throttle_keys	 k;
-	enum store_rc		 rc;
-
-	throttle_login_keys(app, req, email, &k);
-	if (k.n == 0)
-		return;
-	rc = store_throttle_update(app->store, k.list, k.n,
-	    k.now - THROTTLE_FORGET, throttle_hit, &k);
-	if (rc != STORE_OK)
-		log_msg(req->client, "could not count a failed log-in");
+	throttle_login_judge(app, req, email, STEP_FAILED);
 }
 
 void
 throttle_login_succeeded(struct app *app, const struct http_req *req,
     const char *email)
 {
-	struct throttle_keys	 k;
-	size_t			 n;
-
-	throttle_login_keys(app, req, email, &k);
-	/* The address's counter stays: other accounts may be under attack. */
-	n = k.n > 0 && k.rules[k.n - 1] == RULE_ADDRESS ? k.n - 1 : k.n;
-	if (n > 0 && store_throttle_delete(app->store, k.list, n) != STORE_OK)
-		log_msg(req->client, "could not clear log-in counters");
+	throttle_login_judge(app, req, email, STEP_SUCCEEDED);
 }
 
 int
@@ -179,19 +279,16 @@ throttle_register(struct app *app, const struct http_req *req,
     struct http_reply *rep)
 {
 	struct throttle_keys	 k;
-	enum store_rc		 rc;
 
 	k.n = 0;
 	k.now = (int64_t)time(NULL);
+	k.wait = 0;
+	k.step = STEP_REGISTER;
+	throttle_client(req->client, k.client, sizeof(k.client));
 	throttle_add(&k, RULE_REGISTER, app->cfg.throttle.register_per_address,
-	    "register-address %s", req->client);
-	if (k.n == 0)
+	    "register-address %s", k.client);
+	if (throttle_run(app, &k, rep, "registrations from this address") == 0)
 		return 0;
-	if (throttle_blocked(app, &k, rep, "registrations from this address") == -1) {
-		log_msg(req->client, "throttled registration");
-		return -1;
-	}
-	rc = store_throttle_update(app->store, k.list, k.n,
-	    k.now - THROTTLE_FORGET, throttle_hit, &k);
-	return rc == STORE_OK ? 0 : app_store_error(rep, rc);
+	log_msg(req->client, "throttled registration");
+	return -1;
 }

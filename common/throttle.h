@@ -14,8 +14,16 @@
  * Retry-After before any password is hashed, in the same words whether or
  * not the e-mail has an account.  An account's block lasts at most 15
  * minutes, and one address reaches it only after its own pair blocks: at
- * most 10 failures per 15 minutes reach an account (ASVS: at most 100 an
- * hour).
+ * most 10 failures per 15 minutes (or between two of the owner's own
+ * successful log-ins) reach an account (ASVS: at most 100 an hour).
+ *
+ * Checking and counting are one transaction, so parallel guesses cannot
+ * slip past a limit: a log-in attempt is let through as "pending" (the
+ * check, before hashing) and judged after (failed: counted; succeeded:
+ * given back).  While attempts are pending, no more are let through than
+ * would reach the limit if they all failed; those get Retry-After: 1.
+ * An IPv6 client is counted by its /64, which one machine usually has
+ * whole.
  */
 #ifndef THROTTLE_H
 #define THROTTLE_H
@@ -35,6 +43,9 @@ struct throttle_policy {
 	int	 reset_count;	/* after a block, count again from 0 */
 };
 
+/* Pending attempts older than this (their process died) are dropped. */
+#define THROTTLE_PENDING_MAX	60
+
 /*
  * Count one event on row at time now under policy and limit (> 0): block
  * when the count reaches the limit.  Pure, for the unit tests.
@@ -43,17 +54,29 @@ void	throttle_count(const struct throttle_policy *policy, int limit,
 	    struct throttle_row *row, int64_t now);
 
 /*
- * Before checking a password: is this address, this e-mail, or the pair
- * blocked?  Returns 0, or -1 with a 429 (or 503) in rep.
+ * Let one attempt through on row under limit (> 0), as pending: returns 0,
+ * or the seconds to wait (row unchanged but for forgetting).  Pure.
+ */
+int64_t	throttle_admit(int limit, struct throttle_row *row, int64_t now);
+
+/*
+ * Before checking a password: unless the address, the e-mail or the pair
+ * is blocked (or enough attempts are pending to reach a limit), let this
+ * one through as pending.  Returns 0, or -1 with a 429 (or 503: if the
+ * count cannot be written the attempt is refused) in rep.  Every 0 must be
+ * followed by throttle_login_failed() or throttle_login_succeeded().
  */
 int	throttle_login_check(struct app *app, const struct http_req *req,
 	    const char *email, struct http_reply *rep);
 
-/* Count a failed log-in against the pair, the account and the address. */
+/* Count the pending attempt as a failure of the pair, account and address. */
 void	throttle_login_failed(struct app *app, const struct http_req *req,
 	    const char *email);
 
-/* Clear the pair's and the account's counters after a successful log-in. */
+/*
+ * Give the pending attempt back; clear the pair's and the account's
+ * counters (the address's failures stay: other accounts may be attacked).
+ */
 void	throttle_login_succeeded(struct app *app, const struct http_req *req,
 	    const char *email);
 

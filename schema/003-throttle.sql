@@ -8,6 +8,7 @@ CREATE TABLE throttle (
 	count		INTEGER NOT NULL,	-- events since the counter last reset
 	level		INTEGER NOT NULL,	-- blocks so far: each doubles the next
 	last_at		INTEGER NOT NULL,	-- Unix seconds of the last event
-	blocked_until	INTEGER NOT NULL	-- Unix seconds; in the past: not blocked
+	blocked_until	INTEGER NOT NULL,	-- Unix seconds; in the past: not blocked
+	pending		INTEGER NOT NULL DEFAULT 0	-- log-ins let through, not yet judged
 ) WITHOUT ROWID;
 CREATE INDEX throttle_last ON throttle (last_at);

@@ -71,9 +71,11 @@ assert_throttled() {
 	refute grep -qi '^Set-Cookie:' "$HEADERS"
 }
 
-# row KEY: count|level|last_at|blocked_until of a counter ("" if none).
+# row KEY: count|level|last_at|blocked_until of a counter ("" if none, or
+# if cleared: all zero but its time).
 row() {
-	sql "SELECT count, level, last_at, blocked_until FROM throttle WHERE key = '$1'"
+	sql "SELECT count, level, last_at, blocked_until FROM throttle WHERE key = '$1'
+	    AND (count > 0 OR level > 0 OR blocked_until > 0)"
 }
 
 # block KEY: the length of the key's present block, blocked_until - last_at.
@@ -367,7 +369,7 @@ register-address 10.6.1.1|1|0|0"
 
 @test "throttle-6.2: counters quiet for over an hour are pruned; blocks ended under an hour ago are not" {
 	now=$(date +%s)
-	sql "INSERT INTO throttle VALUES
+	sql "INSERT INTO throttle (key, count, level, last_at, blocked_until) VALUES
 	    ('login-pair 10.6.2.9 old@example.com', 4, 0, $((now - 7200)), 0),
 	    ('login-address 10.6.2.9', 29, 0, $((now - 3700)), 0),
 	    ('login-account old@example.com', 0, 1, $((now - 7200)), $((now - 6300))),
@@ -380,10 +382,26 @@ register-address 10.6.1.1|1|0|0"
 "login-address 10.6.2.7
 register-address 10.6.2.8"
 	# A pruned counter starts again from nothing: 4 old failures do not add up.
-	sql "INSERT INTO throttle VALUES ('login-pair 10.6.2.9 old@example.com', 4, 0, $((now - 7200)), 0)"
+	sql "INSERT INTO throttle (key, count, level, last_at, blocked_until) VALUES ('login-pair 10.6.2.9 old@example.com', 4, 0, $((now - 7200)), 0)"
 	register old@example.com
 	fails old@example.com 10.6.2.9
 	assert_equal "$(row 'login-pair 10.6.2.9 old@example.com' | cut -d'|' -f1)" 1
 	attempt old@example.com password123 10.6.2.9
 	assert_equal "$STATUS" 200
+}
+
+@test "throttle-7.1: 40 guesses at once get no more than the pair's 5 hashed; the rest 429" {
+	local i statuses
+	register burst@example.com
+	for ((i = 1; i <= 40; i++)); do
+		[ $i -eq 1 ] || echo next
+		printf 'url = "%s/authentication/log-in"\nheader = "Content-Type: application/json"\nheader = "X-Forwarded-For: 10.7.1.1"\ndata = "{\\"email\\":\\"burst@example.com\\",\\"password\\":\\"wrong-password\\"}"\nwrite-out = "%%{http_code}\\n"\noutput = "/dev/null"\n' "$URL"
+	done >"$BATS_TEST_TMPDIR/config"
+	statuses=$(curl -sS --parallel --parallel-immediate --parallel-max 40 \
+	    -K "$BATS_TEST_TMPDIR/config" | sort | uniq -c | awk '{ print $2 ":" $1 }' | paste -sd ' ')
+	# Checking and counting are one transaction: exactly the limit get
+	# through, however many processes answer at once.
+	assert_equal "$statuses" "400:5 429:35"
+	assert_equal "$(row 'login-pair 10.7.1.1 burst@example.com' | cut -d'|' -f1,2)" "5|1"
+	assert_equal "$(sql "SELECT sum(pending) FROM throttle")" 0
 }

@@ -316,6 +316,50 @@ count_updates_last_at_even_when_blocked(void **state)
 	assert_int_equal(row.last_at, NOW + 7);
 }
 
+/* --- throttle_admit(): pure */
+
+static void
+admit_counts_pending_up_to_the_limit(void **state)
+{
+	struct throttle_row	 row = { 0 };
+	int			 i;
+
+	(void)state;
+	for (i = 1; i <= 5; i++) {
+		assert_int_equal(throttle_admit(5, &row, NOW), 0);
+		assert_int_equal(row.pending, i);
+		assert_int_equal(row.last_at, NOW);
+	}
+	assert_int_equal(throttle_admit(5, &row, NOW), 1);
+	assert_int_equal(row.pending, 5);
+}
+
+static void
+admit_refuses_while_blocked(void **state)
+{
+	struct throttle_row	 row = { 5, 1, NOW, NOW + 60, 0 };
+
+	(void)state;
+	assert_int_equal(throttle_admit(5, &row, NOW + 10), 50);
+	assert_int_equal(row.pending, 0);
+	/* Block over: one at a time past the limit. */
+	assert_int_equal(throttle_admit(5, &row, NOW + 60), 0);
+	assert_int_equal(throttle_admit(5, &row, NOW + 60), 1);
+}
+
+static void
+admit_drops_pending_of_dead_processes(void **state)
+{
+	struct throttle_row	 row = { 2, 0, NOW, 0, 3 };
+
+	(void)state;
+	assert_int_equal(throttle_admit(5, &row, NOW + 1), 1);
+	assert_int_equal(throttle_admit(5, &row,
+	    NOW + THROTTLE_PENDING_MAX + 1), 0);
+	assert_int_equal(row.pending, 1);
+	assert_int_equal(row.count, 2);
+}
+
 /* --- a store in a fresh directory */
 
 struct fixture {
@@ -433,7 +477,7 @@ struct calls {
 	int			 add;		/* instead: count += add, last_at = NOW */
 };
 
-static void
+static int
 record(void *arg, size_t i, struct throttle_row *row)
 {
 	struct calls	*c = arg;
@@ -449,6 +493,7 @@ record(void *arg, size_t i, struct throttle_row *row)
 		row->last_at = NOW;
 	} else
 		*row = c->set[i];
+	return 0;
 }
 
 static void
@@ -474,7 +519,7 @@ update_calls_fn_once_per_key_and_stores(void **state)
 	struct throttle_row	 row;
 
 	ready(f);
-	c.set[0] = (struct throttle_row){ 3, 2, NOW, NOW + 60 };
+	c.set[0] = (struct throttle_row){ 3, 2, NOW, NOW + 60, 0 };
 	assert_int_equal(store_throttle_update(f->app.store, keys, 1, NOW - 3600,
 	    record, &c), STORE_OK);
 	assert_int_equal(c.n, 1);
@@ -486,7 +531,7 @@ update_calls_fn_once_per_key_and_stores(void **state)
 
 	/* The next update is given the stored row. */
 	memset(&c, 0, sizeof(c));
-	c.set[0] = (struct throttle_row){ 4, 3, NOW + 1, NOW + 120 };
+	c.set[0] = (struct throttle_row){ 4, 3, NOW + 1, NOW + 120, 0 };
 	assert_int_equal(store_throttle_update(f->app.store, keys, 1, NOW - 3600,
 	    record, &c), STORE_OK);
 	assert_int_equal(c.n, 1);
@@ -509,7 +554,7 @@ update_several_keys_at_once(void **state)
 	ready(f);
 	for (i = 0; i < 3; i++)
 		c.set[i] = (struct throttle_row){ (int64_t)i + 1, (int64_t)i,
-		    NOW + (int64_t)i, 0 };
+		    NOW + (int64_t)i, 0, 0 };
 	assert_int_equal(store_throttle_update(f->app.store, keys, 3, NOW - 3600,
 	    record, &c), STORE_OK);
 	assert_int_equal(c.n, 3);
@@ -592,7 +637,7 @@ put(struct fixture *f, const char *key, int64_t last_at, int64_t blocked_until)
 	const char *const	 keys[] = { key };
 	struct calls		 c = { 0 };
 
-	c.set[0] = (struct throttle_row){ 1, 1, last_at, blocked_until };
+	c.set[0] = (struct throttle_row){ 1, 1, last_at, blocked_until, 0 };
 	/* forget_before 0: nothing is pruned while we set up. */
 	assert_int_equal(store_throttle_update(f->app.store, keys, 1, 0, record,
 	    &c), STORE_OK);
@@ -712,13 +757,14 @@ two_handles_interleaved_lose_no_count(void **state)
 }
 
 /* A store_throttle_fn for the child process: no cmocka there. */
-static void
+static int
 bump(void *arg, size_t i, struct throttle_row *row)
 {
 	(void)arg;
 	(void)i;
 	row->count++;
 	row->last_at = NOW;
+	return 0;
 }
 
 /* In a child: open a store of its own and increment key n times. */
@@ -868,9 +914,81 @@ login_check_passes_at_first(void **state)
 
 	serving(f);
 	check_ok(f, "alice@example.com");
-	/* Checking counts nothing. */
+	/* Checking lets the attempt through as pending; it fails nothing yet. */
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle "
+	    "WHERE pending = 1 AND count = 0"), 3);
+	throttle_login_failed(&f->app, f->req, "alice@example.com");
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle "
+	    "WHERE pending = 0 AND count = 1"), 3);
+}
+
+/*
+ * Parallel guesses: attempts let through and not yet judged count towards
+ * the limit, so no more than the limit can ever fail before a block.
+ */
+static void
+login_pending_attempts_cannot_pass_the_limit(void **state)
+{
+	struct fixture	*f = *state;
+	int		 i;
+
+	serving(f);
+	for (i = 0; i < 5; i++)
+		check_ok(f, "alice@example.com");
+	check_blocked(f, "alice@example.com", 1);
+	/* All five fail: the pair blocks as if they had come one by one. */
+	failures(f, "alice@example.com", 5);
+	check_blocked(f, "alice@example.com", 60);
+}
+
+/* Near the limit, one attempt at a time: its failure would block. */
+static void
+login_near_the_limit_one_at_a_time(void **state)
+{
+	struct fixture	*f = *state;
+
+	serving(f);
+	failures(f, "alice@example.com", 4);
 	check_ok(f, "alice@example.com");
-	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 0);
+	check_blocked(f, "alice@example.com", 1);
+	throttle_login_succeeded(&f->app, f->req, "alice@example.com");
+	/* Given back and cleared: the pair starts again. */
+	check_ok(f, "alice@example.com");
+	check_ok(f, "alice@example.com");
+}
+
+/* A refusal by one rule undoes the pending counts the others took. */
+static void
+login_refusal_counts_nothing(void **state)
+{
+	struct fixture	*f = *state;
+
+	serving(f);
+	failures(f, "alice@example.com", 5);
+	check_blocked(f, "alice@example.com", 60);
+	assert_int_equal(sql_int(f->path,
+	    "SELECT sum(pending) FROM throttle"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count FROM throttle "
+	    "WHERE key = 'login-address 192.0.2.1'"), 5);
+}
+
+/* An IPv6 client is one client across its /64. */
+static void
+login_ipv6_counts_by_64(void **state)
+{
+	struct fixture	*f = *state;
+
+	ready(f);
+	from(f, "2001:db8:1:2::1");
+	failures(f, "alice@example.com", 3);
+	from(f, "2001:db8:1:2:ffff::9");
+	failures(f, "alice@example.com", 2);
+	check_blocked(f, "alice@example.com", 60);
+	assert_int_equal(sql_int(f->path, "SELECT count FROM throttle "
+	    "WHERE key = 'login-address 2001:db8:1:2::/64'"), 5);
+	/* The next /64 is someone else. */
+	from(f, "2001:db8:1:3::1");
+	check_ok(f, "alice@example.com");
 }
 
 static void
@@ -1110,23 +1228,25 @@ login_all_limits_0_count_nothing(void **state)
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 0);
 }
 
-/* Counting is a write; checking only reads, so a held write lock does not stop it. */
+/* An attempt that cannot be counted is refused (503), never let through. */
 static void
-login_check_reads_past_a_write_lock(void **state)
+login_check_fails_closed(void **state)
 {
 	struct fixture	*f = *state;
 	sqlite3		*other;
 
 	serving(f);
-	failures(f, "alice@example.com", 5);
 	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL), SQLITE_OK);
-	check_blocked(f, "alice@example.com", 60);
-	check_ok(f, "bob@example.com");
+	http_reply_clear(&f->rep);
+	assert_int_equal(throttle_login_check(&f->app, f->req,
+	    "bob@example.com", &f->rep), -1);
+	assert_int_equal(f->rep.status, 503);
 	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(other);
+	check_ok(f, "bob@example.com");
 }
 
 /* Expect throttle_register() to let one registration through. */
@@ -1241,6 +1361,9 @@ main(void)
 		cmocka_unit_test(count_does_not_forget_while_blocked),
 		cmocka_unit_test(count_forgets_when_block_ends_now),
 		cmocka_unit_test(count_updates_last_at_even_when_blocked),
+		cmocka_unit_test(admit_counts_pending_up_to_the_limit),
+		cmocka_unit_test(admit_refuses_while_blocked),
+		cmocka_unit_test(admit_drops_pending_of_dead_processes),
 		T(get_missing_key_is_zeros),
 		T(update_calls_fn_once_per_key_and_stores),
 		T(update_several_keys_at_once),
@@ -1266,7 +1389,11 @@ main(void)
 		T(login_limit_0_turns_account_off),
 		T(login_limit_0_turns_address_off),
 		T(login_all_limits_0_count_nothing),
-		T(login_check_reads_past_a_write_lock),
+		T(login_check_fails_closed),
+		T(login_pending_attempts_cannot_pass_the_limit),
+		T(login_near_the_limit_one_at_a_time),
+		T(login_refusal_counts_nothing),
+		T(login_ipv6_counts_by_64),
 		T(register_blocks_after_10),
 		T(register_and_login_count_apart),
 		T(register_limit_0_turns_it_off),
