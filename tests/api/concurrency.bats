@@ -82,3 +82,18 @@ statuses() {
 		assert_equal "$STATUS" 200
 	done <"$BATS_TEST_TMPDIR/tokens"
 }
+
+@test "concurrency-2.1: with the throttle on, 20 wrong passwords at once: exactly 5 hashed (400), 15 x 429" {
+	local main=$URL
+	# Its own instance (same database): the main one runs with the throttle off.
+	server_start throttled THROTTLE_LOGIN_PER_PAIR=5 THROTTLE_LOGIN_PER_ACCOUNT=10 \
+	    THROTTLE_LOGIN_PER_ADDRESS=30
+	register guessed@example.com
+	# Checking and counting are one transaction, whichever process (or,
+	# under CGI, however many processes) answer at once.
+	burst 20 /authentication/log-in '{"email":"guessed@example.com","password":"wrong @I@"}'
+	assert_equal "$(count 400) $(count 429)" "5 15"
+	assert_equal "$(sql "SELECT count || ' ' || pending FROM throttle WHERE key LIKE 'login-pair %'")" "5 0"
+	server_stop throttled
+	URL=$main
+}

@@ -390,18 +390,3 @@ register-address 10.6.2.8"
 	assert_equal "$STATUS" 200
 }
 
-@test "throttle-7.1: 40 guesses at once get no more than the pair's 5 hashed; the rest 429" {
-	local i statuses
-	register burst@example.com
-	for ((i = 1; i <= 40; i++)); do
-		[ $i -eq 1 ] || echo next
-		printf 'url = "%s/authentication/log-in"\nheader = "Content-Type: application/json"\nheader = "X-Forwarded-For: 10.7.1.1"\ndata = "{\\"email\\":\\"burst@example.com\\",\\"password\\":\\"wrong-password\\"}"\nwrite-out = "%%{http_code}\\n"\noutput = "/dev/null"\n' "$URL"
-	done >"$BATS_TEST_TMPDIR/config"
-	statuses=$(curl -sS --parallel --parallel-immediate --parallel-max 40 \
-	    -K "$BATS_TEST_TMPDIR/config" | sort | uniq -c | awk '{ print $2 ":" $1 }' | paste -sd ' ')
-	# Checking and counting are one transaction: exactly the limit get
-	# through, however many processes answer at once.
-	assert_equal "$statuses" "400:5 429:35"
-	assert_equal "$(row 'login-pair 10.7.1.1 burst@example.com' | cut -d'|' -f1,2)" "5|1"
-	assert_equal "$(sql "SELECT sum(pending) FROM throttle")" 0
-}
