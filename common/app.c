@@ -52,7 +52,7 @@ app_open(struct app *app, const char *name)
 		log_msg(NULL, "refusing to start: %s", err);
 		return -1;
 	}
-	if ((app->store = store_new(app->cfg.database_path)) == NULL) {
+	if ((app->store = store_new(config_database(&app->cfg))) == NULL) {
 		log_msg(NULL, "refusing to start: out of memory");
 		return -1;
 	}

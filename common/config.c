@@ -18,6 +18,7 @@
 
 enum setting {
 	S_DATABASE_PATH,
+	S_DATABASE_URL,
 	S_JWT_SECRET,
 	S_JWT_SECRET_FILE,
 	S_JWT_EXPIRATION_TIME,
@@ -35,6 +36,7 @@ enum setting {
 
 static const char *const setting_names[S__MAX] = {
 	"DATABASE_PATH",	/* S_DATABASE_PATH */
+	"DATABASE_URL",		/* S_DATABASE_URL */
 	"JWT_SECRET",		/* S_JWT_SECRET */
 	"JWT_SECRET_FILE",	/* S_JWT_SECRET_FILE */
 	"JWT_EXPIRATION_TIME",	/* S_JWT_EXPIRATION_TIME */
@@ -55,6 +57,16 @@ struct config_file {
 	char	 text[8192];
 	char	*value[S__MAX];
 };
+
+/*
+ * Does url hold a password?  Exactly what util_redact_url() hides, so
+ * whatever the logs would show in clear may be world-readable.
+ */
+static int
+config_has_password(const char *url)
+{
+	return util_url_has_password(url);
+}
 
 /* A setting: the environment first, then the file; NULL if neither has it. */
 static char *
@@ -194,6 +206,13 @@ config_file_load(struct config_file *file, char *err, size_t errsz)
 		    "users can read it: chmod o-r it", file->path);
 		return -1;
 	}
+	if (file->value[S_DATABASE_URL] != NULL && (st.st_mode & S_IROTH) &&
+	    config_has_password(file->value[S_DATABASE_URL])) {
+		snprintf(err, errsz, "config file %s holds a database password "
+		    "in DATABASE_URL but other users can read it: chmod o-r it",
+		    file->path);
+		return -1;
+	}
 	return 0;
 }
 
@@ -319,6 +338,43 @@ config_database_path(void)
 	return path != NULL && *path != '\0' ? path : DEFAULT_DATABASE_PATH;
 }
 
+const char *
+config_database_target(void)
+{
+	const char	*url = getenv("DATABASE_URL");
+
+	return url != NULL && *url != '\0' ? url : config_database_path();
+}
+
+const char *
+config_database(const struct config *cfg)
+{
+	return cfg->database_url[0] != '\0' ? cfg->database_url :
+	    cfg->database_path;
+}
+
+/*
+ * DATABASE_URL: a PostgreSQL URL (store.h), which wins over DATABASE_PATH.
+ * A key=value connection string is refused: it would be taken for a path.
+ */
+static int
+config_url(struct config_file *file, struct config *cfg, char *err,
+    size_t errsz)
+{
+	const char	*url = cfg->database_url;
+
+	if (config_str(file, S_DATABASE_URL, cfg->database_url,
+	    sizeof(cfg->database_url), err, errsz) == -1)
+		return -1;
+	if (url[0] != '\0' && strncmp(url, "postgresql://", 13) != 0 &&
+	    strncmp(url, "postgres://", 11) != 0) {
+		snprintf(err, errsz, "DATABASE_URL must start with postgresql:// "
+		    "or postgres://");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * TRUSTED_PROXY: an IP address, kept in canonical form so that it compares
  * equal to REMOTE_ADDR however either was written.  A name or a list would
@@ -365,6 +421,8 @@ config_load(struct config *cfg, char *err, size_t errsz)
 		goto done;
 	}
 	strcpy(cfg->database_path, path);
+	if (config_url(file, cfg, err, errsz) == -1)
+		goto done;
 
 	/* Cookies live at most 400 days in browsers (RFC 6265bis). */
 	if (config_int(file, S_JWT_EXPIRATION_TIME, 3600, 1, 400 * 86400,
@@ -398,4 +456,5 @@ config_clear(struct config *cfg)
 {
 	util_wipe(cfg->jwt_secret, sizeof(cfg->jwt_secret));
 	cfg->jwt_secret_len = 0;
+	util_wipe(cfg->database_url, sizeof(cfg->database_url));
 }

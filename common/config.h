@@ -32,6 +32,7 @@ struct config_throttle {
 
 struct config {
 	char		 database_path[4096];	/* DATABASE_PATH */
+	char		 database_url[4096];	/* DATABASE_URL: wins if set */
 	unsigned char	 jwt_secret[CONFIG_SECRET_MAX]; /* JWT_SECRET or JWT_SECRET_FILE */
 	size_t		 jwt_secret_len;
 	int64_t		 jwt_ttl;	/* JWT_EXPIRATION_TIME, seconds */
@@ -58,7 +59,13 @@ int	config_load(struct config *cfg, char *err, size_t errsz);
 /* DATABASE_PATH if set and not empty, else DEFAULT_DATABASE_PATH. */
 const char	*config_database_path(void);
 
-/* Wipe the secret; call before exit. */
+/* DATABASE_URL if set and not empty, else config_database_path(). */
+const char	*config_database_target(void);
+
+/* The store target (store.h) of a loaded configuration: its URL, else its path. */
+const char	*config_database(const struct config *cfg);
+
+/* Wipe the secret and the database URL (it may hold a password); call before exit. */
 void	config_clear(struct config *cfg);
 
 #endif

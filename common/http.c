@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "http.h"
+#include "util.h"
 
 static const char *const http_methods[HTTP_METHOD__MAX] = {
 	"GET",		/* HTTP_GET */
@@ -295,18 +296,6 @@ http_cookie(const struct http_req *req, const char *name, size_t *len)
 	return NULL;
 }
 
-static int
-http_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 http_query(const struct http_req *req, const char *name, char *out,
     size_t outsz)
@@ -332,8 +321,8 @@ http_query(const struct http_req *req, const char *name, char *out,
 					int hi, lo;
 
 					if (end - p < 3 ||
-					    (hi = http_hexval(p[1])) < 0 ||
-					    (lo = http_hexval(p[2])) < 0)
+					    (hi = util_hexval(p[1])) < 0 ||
+					    (lo = util_hexval(p[2])) < 0)
 						return -1;
 					c = hi * 16 + lo;
 					p += 2;

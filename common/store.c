@@ -1,711 +1,238 @@
 /*
- * store: SQLite 3 with WAL, one connection and one prepared statement per
- * query for the life of the process.
+ * store: picks the backend a target names (a postgresql:// URL or an SQLite
+ * path) and forwards each call to it; the SQL lives in store-sqlite.c and
+ * store-pg.c.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "log.h"
-#include "schema.h"
-#include "store.h"
+#include "store-backend.h"
 #include "util.h"
 
-enum stmt {
-	STMT_BEGIN,
-	STMT_COMMIT,
-	STMT_ROLLBACK,
-	STMT_USER_INSERT,
-	STMT_USER_BY_EMAIL,
-	STMT_USER_SET_PASSWORD,
-	STMT_USER_DELETE,
-	STMT_SESSION_INSERT,
-	STMT_SESSION_PRUNE,
-	STMT_SESSION_USER,
-	STMT_SESSION_DELETE,
-	STMT_POSTS_PAGE,
-	STMT_POST_GET,
-	STMT_POST_INSERT,
-	STMT_POST_AUTHOR,
-	STMT_POST_UPDATE,
-	STMT_POST_DELETE,
-	STMT_THROTTLE_GET,
-	STMT_THROTTLE_PUT,
-	STMT_THROTTLE_DELETE,
-	STMT_THROTTLE_PRUNE,
-	STMT__MAX
-};
-
-static const char *const stmt_sql[STMT__MAX] = {
-	/* STMT_BEGIN: take the write lock now, not at the first write. */
-	"BEGIN IMMEDIATE",
-	/* STMT_COMMIT */
-	"COMMIT",
-	/* STMT_ROLLBACK */
-	"ROLLBACK",
-	/* STMT_USER_INSERT */
-	"INSERT INTO users (email, name, password, created_at) "
-	"VALUES (?1, ?2, ?3, ?4)",
-	/* STMT_USER_BY_EMAIL: the column's NOCASE collation applies. */
-	"SELECT id, email, name, password FROM users WHERE email = ?1",
-	/* STMT_USER_SET_PASSWORD */
-	"UPDATE users SET password = ?2 WHERE id = ?1",
-	/* STMT_USER_DELETE: sessions go with the user (ON DELETE CASCADE). */
-	"DELETE FROM users WHERE email = ?1",
-	/* STMT_SESSION_INSERT */
-	"INSERT INTO sessions (id, user_id, created_at, expires_at) "
-	"VALUES (?1, ?2, ?3, ?4)",
-	/* STMT_SESSION_PRUNE */
-	"DELETE FROM sessions WHERE expires_at <= ?1",
-	/* STMT_SESSION_USER */
-	"SELECT u.id, u.email, u.name FROM sessions AS s "
-	"JOIN users AS u ON u.id = s.user_id "
-	"WHERE s.id = ?1 AND s.user_id = ?2 AND s.expires_at > ?3",
-	/* STMT_SESSION_DELETE */
-	"DELETE FROM sessions WHERE id = ?1 AND user_id = ?2",
-	/* STMT_POSTS_PAGE: walks the primary key from the cursor on. */
-	"SELECT p.id, p.title, p.content, u.id, u.name FROM posts AS p "
-	"JOIN users AS u ON u.id = p.author_id "
-	"WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
-	/* STMT_POST_GET */
-	"SELECT p.id, p.title, p.content, u.id, u.name FROM posts AS p "
-	"JOIN users AS u ON u.id = p.author_id WHERE p.id = ?1",
-	/* STMT_POST_INSERT */
-	"INSERT INTO posts (author_id, title, content, created_at, updated_at) "
-	"VALUES (?1, ?2, ?3, ?4, ?4)",
-	/* STMT_POST_AUTHOR */
-	"SELECT author_id FROM posts WHERE id = ?1",
-	/* STMT_POST_UPDATE: a NULL parameter keeps the column as it is. */
-	"UPDATE posts SET title = coalesce(?2, title), "
-	"content = coalesce(?3, content), updated_at = ?4 WHERE id = ?1",
-	/* STMT_POST_DELETE */
-	"DELETE FROM posts WHERE id = ?1",
-	/* STMT_THROTTLE_GET */
-	"SELECT count, level, last_at, blocked_until, pending FROM throttle "
-	"WHERE key = ?1",
-	/* STMT_THROTTLE_PUT */
-	"INSERT OR REPLACE INTO throttle (key, count, level, last_at, blocked_until, "
-	"pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	/* STMT_THROTTLE_DELETE */
-	"DELETE FROM throttle WHERE key = ?1",
-	/* STMT_THROTTLE_PRUNE */
-	"DELETE FROM throttle WHERE last_at < ?1 AND blocked_until < ?1",
-};
-
 struct store {
-	sqlite3		*db;
-	sqlite3_stmt	*stmt[STMT__MAX];
-	int		 ready;
-	enum {
-		DOWN_NONE,
-		DOWN_OPEN,	/* the file cannot be opened */
-		DOWN_SCHEMA,	/* its schema is behind */
-	}		 down;		/* the cause last logged: once per cause */
-	char		 path[];
+	const struct store_backend	*be;	/* NULL: not built in */
+	void				*h;
+	int				 logged; /* the NULL be, once */
 };
 
-/* Turn an SQLite result code into ours, logging the unexpected. */
-static enum store_rc
-store_rc(struct store *s, int rc, const char *what)
+int
+store_is_url(const char *target)
 {
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return STORE_OK;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		log_msg(NULL, "database busy: %s", what);
-		return STORE_BUSY;
-	case SQLITE_CONSTRAINT:
-		/* Only a duplicate key is an ordinary answer; a broken foreign key is not. */
-		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-			return STORE_EXISTS;
-		/* FALLTHROUGH */
-	default:
-		log_msg(NULL, "database error: %s: %s", what,
-		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-		return STORE_ERR;
-	}
+	return strncmp(target, "postgresql://", 13) == 0 ||
+	    strncmp(target, "postgres://", 11) == 0;
 }
 
-/* Reset a statement for its next use and drop its bindings. */
+/* The backend for target, or NULL for a URL this build cannot serve. */
+static const struct store_backend *
+store_backend(const char *target)
+{
+	if (!store_is_url(target))
+		return &litestore_backend;
+#ifdef HAVE_POSTGRESQL
+	return &pgstore_backend;
+#else
+	return NULL;
+#endif
+}
+
+/* Say why a URL is refused: the operator built us without libpq. */
 static void
-store_done(struct store *s, enum stmt i)
+store_unsupported(void)
 {
-	sqlite3_reset(s->stmt[i]);
-	sqlite3_clear_bindings(s->stmt[i]);
-}
-
-/* Copy a text column; a NULL or over-long value is a store error. */
-static int
-store_text(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
-{
-	const unsigned char	*v = sqlite3_column_text(st, col);
-	int			 n = sqlite3_column_bytes(st, col);
-
-	if (v == NULL || n < 0 || (size_t)n >= dstsz)
-		return -1;
-	memcpy(dst, v, (size_t)n);
-	dst[n] = '\0';
-	return 0;
-}
-
-/* Copy id, email, name from columns 0-2 of a user row. */
-static int
-store_user_row(sqlite3_stmt *st, struct user *out)
-{
-	out->id = sqlite3_column_int64(st, 0);
-	out->password[0] = '\0';
-	if (store_text(st, 1, out->email, sizeof(out->email)) == -1 ||
-	    store_text(st, 2, out->name, sizeof(out->name)) == -1)
-		return -1;
-	return 0;
-}
-
-/*
- * Open a connection with our pragmas.  busy_timeout comes first so that
- * even the journal_mode switch waits for other processes' locks.  On
- * failure the reason is copied to err for the caller to log (or not).
- */
-static int
-store_connect(const char *path, int flags, sqlite3 **out, char *err,
-    size_t errsz)
-{
-	static const char *const pragmas =
-	    "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = FULL;"
-	    "PRAGMA foreign_keys = ON;"
-	    "PRAGMA trusted_schema = OFF;";
-	sqlite3		*db = NULL;
-	int		 rc;
-
-	rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK)
-		goto fail;
-	sqlite3_extended_result_codes(db, 1);
-	if ((rc = sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS)) != SQLITE_OK)
-		goto fail;
-	/* Refuse writes that would corrupt the file even via a bad schema. */
-	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	if ((rc = sqlite3_exec(db, pragmas, NULL, NULL, NULL)) != SQLITE_OK)
-		goto fail;
-	*out = db;
-	return SQLITE_OK;
-fail:
-	snprintf(err, errsz, "database %s: %s", path,
-	    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-	sqlite3_close(db);
-	return rc == SQLITE_OK ? SQLITE_ERROR : rc;
-}
-
-static int
-store_user_version(sqlite3 *db)
-{
-	sqlite3_stmt	*st;
-	int		 v = -1;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	log_msg(NULL, "refusing a postgresql:// database: built without "
+	    "PostgreSQL support (configure --with-postgresql)");
 }
 
 struct store *
-store_new(const char *path)
+store_new(const char *target)
 {
-	size_t		 len = strlen(path) + 1;
-	struct store	*s = calloc(1, sizeof(*s) + len);
+	struct store	*s;
 
-	if (s != NULL)
-		memcpy(s->path, path, len);
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	/* An unusable URL is reported by store_ready(), like any outage. */
+	if ((s->be = store_backend(target)) != NULL &&
+	    (s->h = s->be->open(target)) == NULL) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
 enum store_rc
 store_ready(struct store *s)
 {
-	char	 err[512];
-	int	 rc, version, i;
-
-	if (s->ready)
-		return STORE_OK;
-	if (s->db == NULL) {
-		/* Never create: a missing file is a deployment error to report. */
-		rc = store_connect(s->path, SQLITE_OPEN_READWRITE, &s->db,
-		    err, sizeof(err));
-		if ((rc & 0xff) == SQLITE_BUSY)
-			return STORE_BUSY;
-		if (rc != SQLITE_OK) {
-			if (s->down != DOWN_OPEN)
-				log_msg(NULL, "%s", err);
-			s->down = DOWN_OPEN;
-			return STORE_DOWN;
-		}
-	}
-	version = store_user_version(s->db);
-	if (version < schema_version) {
-		if (s->down != DOWN_SCHEMA)
-			log_msg(NULL, "database %s has schema version %d, need %d: "
-			    "run the admin program's migrate command", s->path,
-			    version, schema_version);
-		s->down = DOWN_SCHEMA;
+	if (s->be == NULL) {
+		if (!s->logged)
+			store_unsupported();
+		s->logged = 1;
 		return STORE_DOWN;
 	}
-	for (i = 0; i < STMT__MAX; i++) {
-		/* PERSISTENT: these live as long as the process. */
-		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL);
-		if (rc != SQLITE_OK) {
-			enum store_rc src = store_rc(s, rc, stmt_sql[i]);
-
-			while (i >= 0) {
-				sqlite3_finalize(s->stmt[i]);
-				s->stmt[i--] = NULL;
-			}
-			return src == STORE_BUSY ? STORE_BUSY : STORE_DOWN;
-		}
-	}
-	if (s->down != DOWN_NONE)
-		log_msg(NULL, "database %s is at schema version %d: serving",
-		    s->path, version);
-	s->down = DOWN_NONE;
-	s->ready = 1;
-	return STORE_OK;
+	return s->be->ready(s->h);
 }
 
 void
 store_free(struct store *s)
 {
-	int	 i;
-
 	if (s == NULL)
 		return;
-	for (i = 0; i < STMT__MAX; i++)
-		sqlite3_finalize(s->stmt[i]);
-	sqlite3_close(s->db);
+	if (s->be != NULL)
+		s->be->close(s->h);
 	free(s);
 }
 
 int
-store_schema_version(const char *path)
+store_migrate(const char *target)
 {
-	sqlite3	*db;
-	char	 err[512];
-	int	 v;
+	const struct store_backend	*be = store_backend(target);
 
-	if (store_connect(path, SQLITE_OPEN_READWRITE, &db, err,
-	    sizeof(err)) != SQLITE_OK) {
-		log_msg(NULL, "%s", err);
+	if (be == NULL) {
+		store_unsupported();
 		return -1;
 	}
-	v = store_user_version(db);
-	sqlite3_close(db);
-	return v;
+	return be->migrate(target);
 }
 
 int
-store_migrate(const char *path)
+store_schema_version(const char *target)
 {
-	sqlite3	*db = NULL;
-	char	 sql[64], err[512];
-	int	 version, applied = 0, i;
+	const struct store_backend	*be = store_backend(target);
 
-	if (store_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	    &db, err, sizeof(err)) != SQLITE_OK) {
-		log_msg(NULL, "%s", err);
+	if (be == NULL) {
+		store_unsupported();
 		return -1;
 	}
-	/* Each migration and its version number commit together or not at all. */
-	for (i = 0; i < schema_version; i++) {
-		const struct schema_migration *m = &schema_migrations[i];
+	return be->schema_version(target);
+}
 
-		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-			goto fail;
-		/* Read inside the lock, so two concurrent migrates apply once. */
-		if ((version = store_user_version(db)) < 0)
-			goto fail;
-		if (version >= m->version) {
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			continue;
-		}
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", m->version);
-		if (sqlite3_exec(db, m->sql, NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			goto fail;
-		log_msg(NULL, "database %s: applied %s", path, m->name);
-		applied++;
+int
+store_copy(const char *from, const char *to, int64_t now,
+    struct store_copied *out)
+{
+#ifdef HAVE_POSTGRESQL
+	struct pgstore_copy	*c;
+	int64_t			 rows[COPY__MAX];
+	int			 ok;
+#endif
+
+	if (store_is_url(from) || !store_is_url(to)) {
+		log_msg(NULL, "copy: the source must be an SQLite file and the "
+		    "target a postgresql:// URL");
+		return -1;
 	}
-	sqlite3_close(db);
-	return applied;
-fail:
-	log_msg(NULL, "database %s: migration failed: %s", path, sqlite3_errmsg(db));
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(db);
+#ifdef HAVE_POSTGRESQL
+	if ((c = pgstore_copy_begin(to)) == NULL)
+		return -1;
+	ok = litestore_copy_out(from, now, pgstore_copy_row, c) == 0;
+	if (pgstore_copy_end(c, ok, rows) == -1 || !ok)
+		return -1;
+	out->users = rows[COPY_USERS];
+	out->posts = rows[COPY_POSTS];
+	out->sessions = rows[COPY_SESSIONS];
+	out->throttle = rows[COPY_THROTTLE];
+	return 0;
+#else
+	(void)now;
+	(void)out;
+	store_unsupported();
 	return -1;
-}
-
-/* Run a statement without results (BEGIN, COMMIT, a write). */
-static enum store_rc
-store_exec(struct store *s, enum stmt i)
-{
-	int	 rc = sqlite3_step(s->stmt[i]);
-
-	store_done(s, i);
-	return store_rc(s, rc, stmt_sql[i]);
-}
-
-/* Finish a write transaction: commit on STORE_OK, else roll back and keep rc. */
-static enum store_rc
-store_end(struct store *s, enum store_rc rc)
-{
-	enum store_rc	 crc;
-
-	if (rc == STORE_OK) {
-		if ((crc = store_exec(s, STMT_COMMIT)) == STORE_OK)
-			return rc;
-		rc = crc;
-	}
-	if (sqlite3_get_autocommit(s->db) == 0)
-		store_exec(s, STMT_ROLLBACK);
-	return rc;
+#endif
 }
 
 enum store_rc
 store_user_insert(struct store *s, const char *email, const char *name,
     const char *hash, int64_t now, struct user *out)
 {
-	sqlite3_stmt	*st = s->stmt[STMT_USER_INSERT];
-	enum store_rc	 rc;
-
-	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	rc = store_exec(s, STMT_USER_INSERT);
-	if (rc == STORE_OK) {
-		out->id = sqlite3_last_insert_rowid(s->db);
-		out->password[0] = '\0';
-		if (strlen(email) >= sizeof(out->email) ||
-		    strlen(name) >= sizeof(out->name)) {
-			log_msg(NULL, "database: refusing a user whose e-mail or name "
-			    "exceeds the store's limits");
-			rc = STORE_ERR;
-		}
-		else {
-			strcpy(out->email, email);
-			strcpy(out->name, name);
-		}
-	}
-	return store_end(s, rc);
+	return s->be->user_insert(s->h, email, name, hash, now, out);
 }
 
 enum store_rc
 store_user_by_email(struct store *s, const char *email, struct user *out)
 {
-	sqlite3_stmt	*st = s->stmt[STMT_USER_BY_EMAIL];
-	enum store_rc	 rc = STORE_NOTFOUND;
-	int		 step;
-
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		rc = STORE_OK;
-		if (store_user_row(st, out) == -1 ||
-		    store_text(st, 3, out->password, sizeof(out->password)) == -1) {
-			log_msg(NULL, "database: user row %lld has an over-long field",
-			    (long long)out->id);
-			rc = STORE_ERR;
-		}
-	} else if (step != SQLITE_DONE)
-		rc = store_rc(s, step, stmt_sql[STMT_USER_BY_EMAIL]);
-	store_done(s, STMT_USER_BY_EMAIL);
-	return rc;
+	return s->be->user_by_email(s->h, email, out);
 }
 
 enum store_rc
 store_user_set_password(struct store *s, int64_t id, const char *hash)
 {
-	sqlite3_stmt	*st = s->stmt[STMT_USER_SET_PASSWORD];
-	enum store_rc	 rc;
-
-	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-	rc = store_exec(s, STMT_USER_SET_PASSWORD);
-	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
-		rc = STORE_NOTFOUND;
-	return store_end(s, rc);
+	return s->be->user_set_password(s->h, id, hash);
 }
 
 enum store_rc
 store_user_delete(struct store *s, const char *email)
 {
-	enum store_rc	 rc;
-
-	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	sqlite3_bind_text(s->stmt[STMT_USER_DELETE], 1, email, -1, SQLITE_STATIC);
-	rc = store_exec(s, STMT_USER_DELETE);
-	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
-		rc = STORE_NOTFOUND;
-	return store_end(s, rc);
+	return s->be->user_delete(s->h, email);
 }
 
 enum store_rc
 store_session_insert(struct store *s, const char *id, int64_t user_id,
     int64_t now, int64_t expires_at)
 {
-	sqlite3_stmt	*st = s->stmt[STMT_SESSION_INSERT];
-	enum store_rc	 rc;
-
-	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	sqlite3_bind_int64(s->stmt[STMT_SESSION_PRUNE], 1, now);
-	if ((rc = store_exec(s, STMT_SESSION_PRUNE)) == STORE_OK) {
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, user_id);
-		sqlite3_bind_int64(st, 3, now);
-		sqlite3_bind_int64(st, 4, expires_at);
-		rc = store_exec(s, STMT_SESSION_INSERT);
-		/* A jti collision is a store fault here, not an answer. */
-		if (rc == STORE_EXISTS) {
-			log_msg(NULL, "database: session id collision");
-			rc = STORE_ERR;
-		}
-	}
-	return store_end(s, rc);
+	return s->be->session_insert(s->h, id, user_id, now, expires_at);
 }
 
 enum store_rc
 store_session_user(struct store *s, const char *id, int64_t user_id,
     int64_t now, struct user *out)
 {
-	sqlite3_stmt	*st = s->stmt[STMT_SESSION_USER];
-	enum store_rc	 rc = STORE_NOTFOUND;
-	int		 step;
-
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, user_id);
-	sqlite3_bind_int64(st, 3, now);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		rc = store_user_row(st, out) == 0 ? STORE_OK : STORE_ERR;
-	else if (step != SQLITE_DONE)
-		rc = store_rc(s, step, stmt_sql[STMT_SESSION_USER]);
-	store_done(s, STMT_SESSION_USER);
-	return rc;
+	return s->be->session_user(s->h, id, user_id, now, out);
 }
 
 enum store_rc
 store_session_delete(struct store *s, const char *id, int64_t user_id)
 {
-	sqlite3_stmt	*st = s->stmt[STMT_SESSION_DELETE];
-	enum store_rc	 rc;
-
-	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, user_id);
-	rc = store_exec(s, STMT_SESSION_DELETE);
-	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
-		rc = STORE_NOTFOUND;
-	return store_end(s, rc);
-}
-
-/* Run a post SELECT and hand each row to fn. */
-static enum store_rc
-store_post_rows(struct store *s, enum stmt i, store_post_fn fn, void *arg)
-{
-	sqlite3_stmt	*st = s->stmt[i];
-	struct post	 p;
-	enum store_rc	 rc = STORE_NOTFOUND;
-	int		 step;
-
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		p.id = sqlite3_column_int64(st, 0);
-		p.title = (const char *)sqlite3_column_text(st, 1);
-		p.content = (const char *)sqlite3_column_text(st, 2);
-		p.author_id = sqlite3_column_int64(st, 3);
-		p.author_name = (const char *)sqlite3_column_text(st, 4);
-		if (p.title == NULL || p.content == NULL || p.author_name == NULL ||
-		    fn(arg, &p) == -1) {
-			rc = STORE_ERR;
-			break;
-		}
-		rc = STORE_OK;
-	}
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = store_rc(s, step, stmt_sql[i]);
-	store_done(s, i);
-	return rc;
+	return s->be->session_delete(s->h, id, user_id);
 }
 
 enum store_rc
 store_posts_page(struct store *s, int64_t after, int64_t limit,
     store_post_fn fn, void *arg)
 {
-	enum store_rc	 rc;
-
-	sqlite3_bind_int64(s->stmt[STMT_POSTS_PAGE], 1, after);
-	sqlite3_bind_int64(s->stmt[STMT_POSTS_PAGE], 2, limit);
-	rc = store_post_rows(s, STMT_POSTS_PAGE, fn, arg);
-	/* An empty page is an ordinary answer. */
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return s->be->posts_page(s->h, after, limit, fn, arg);
 }
 
 enum store_rc
 store_post_get(struct store *s, int64_t id, store_post_fn fn, void *arg)
 {
-	sqlite3_bind_int64(s->stmt[STMT_POST_GET], 1, id);
-	return store_post_rows(s, STMT_POST_GET, fn, arg);
+	return s->be->post_get(s->h, id, fn, arg);
 }
 
 enum store_rc
 store_post_insert(struct store *s, int64_t author_id, const char *title,
     const char *content, int64_t now, int64_t *id)
 {
-	sqlite3_stmt	*st = s->stmt[STMT_POST_INSERT];
-	enum store_rc	 rc;
-
-	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, author_id);
-	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, content, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	if ((rc = store_exec(s, STMT_POST_INSERT)) == STORE_OK)
-		*id = sqlite3_last_insert_rowid(s->db);
-	return store_end(s, rc);
-}
-
-/* Inside a write transaction: is post id there, and did author_id write it? */
-static enum store_rc
-store_post_owned(struct store *s, int64_t id, int64_t author_id)
-{
-	sqlite3_stmt	*st = s->stmt[STMT_POST_AUTHOR];
-	enum store_rc	 rc = STORE_NOTFOUND;
-	int		 step;
-
-	sqlite3_bind_int64(st, 1, id);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		rc = sqlite3_column_int64(st, 0) == author_id ? STORE_OK : STORE_DENIED;
-	else if (step != SQLITE_DONE)
-		rc = store_rc(s, step, stmt_sql[STMT_POST_AUTHOR]);
-	store_done(s, STMT_POST_AUTHOR);
-	return rc;
+	return s->be->post_insert(s->h, author_id, title, content, now, id);
 }
 
 enum store_rc
 store_post_update(struct store *s, int64_t id, int64_t author_id,
     const char *title, const char *content, int64_t now)
 {
-	sqlite3_stmt	*st = s->stmt[STMT_POST_UPDATE];
-	enum store_rc	 rc;
-
-	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	if ((rc = store_post_owned(s, id, author_id)) == STORE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		if (title != NULL)
-			sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-		if (content != NULL)
-			sqlite3_bind_text(st, 3, content, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, now);
-		rc = store_exec(s, STMT_POST_UPDATE);
-	}
-	return store_end(s, rc);
+	return s->be->post_update(s->h, id, author_id, title, content, now);
 }
 
 enum store_rc
 store_post_delete(struct store *s, int64_t id, int64_t author_id)
 {
-	enum store_rc	 rc;
-
-	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	if ((rc = store_post_owned(s, id, author_id)) == STORE_OK) {
-		sqlite3_bind_int64(s->stmt[STMT_POST_DELETE], 1, id);
-		rc = store_exec(s, STMT_POST_DELETE);
-	}
-	return store_end(s, rc);
+	return s->be->post_delete(s->h, id, author_id);
 }
 
 enum store_rc
 store_throttle_get(struct store *s, const char *key, struct throttle_row *row)
 {
-	sqlite3_stmt	*st = s->stmt[STMT_THROTTLE_GET];
-	enum store_rc	 rc = STORE_OK;
-	int		 step;
-
-	memset(row, 0, sizeof(*row));
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		row->count = sqlite3_column_int64(st, 0);
-		row->level = sqlite3_column_int64(st, 1);
-		row->last_at = sqlite3_column_int64(st, 2);
-		row->blocked_until = sqlite3_column_int64(st, 3);
-		row->pending = sqlite3_column_int64(st, 4);
-	} else if (step != SQLITE_DONE)
-		rc = store_rc(s, step, stmt_sql[STMT_THROTTLE_GET]);
-	store_done(s, STMT_THROTTLE_GET);
-	return rc;
+	return s->be->throttle_get(s->h, key, row);
 }
 
 enum store_rc
 store_throttle_update(struct store *s, const char *const *keys, size_t n,
     int64_t forget_before, store_throttle_fn fn, void *arg)
 {
-	sqlite3_stmt		*put = s->stmt[STMT_THROTTLE_PUT];
-	struct throttle_row	 row;
-	enum store_rc		 rc;
-	size_t			 i;
-
-	/* IMMEDIATE: read-modify-write by many processes at once. */
-	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	sqlite3_bind_int64(s->stmt[STMT_THROTTLE_PRUNE], 1, forget_before);
-	rc = store_exec(s, STMT_THROTTLE_PRUNE);
-	for (i = 0; i < n && rc == STORE_OK; i++) {
-		if ((rc = store_throttle_get(s, keys[i], &row)) != STORE_OK)
-			break;
-		if (fn(arg, i, &row) == -1) {
-			rc = STORE_DENIED;
-			break;
-		}
-		sqlite3_bind_text(put, 1, keys[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(put, 2, row.count);
-		sqlite3_bind_int64(put, 3, row.level);
-		sqlite3_bind_int64(put, 4, row.last_at);
-		sqlite3_bind_int64(put, 5, row.blocked_until);
-		sqlite3_bind_int64(put, 6, row.pending);
-		rc = store_exec(s, STMT_THROTTLE_PUT);
-	}
-	return store_end(s, rc);
+	return s->be->throttle_update(s->h, keys, n, forget_before, fn, arg);
 }
 
 enum store_rc
 store_throttle_delete(struct store *s, const char *const *keys, size_t n)
 {
-	enum store_rc	 rc;
-	size_t		 i;
-
-	if ((rc = store_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	for (i = 0; i < n && rc == STORE_OK; i++) {
-		sqlite3_bind_text(s->stmt[STMT_THROTTLE_DELETE], 1, keys[i], -1,
-		    SQLITE_STATIC);
-		rc = store_exec(s, STMT_THROTTLE_DELETE);
-	}
-	return store_end(s, rc);
+	return s->be->throttle_delete(s->h, keys, n);
 }

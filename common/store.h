@@ -1,7 +1,9 @@
 /*
- * store: every SQL statement the service runs, on one SQLite connection per
- * process.  Statements are prepared once, reset after each use, bound with
- * parameters only; writes run in BEGIN IMMEDIATE transactions.
+ * store: every read and write of the service's data, on one database
+ * connection per process: SQLite (a file path) or PostgreSQL (a
+ * postgresql:// URL), chosen by the target given to store_new().  Either
+ * way statements are prepared once per connection and bound with
+ * parameters only, and every write is one transaction.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -13,7 +15,10 @@
 #define USER_EMAIL_MAX	254	/* characters (RFC 5321; addresses are ASCII) */
 #define USER_NAME_MAX	100	/* characters */
 
-/* How long a process waits for another one's write lock before a 503. */
+/*
+ * How long a process waits for another one's write lock before a 503
+ * (PostgreSQL: lock_timeout; statement_timeout is twice as long).
+ */
 #define STORE_BUSY_TIMEOUT_MS	5000
 
 enum store_rc {
@@ -34,8 +39,8 @@ struct user {
 };
 
 /*
- * A post as read.  The strings point into SQLite's row and are valid only
- * during the store_post_fn call that receives them.
+ * A post as read.  The strings point into the database library's row and
+ * are valid only during the store_post_fn call that receives them.
  */
 struct post {
 	int64_t		 id;
@@ -66,17 +71,28 @@ typedef int (*store_throttle_fn)(void *arg, size_t i, struct throttle_row *row);
 struct store;
 
 /*
- * Allocate a store for the database at path.  Nothing is opened yet:
- * store_ready() does that, so a program can start before its database
- * exists.  Returns NULL on ENOMEM.  The path is copied.
+ * A target is a PostgreSQL URL when it starts with postgresql:// or
+ * postgres://, else the path of an SQLite file.  Returns 1 for a URL.
  */
-struct store	*store_new(const char *path);
+int		 store_is_url(const char *target);
 
 /*
- * Make the store usable: open the connection (never creating the file), set
- * the pragmas, check the schema version and prepare every statement.  Cheap
- * once it has succeeded.  Returns STORE_OK, STORE_DOWN (logged once per
- * cause) or STORE_BUSY.
+ * Allocate a store for the database target names.  Nothing is opened yet:
+ * store_ready() does that, so a program can start before its database
+ * exists or is reachable.  Returns NULL on ENOMEM.  The target is copied.
+ */
+struct store	*store_new(const char *target);
+
+/*
+ * Make the store usable: open the connection (never creating an SQLite
+ * file; with a short connect timeout for PostgreSQL), set the pragmas or
+ * session settings, check the schema version and prepare every statement.
+ * Cheap once it has succeeded.  Returns STORE_OK, STORE_DOWN (logged once
+ * per cause; also for a URL in a build without PostgreSQL) or STORE_BUSY.
+ * Every call below needs store_ready() to have returned STORE_OK.  A
+ * PostgreSQL connection that drops is opened again once within the call
+ * that finds it gone, which is then retried if it had not begun a
+ * transaction; else that call returns STORE_DOWN.
  */
 enum store_rc	 store_ready(struct store *s);
 
@@ -84,14 +100,35 @@ enum store_rc	 store_ready(struct store *s);
 void		 store_free(struct store *s);
 
 /*
- * Create the database if needed and apply the migrations it lacks, each in
- * its own transaction that also records its version.  Returns the number
- * applied (0 when up to date), or -1 with a reason logged.
+ * Apply the migrations the database lacks, each in its own transaction
+ * that also records its version; two migrates at once apply each once.  An
+ * SQLite file is created if needed; a PostgreSQL database must exist.
+ * Returns the number applied (0 when up to date), or -1 with a reason
+ * logged.
  */
-int		 store_migrate(const char *path);
+int		 store_migrate(const char *target);
 
-/* The schema version recorded in the database at path, or -1. */
-int		 store_schema_version(const char *path);
+/* The schema version recorded in the database target names, or -1 (logged). */
+int		 store_schema_version(const char *target);
+
+/* What store_copy() moved, per table. */
+struct store_copied {
+	int64_t	 users;
+	int64_t	 posts;
+	int64_t	 sessions;	/* live ones only */
+	int64_t	 throttle;
+};
+
+/*
+ * Copy the SQLite database at from (migrated) into the PostgreSQL database
+ * at to, which must be migrated and empty: users with their hashes, posts
+ * with their ids and authors, the sessions still live at now and the
+ * throttle counters, in one PostgreSQL transaction that also moves its id
+ * sequences past every id SQLite ever gave.  Returns 0 and fills out, or
+ * -1 (logged) with nothing written.
+ */
+int		 store_copy(const char *from, const char *to, int64_t now,
+		    struct store_copied *out);
 
 /* Insert a user; STORE_EXISTS if the e-mail is taken in any letter case. */
 enum store_rc	 store_user_insert(struct store *s, const char *email,

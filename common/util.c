@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -116,4 +117,182 @@ util_ip_canonical(const char *str, char *out, size_t outsz)
 	else
 		return -1;
 	return inet_ntop(af, addr, out, (socklen_t)outsz) == NULL ? -1 : 0;
+}
+
+/* Append n bytes of s to out (size outsz, *len used so far), truncating. */
+static void
+util_put(char *out, size_t outsz, size_t *len, const char *s, size_t n)
+{
+	if (n > outsz - 1 - *len)
+		n = outsz - 1 - *len;
+	memcpy(out + *len, s, n);
+	*len += n;
+	out[*len] = '\0';
+}
+
+int
+util_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decode the n bytes at s into out (NUL-terminated) as libpq
+ * does; -1 if an escape is malformed or out is too small.
+ */
+static int
+util_url_decode(const char *s, size_t n, char *out, size_t outsz)
+{
+	size_t	 i, len = 0;
+	int	 hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (len + 1 >= outsz)
+			return -1;
+		if (s[i] != '%') {
+			out[len++] = s[i];
+			continue;
+		}
+		if (i + 2 >= n)
+			return -1;
+		if ((hi = util_hexval((unsigned char)s[i + 1])) == -1 ||
+		    (lo = util_hexval((unsigned char)s[i + 2])) == -1)
+			return -1;
+		out[len++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+/*
+ * Is the query key of n bytes at s a password?  libpq knows password and
+ * sslpassword; any name ending in "password", in any case and however
+ * percent-encoded, counts, and so does one we cannot decode: better an
+ * odd name hidden than a secret shown.
+ */
+static int
+util_url_secret_key(const char *s, size_t n)
+{
+	char	 key[256];
+	size_t	 len;
+
+	if (util_url_decode(s, n, key, sizeof(key)) == -1)
+		return 1;
+	len = strlen(key);
+	return len >= 8 && strcasecmp(key + len - 8, "password") == 0;
+}
+
+/*
+ * Find secret number n (from 0) of a URL: the password of its
+ * user:password@, then each password query value.  libpq ends the user
+ * information at the first @ before the first / (not at ? or #, which may
+ * be in a password); we hide up to the last such @, so a password with a
+ * bare @ in it is hidden whole too.  The query starts at the first ?
+ * after that, and a value ends only at & (libpq does not stop at #).
+ * Returns 1 and sets *start and *len, or 0 if there are fewer secrets.
+ */
+static int
+util_url_secret(const char *url, int n, const char **start, size_t *len)
+{
+	const char	*auth, *end, *at = NULL, *colon = NULL, *q, *eq;
+	size_t		 klen;
+
+	if ((auth = strstr(url, "://")) == NULL)
+		return 0;
+	auth += 3;
+	end = auth + strcspn(auth, "/");
+	for (q = auth; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (at != NULL && (colon = memchr(auth, ':', (size_t)(at - auth))) != NULL &&
+	    n-- == 0) {
+		*start = colon + 1;
+		*len = (size_t)(at - *start);
+		return 1;
+	}
+	if ((q = strchr(at != NULL ? at + 1 : auth, '?')) == NULL)
+		return 0;
+	for (q++;; q += klen + 1) {
+		klen = strcspn(q, "&");
+		if ((eq = memchr(q, '=', klen)) != NULL &&
+		    util_url_secret_key(q, (size_t)(eq - q)) && n-- == 0) {
+			*start = eq + 1;
+			*len = klen - (size_t)(eq + 1 - q);
+			return 1;
+		}
+		if (q[klen] == '\0')
+			return 0;
+	}
+}
+
+const char *
+util_redact_url(const char *target, char *out, size_t outsz)
+{
+	const char	*p = target, *secret;
+	size_t		 len = 0, n;
+	int		 i;
+
+	out[0] = '\0';
+	for (i = 0; util_url_secret(target, i, &secret, &n); i++) {
+		util_put(out, outsz, &len, p, (size_t)(secret - p));
+		util_put(out, outsz, &len, "***", 3);
+		p = secret + n;
+	}
+	util_put(out, outsz, &len, p, strlen(p));
+	return out;
+}
+
+int
+util_url_has_password(const char *url)
+{
+	const char	*secret;
+	size_t		 n;
+
+	return util_url_secret(url, 0, &secret, &n);
+}
+
+#define UTIL_SECRETS_MAX	8
+
+const char *
+util_redact_text(const char *text, const char *url, char *out, size_t outsz)
+{
+	char		 plain[UTIL_SECRETS_MAX][256];
+	const char	*raw[UTIL_SECRETS_MAX];
+	size_t		 rawlen[UTIL_SECRETS_MAX], plainlen[UTIL_SECRETS_MAX];
+	size_t		 len = 0, k, skip;
+	int		 n, i;
+
+	/* The secrets as written in the URL and as libpq decodes them. */
+	for (n = 0; n < UTIL_SECRETS_MAX &&
+	    util_url_secret(url, n, &raw[n], &rawlen[n]); n++)
+		if (util_url_decode(raw[n], rawlen[n], plain[n],
+		    sizeof(plain[n])) == -1)
+			plain[n][0] = '\0';
+	for (i = 0; i < n; i++)
+		plainlen[i] = strlen(plain[i]);
+	out[0] = '\0';
+	for (k = 0; text[k] != '\0'; k += skip) {
+		skip = 0;
+		for (i = 0; i < n && skip == 0; i++) {
+			if (rawlen[i] > 0 &&
+			    strncmp(text + k, raw[i], rawlen[i]) == 0)
+				skip = rawlen[i];
+			else if (plainlen[i] > 0 &&
+			    strncmp(text + k, plain[i], plainlen[i]) == 0)
+				skip = plainlen[i];
+		}
+		if (skip > 0)
+			util_put(out, outsz, &len, "***", 3);
+		else
+			util_put(out, outsz, &len, text + k, skip = 1);
+	}
+	util_wipe(plain, sizeof(plain));
+	return out;
 }

@@ -43,6 +43,9 @@ int	util_random(void *buf, size_t len);
  */
 int	util_random_hex(char *out, size_t len);
 
+/* The value of hex digit c (either case), or -1. */
+int	util_hexval(int c);
+
 /* Overwrite len bytes at p with zeros in a way the compiler keeps. */
 void	util_wipe(void *p, size_t len);
 
@@ -51,5 +54,27 @@ void	util_wipe(void *p, size_t len);
  * inet_ntop gives it) into out (outsz >= 46) and return 0; else -1.
  */
 int	util_ip_canonical(const char *str, char *out, size_t outsz);
+
+/*
+ * Copy target into out (always NUL-terminated, truncated if outsz is too
+ * small) with the secrets of a URL replaced by "***", so a database URL
+ * can be logged or shown: the password of user:password@ (the user
+ * information ends at the last @ before the first /, even if a ? or # is
+ * in it) and the value of every query parameter whose percent-decoded
+ * name ends in "password" (password, sslpassword).  Anything else, and
+ * any target without "://", is copied as it is.  Returns out.
+ */
+const char	*util_redact_url(const char *target, char *out, size_t outsz);
+
+/* Does url hold a secret util_redact_url() would hide?  1 or 0. */
+int		 util_url_has_password(const char *url);
+
+/*
+ * Copy text (a library's error message) into out like util_redact_url(),
+ * with every secret of url in it, as written or percent-decoded, replaced
+ * by "***".  Returns out.
+ */
+const char	*util_redact_text(const char *text, const char *url, char *out,
+		    size_t outsz);
 
 #endif

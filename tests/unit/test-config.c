@@ -37,6 +37,7 @@ static const char *const config_vars[] = {
 	"BCRYPT_COST",
 	"COOKIE_SECURE",
 	"DATABASE_PATH",
+	"DATABASE_URL",
 	"FCGI_AUTH_CONFIG",
 	"TOKEN_LEEWAY",
 	"THROTTLE_LOGIN_PER_PAIR",
@@ -507,6 +508,109 @@ file_secret_readable_by_others_is_refused(void **state)
 }
 
 static void
+database_url_wins_over_path(void **state)
+{
+	struct fixture	*f = *state;
+	const char	*url = "postgresql://auth:pw@db.example:5432/auth";
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("DATABASE_PATH", "/srv/db/auth.sqlite", 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_string_equal(config_database(&f->cfg), "/srv/db/auth.sqlite");
+	assert_string_equal(config_database_target(), "/srv/db/auth.sqlite");
+	/* config_load() took JWT_SECRET out of the environment. */
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("DATABASE_URL", url, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_string_equal(f->cfg.database_url, url);
+	assert_string_equal(config_database(&f->cfg), url);
+	assert_string_equal(config_database_target(), url);
+	/* config_clear() wipes the URL with its password. */
+	config_clear(&f->cfg);
+	assert_string_equal(f->cfg.database_url, "");
+}
+
+static void
+database_url_must_be_postgresql(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("DATABASE_URL", "host=db dbname=auth", 1), 0);
+	load_refused(f, "DATABASE_URL");
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("DATABASE_URL", "postgres://db/auth", 1), 0);
+	assert_int_equal(load(f), 0);
+}
+
+static void
+database_url_too_long_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+	char		 url[sizeof(f->cfg.database_url) + 1];
+
+	memset(url, 'a', sizeof(url) - 1);
+	url[sizeof(url) - 1] = '\0';
+	memcpy(url, "postgresql://", 13);
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(setenv("DATABASE_URL", url, 1), 0);
+	load_refused(f, "DATABASE_URL");
+}
+
+static void
+file_database_password_readable_by_others_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "DATABASE_URL=postgresql://auth:hunter2pw@db/auth\n",
+	    0644);
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), -1);
+	assert_non_null(strstr(f->err, "other users can read it"));
+	assert_null(strstr(f->err, "hunter2pw"));
+	/* Without a password in it, the URL may be world-readable. */
+	config_clear(&f->cfg);
+	unlink(f->file);
+	rmdir(f->dir);
+	config_file(f, "DATABASE_URL=postgresql://auth@db/auth\n", 0644);
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), 0);
+	assert_string_equal(f->cfg.database_url, "postgresql://auth@db/auth");
+}
+
+/*
+ * Passwords util_redact_url() hides are passwords here too: a ? or # in
+ * one, and password query keys however spelt.
+ */
+static void
+file_database_password_in_any_form_is_refused(void **state)
+{
+	static const char *const urls[] = {
+		"postgresql://app:pa?ss@db/auth",
+		"postgresql://app:pa#ss@db/auth",
+		"postgresql://app@db/auth?sslpassword=hunter2pw",
+		"postgresql://app@db/auth?sslmode=require&password=hunter2pw",
+		"postgresql://app@db/auth?pass%77ord=hunter2pw",
+	};
+	struct fixture	*f = *state;
+	char		 line[256];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		snprintf(line, sizeof(line), "DATABASE_URL=%s\n", urls[i]);
+		config_file(f, line, 0644);
+		assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+		assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)),
+		    -1);
+		assert_non_null(strstr(f->err, "other users can read it"));
+		assert_null(strstr(f->err, "hunter2pw"));
+		config_clear(&f->cfg);
+		unlink(f->file);
+		rmdir(f->dir);
+	}
+}
+
+static void
 file_without_secret_may_be_readable(void **state)
 {
 	struct fixture	*f = *state;
@@ -842,6 +946,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(missing_secret_is_refused),
+		T(database_url_wins_over_path),
+		T(database_url_must_be_postgresql),
+		T(database_url_too_long_is_refused),
+		T(file_database_password_readable_by_others_is_refused),
+		T(file_database_password_in_any_form_is_refused),
 		T(empty_secret_is_refused),
 		T(secret_of_31_bytes_is_refused),
 		T(secret_of_32_bytes_is_accepted),

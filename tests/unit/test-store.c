@@ -1,7 +1,9 @@
 /*
- * Unit tests for common/store.c against a real SQLite file in a fresh
- * directory: migrations, readiness, users, sessions, posts, pruning and
- * locking.
+ * Unit tests for common/store.c against both backends: a real SQLite file
+ * in a fresh directory, and (when TEST_DATABASE_URL names a PostgreSQL
+ * server where we may create databases) a fresh PostgreSQL database per
+ * case: migrations, readiness, users, sessions, posts, pruning, locking,
+ * and for PostgreSQL reconnection and the copy from SQLite.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,17 +13,25 @@
 
 #include <sys/stat.h>
 
+#include <signal.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include <sqlite3.h>
+#ifdef HAVE_POSTGRESQL
+#include <libpq-fe.h>
+#endif
 
 #include "log.h"
 #include "schema.h"
 #include "store.h"
+#include "store-backend.h"
 
 #define HASH_A	"$2b$04$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y"
 #define HASH_B	"$2b$05$abcdefghijklmnopqrstuuH5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y"
@@ -31,8 +41,10 @@
 #define NOW	INT64_C(1700000000)
 
 struct fixture {
+	int		 pg;		/* the case runs on PostgreSQL */
 	char		 dir[256];
-	char		 path[320];
+	char		 path[4096];	/* the store's target: a file or a URL */
+	char		 dbname[64];	/* PostgreSQL: the database of this case */
 	struct store	*store;
 	struct user	 alice;		/* set by with_alice() */
 };
@@ -60,16 +72,18 @@ static int
 teardown(void **state)
 {
 	struct fixture	*f = *state;
-	char		 p[400];
+	char		 p[sizeof(f->path) + 16];
 
 	store_free(f->store);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-journal", f->path);
-	unlink(p);
+	if (!f->pg) {
+		unlink(f->path);
+		snprintf(p, sizeof(p), "%s-wal", f->path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", f->path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-journal", f->path);
+		unlink(p);
+	}
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -104,15 +118,24 @@ with_alice(struct fixture *f)
 	    "Alice", HASH_A, NOW, &f->alice), STORE_OK);
 }
 
+#ifdef HAVE_POSTGRESQL
+static int64_t	pg_count(const char *, const char *);
+static void	pg_sql(const char *, const char *, char *, size_t);
+#endif
+
 /* Run a query returning one integer on a connection of our own. */
 static int64_t
-count(const char *path, const char *sql)
+count(const struct fixture *f, const char *sql)
 {
 	sqlite3		*db;
 	sqlite3_stmt	*st;
 	int64_t		 n = -1;
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+#ifdef HAVE_POSTGRESQL
+	if (f->pg)
+		return pg_count(f->path, sql);
+#endif
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
 	    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -162,7 +185,7 @@ migrate_creates_database(void **state)
 	assert_false(exists(f->path));
 	assert_int_equal(store_migrate(f->path), schema_version);
 	assert_true(exists(f->path));
-	assert_int_equal(count(f->path,
+	assert_int_equal(count(f,
 	    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
 	    "AND name IN ('users', 'sessions')"), 2);
 }
@@ -195,7 +218,8 @@ schema_version_after_migrate(void **state)
 	assert_int_equal(store_migrate(f->path), schema_version);
 	assert_true(schema_version >= 1);
 	assert_int_equal(store_schema_version(f->path), schema_version);
-	assert_int_equal(count(f->path, "PRAGMA user_version"), schema_version);
+	assert_int_equal(count(f, f->pg ? "SELECT max(version) FROM "
+	    "schema_version" : "PRAGMA user_version"), schema_version);
 }
 
 static void
@@ -207,16 +231,33 @@ schema_version_of_missing_file(void **state)
 	assert_false(exists(f->path));
 }
 
+/* Make the case's database exist, with a table of its own and no migration. */
 static void
-schema_version_of_empty_database(void **state)
+empty_database(struct fixture *f)
 {
-	struct fixture	*f = *state;
 	sqlite3		*db;
+#ifdef HAVE_POSTGRESQL
+	char		 state[8];
 
+	if (f->pg) {
+		pg_sql(f->path, "CREATE TABLE t (x integer)", state,
+		    sizeof(state));
+		assert_string_equal(state, "");
+		return;
+	}
+#endif
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL,
 	    NULL), SQLITE_OK);
 	sqlite3_close(db);
+}
+
+static void
+schema_version_of_empty_database(void **state)
+{
+	struct fixture	*f = *state;
+
+	empty_database(f);
 	assert_int_equal(store_schema_version(f->path), 0);
 }
 
@@ -237,12 +278,8 @@ static void
 ready_on_unmigrated_file_is_down(void **state)
 {
 	struct fixture	*f = *state;
-	sqlite3		*db;
 
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL,
-	    NULL), SQLITE_OK);
-	sqlite3_close(db);
+	empty_database(f);
 	assert_non_null(f->store = store_new(f->path));
 	assert_int_equal(store_ready(f->store), STORE_DOWN);
 }
@@ -271,25 +308,34 @@ lines(const char *s)
 	return n;
 }
 
+/* A store on target is down three times over, which log (its stderr) tells once. */
+static void
+down_logged_once(struct fixture *f, const char *target, char *log,
+    size_t logsz)
+{
+	FILE		*tmp;
+	int		 saved;
+	enum store_rc	 rc1, rc2, rc3;
+
+	assert_non_null(f->store = store_new(target));
+	saved = start_capture(&tmp);
+	rc1 = store_ready(f->store);
+	rc2 = store_ready(f->store);
+	rc3 = store_ready(f->store);
+	stop_capture(tmp, saved, log, logsz);
+	assert_int_equal(rc1, STORE_DOWN);
+	assert_int_equal(rc2, STORE_DOWN);
+	assert_int_equal(rc3, STORE_DOWN);
+	assert_int_equal(lines(log), 1);
+}
+
 static void
 ready_down_is_logged_once(void **state)
 {
 	struct fixture	*f = *state;
 	char		 log[4096];
-	FILE		*tmp;
-	int		 saved;
-	enum store_rc	 rc1, rc2, rc3;
 
-	assert_non_null(f->store = store_new(f->path));
-	saved = start_capture(&tmp);
-	rc1 = store_ready(f->store);
-	rc2 = store_ready(f->store);
-	rc3 = store_ready(f->store);
-	stop_capture(tmp, saved, log, sizeof(log));
-	assert_int_equal(rc1, STORE_DOWN);
-	assert_int_equal(rc2, STORE_DOWN);
-	assert_int_equal(rc3, STORE_DOWN);
-	assert_int_equal(lines(log), 1);
+	down_logged_once(f, f->path, log, sizeof(log));
 	assert_non_null(strstr(log, f->path));
 }
 
@@ -335,10 +381,8 @@ static void
 ready_recovers_once_migrated(void **state)
 {
 	struct fixture	*f = *state;
-	sqlite3		*db;
 
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	sqlite3_close(db);
+	empty_database(f);
 	assert_non_null(f->store = store_new(f->path));
 	assert_int_equal(store_ready(f->store), STORE_DOWN);
 	/* The operator runs migrate while the program is up. */
@@ -384,7 +428,7 @@ user_insert_too_long_is_rolled_back(void **state)
 	name[sizeof(name) - 1] = '\0';
 	assert_int_equal(store_user_insert(f->store, "alice@example.com",
 	    name, HASH_A, NOW, &u), STORE_ERR);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM users"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM users"), 0);
 	assert_int_equal(store_user_insert(f->store, "alice@example.com",
 	    "Alice", HASH_A, NOW, &u), STORE_OK);
 }
@@ -476,7 +520,7 @@ user_duplicate_in_other_case_exists(void **state)
 	    "Other", HASH_B, NOW, &u), STORE_EXISTS);
 	assert_int_equal(store_user_insert(f->store, "alice@example.com",
 	    "Other", HASH_B, NOW, &u), STORE_EXISTS);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM users"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM users"), 1);
 }
 
 static void
@@ -491,7 +535,7 @@ user_insert_after_duplicate_still_works(void **state)
 	/* The failed insert's transaction is gone: the next one commits. */
 	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
 	    HASH_A, NOW, &u), STORE_OK);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM users"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM users"), 2);
 }
 
 static void
@@ -553,7 +597,7 @@ user_delete_removes_sessions(void **state)
 	assert_int_equal(store_session_user(f->store, SID_1, f->alice.id, NOW,
 	    &u), STORE_NOTFOUND);
 	/* Deleted, not merely hidden by the join. */
-	assert_int_equal(count(f->path, "SELECT count(*) FROM sessions"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 1);
 	assert_int_equal(store_session_user(f->store, SID_3, bob.id, NOW, &u),
 	    STORE_OK);
 }
@@ -730,7 +774,7 @@ session_for_missing_user_is_error(void **state)
 	with_alice(f);
 	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id + 100,
 	    NOW, NOW + 3600), STORE_ERR);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM sessions"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 0);
 }
 
 static void
@@ -743,14 +787,14 @@ session_insert_prunes_expired(void **state)
 	    NOW, NOW + 100), STORE_OK);
 	assert_int_equal(store_session_insert(f->store, SID_2, f->alice.id,
 	    NOW, NOW + 200), STORE_OK);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM sessions"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 2);
 	/* At NOW + 100 the first has expired; the second has not. */
 	assert_int_equal(store_session_insert(f->store, SID_3, f->alice.id,
 	    NOW + 100, NOW + 3700), STORE_OK);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM sessions"), 2);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM sessions "
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
 	    "WHERE id = '" SID_1 "'"), 0);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM sessions "
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
 	    "WHERE id = '" SID_2 "'"), 1);
 }
 
@@ -797,7 +841,7 @@ write_while_locked_is_busy(void **state)
 	    HASH_A, NOW, &u), STORE_OK);
 	assert_int_equal(store_session_insert(f->store, SID_1, u.id, NOW,
 	    NOW + 3600), STORE_OK);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM users"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM users"), 2);
 }
 
 /* --- posts */
@@ -886,7 +930,7 @@ post_insert_for_missing_user_is_error(void **state)
 	/* The foreign key holds: no post without its author. */
 	assert_int_equal(store_post_insert(f->store, 999, "t", "c", NOW, &id),
 	    STORE_ERR);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM posts"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM posts"), 0);
 }
 
 static void
@@ -963,7 +1007,7 @@ post_update_by_author(void **state)
 	assert_int_equal(store_post_get(f->store, id, see, &s), STORE_OK);
 	assert_string_equal(s.title, "New");
 	assert_string_equal(s.content, "Body");
-	assert_int_equal(count(f->path, "SELECT updated_at FROM posts"), NOW + 2);
+	assert_int_equal(count(f, "SELECT updated_at FROM posts"), NOW + 2);
 }
 
 static void
@@ -1020,31 +1064,821 @@ user_delete_removes_posts(void **state)
 	add_posts(f, bob.id, 2, NULL);
 	assert_int_equal(store_user_delete(f->store, "alice@example.com"),
 	    STORE_OK);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM posts"), 2);
-	assert_int_equal(count(f->path,
+	assert_int_equal(count(f, "SELECT count(*) FROM posts"), 2);
+	assert_int_equal(count(f,
 	    "SELECT count(*) FROM posts WHERE author_id <> (SELECT id FROM users)"), 0);
 }
 
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+/* --- PostgreSQL: fixtures and cases of its own */
 
+#ifdef HAVE_POSTGRESQL
+/* A connection to TEST_DATABASE_URL, for creating and dropping databases. */
+static PGconn	*pg_admin;
+static char	 pg_base[4096];
+
+/* The URL of database name on the server of TEST_DATABASE_URL. */
+static void
+pg_url(char *out, size_t outsz, const char *name)
+{
+	const char	*auth = strstr(pg_base, "://") + 3;
+	const char	*query = strchr(auth, '?');
+	size_t		 host = strcspn(auth, "/?");
+
+	snprintf(out, outsz, "%.*s/%s%s", (int)(auth - pg_base + host), pg_base,
+	    name, query != NULL ? query : "");
+}
+
+/* Run sql (our own text, no input in it) on url; the SQLSTATE ("" if fine) goes to state. */
+static void
+pg_sql(const char *url, const char *sql, char *state, size_t statesz)
+{
+	PGconn		*conn = PQconnectdb(url);
+	PGresult	*res;
+	const char	*st;
+
+	assert_int_equal(PQstatus(conn), CONNECTION_OK);
+	res = PQexec(conn, sql);
+	st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	snprintf(state, statesz, "%s", st != NULL ? st : "");
+	PQclear(res);
+	PQfinish(conn);
+}
+
+static int64_t
+pg_count(const char *url, const char *sql)
+{
+	PGconn		*conn = PQconnectdb(url);
+	PGresult	*res;
+	int64_t		 n = -1;
+
+	assert_int_equal(PQstatus(conn), CONNECTION_OK);
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	PQfinish(conn);
+	return n;
+}
+
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* Run sql on the admin connection, which must succeed. */
+static void
+pg_admin_sql(const char *sql)
+{
+	PGresult	*res = PQexec(pg_admin, sql);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(pg_admin));
+	PQclear(res);
+}
+
+static int
+pg_setup(void **state)
+{
+	static int	 n;
+	struct fixture	*f;
+	char		 sql[128];
+
+	if (setup(state) == -1)
+		return -1;
+	f = *state;
+	f->pg = 1;
+	snprintf(f->dbname, sizeof(f->dbname), "fcgi_auth_test_%ld_%d",
+	    (long)getpid(), ++n);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->dbname);
+	pg_admin_sql(sql);
+	pg_url(f->path, sizeof(f->path), f->dbname);
+	return 0;
+}
+
+static int
+pg_teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 sql[128];
+
+	store_free(f->store);
+	f->store = NULL;
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
+	    f->dbname);
+	pg_admin_sql(sql);
+	return teardown(state);
+}
+
+/* End every connection to the case's database but ours, and wait until they are gone. */
+static void
+pg_terminate(const struct fixture *f)
+{
+	char	 sql[256];
+	int	 i;
+
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(pid) FROM "
+	    "pg_stat_activity WHERE datname = '%s'", f->dbname);
+	pg_admin_sql(sql);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_activity "
+	    "WHERE datname = '%s'", f->dbname);
+	for (i = 0; i < 100 && pg_count(pg_base, sql) != 0; i++)
+		usleep(50000);
+}
+
+static void
+pg_migrate_creates_tables(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(store_schema_version(f->path), 0);
+	assert_int_equal(store_migrate(f->path), schema_version);
+	assert_int_equal(count(f, "SELECT count(*) FROM information_schema.tables "
+	    "WHERE table_name IN ('users', 'sessions', 'posts', 'throttle', "
+	    "'schema_version')"), 5);
+	assert_int_equal(count(f, "SELECT count(*) FROM schema_version"),
+	    schema_version);
+}
+
+static void
+pg_concurrent_migrates_apply_each_once(void **state)
+{
+	struct fixture	*f = *state;
+	pid_t		 pid[2];
+	int		 i, status, applied = 0;
+
+	for (i = 0; i < 2; i++) {
+		assert_true((pid[i] = fork()) != -1);
+		if (pid[i] == 0)
+			_exit(store_migrate(f->path) + 1);
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) >= 1);
+		applied += WEXITSTATUS(status) - 1;
+	}
+	assert_int_equal(applied, schema_version);
+	assert_int_equal(store_schema_version(f->path), schema_version);
+}
+
+static void
+pg_unusable_url_is_down_and_logged_once(void **state)
+{
+	struct fixture	*f = *state;
+	char		 base[4096], url[4200], log[4096];
+	const char	*host, *at;
+
+	/* A password in the URL must never reach the log. */
+	pg_url(base, sizeof(base), "no_such_database");
+	host = strstr(base, "://") + 3;
+	if ((at = strchr(host, '@')) != NULL && at < host + strcspn(host, "/?"))
+		host = at + 1;
+	snprintf(url, sizeof(url), "postgresql://u:hunter2pw@%s", host);
+	down_logged_once(f, url, log, sizeof(log));
+	assert_null(strstr(log, "hunter2pw"));
+	assert_non_null(strstr(log, "u:***@"));
+	assert_int_equal(store_migrate(url), -1);
+	assert_int_equal(store_schema_version(url), -1);
+}
+
+static void
+pg_server_gone_is_down(void **state)
+{
+	struct fixture	*f = *state;
+	struct user	 u;
+	char		 sql[128];
+
+	/* Nobody listens on port 1: refused at once, a 503 not a 500. */
+	assert_non_null(f->store = store_new(
+	    "postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2"));
+	assert_int_equal(store_ready(f->store), STORE_DOWN);
+	store_free(f->store);
+
+	/* A live store whose database vanishes: one reconnection, then down. */
+	with_alice(f);
+	snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", f->dbname);
+	pg_admin_sql(sql);
+	assert_int_equal(store_user_by_email(f->store, "alice@example.com", &u),
+	    STORE_DOWN);
+	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
+	    HASH_A, NOW, &u), STORE_DOWN);
+	assert_int_equal(store_ready(f->store), STORE_DOWN);
+}
+
+static void
+pg_dropped_connection_reconnects_once(void **state)
+{
+	struct fixture	*f = *state;
+	struct user	 u;
+	char		 log[4096];
+	FILE		*tmp;
+	int		 saved;
+	enum store_rc	 rc;
+
+	with_alice(f);
+	/* A read: the statement runs again on a new connection. */
+	pg_terminate(f);
+	saved = start_capture(&tmp);
+	rc = store_user_by_email(f->store, "alice@example.com", &u);
+	stop_capture(tmp, saved, log, sizeof(log));
+	assert_int_equal(rc, STORE_OK);
+	assert_true(u.id == f->alice.id);
+	assert_non_null(strstr(log, "connection lost"));
+	/* A write: its BEGIN finds the connection gone, so it all runs again. */
+	pg_terminate(f);
+	saved = start_capture(&tmp);
+	rc = store_user_insert(f->store, "bob@example.com", "Bob", HASH_A, NOW,
+	    &u);
+	stop_capture(tmp, saved, log, sizeof(log));
+	assert_int_equal(rc, STORE_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM users"), 2);
+	/* And the statements were prepared again: everything works. */
+	assert_int_equal(store_session_insert(f->store, SID_1, u.id, NOW,
+	    NOW + 3600), STORE_OK);
+	assert_int_equal(store_session_user(f->store, SID_1, u.id, NOW, &u),
+	    STORE_OK);
+}
+
+static void
+pg_unique_lower_email_in_database(void **state)
+{
+	struct fixture	*f = *state;
+	char		 st[8];
+
+	ready(f);
+	/* Straight into the table, past the store's code: the index refuses. */
+	pg_sql(f->path, "INSERT INTO users (email, name, password, created_at) "
+	    "VALUES ('carol@example.com', 'C', 'x', 1)", st, sizeof(st));
+	assert_string_equal(st, "");
+	pg_sql(f->path, "INSERT INTO users (email, name, password, created_at) "
+	    "VALUES ('Carol@EXAMPLE.com', 'C', 'x', 1)", st, sizeof(st));
+	assert_string_equal(st, "23505");
+	assert_int_equal(count(f, "SELECT count(*) FROM users"), 1);
+}
+
+static void
+pg_write_while_locked_is_busy(void **state)
+{
+	struct fixture	*f = *state;
+	struct timespec	 t0;
+	struct user	 u;
+	PGconn		*other;
+	PGresult	*res;
+	double		 waited;
+
+	with_alice(f);
+	other = PQconnectdb(f->path);
+	assert_int_equal(PQstatus(other), CONNECTION_OK);
+	res = PQexec(other, "BEGIN; LOCK TABLE users IN EXCLUSIVE MODE");
+	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
+	    HASH_A, NOW, &u), STORE_BUSY);
+	waited = elapsed(&t0);
+	/* It waited for the lock (lock_timeout) before giving up. */
+	assert_true(waited >= (STORE_BUSY_TIMEOUT_MS / 1000.0) * 0.9);
+	/* Reads are not blocked by that lock. */
+	assert_int_equal(store_user_by_email(f->store, "alice@example.com", &u),
+	    STORE_OK);
+
+	res = PQexec(other, "COMMIT");
+	PQclear(res);
+	PQfinish(other);
+	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
+	    HASH_A, NOW, &u), STORE_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM users"), 2);
+}
+
+/* A store_throttle_fn counting one event. */
+static int
+bump(void *arg, size_t i, struct throttle_row *row)
+{
+	(void)arg;
+	(void)i;
+	row->count++;
+	row->last_at = NOW;
+	return 0;
+}
+
+static void
+pg_throttle_update_takes_turns(void **state)
+{
+	struct fixture		*f = *state;
+	struct throttle_row	 row;
+	const char *const	 keys[] = { "login-pair 1 a", "login-account a" };
+	const char *const	 others[] = { "login-pair 2 b", "login-account b" };
+	struct timespec		 t0;
+	PGconn			*other;
+	PGresult		*res;
+
+	ready(f);
+	assert_int_equal(store_throttle_update(f->store, keys, 2, NOW - 3600,
+	    bump, NULL), STORE_OK);
+	assert_int_equal(store_throttle_update(f->store, keys, 2, NOW - 3600,
+	    bump, NULL), STORE_OK);
+	assert_int_equal(store_throttle_get(f->store, keys[1], &row), STORE_OK);
+	assert_int_equal(row.count, 2);
+	/*
+	 * Another node inside its update of one of our keys: ours waits, then
+	 * gives up busy, and so does a delete (it must not undo that
+	 * update).  A client with other keys goes on meanwhile.
+	 */
+	other = PQconnectdb(f->path);
+	assert_int_equal(PQstatus(other), CONNECTION_OK);
+	res = PQexec(other, "SELECT pg_advisory_lock(hashtextextended("
+	    "'login-account a', 0))");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	assert_int_equal(store_throttle_update(f->store, keys, 2, NOW - 3600,
+	    bump, NULL), STORE_BUSY);
+	assert_int_equal(store_throttle_delete(f->store, keys, 2), STORE_BUSY);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(store_throttle_update(f->store, others, 2, NOW - 3600,
+	    bump, NULL), STORE_OK);
+	assert_int_equal(store_throttle_delete(f->store, others, 2), STORE_OK);
+	assert_true(elapsed(&t0) < 1.0);
+	/* Unlock, not just hang up: the server may end that session later. */
+	res = PQexec(other, "SELECT pg_advisory_unlock_all()");
+	PQclear(res);
+	PQfinish(other);
+	assert_int_equal(store_throttle_update(f->store, keys, 2, NOW - 3600,
+	    bump, NULL), STORE_OK);
+	assert_int_equal(store_throttle_get(f->store, keys[0], &row), STORE_OK);
+	assert_int_equal(row.count, 3);
+	assert_int_equal(store_throttle_delete(f->store, keys, 2), STORE_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM throttle"), 0);
+}
+
+static void
+pg_copy_from_sqlite(void **state)
+{
+	struct fixture		*f = *state;
+	struct fixture		 lite;
+	struct store_copied	 n;
+	struct seen		 s = { 0 };
+	struct user		 alice, bob, u;
+	int64_t			 post;
+
+	/* An SQLite database with two users (a third deleted), a post, sessions. */
+	memset(&lite, 0, sizeof(lite));
+	snprintf(lite.path, sizeof(lite.path), "%s/old.sqlite", f->dir);
+	ready(&lite);
+	assert_int_equal(store_user_insert(lite.store, "alice@example.com",
+	    "Alice", HASH_A, NOW, &alice), STORE_OK);
+	assert_int_equal(store_user_insert(lite.store, "bob@example.com", "Bob",
+	    HASH_B, NOW, &bob), STORE_OK);
+	assert_int_equal(store_user_insert(lite.store, "gone@example.com",
+	    "Gone", HASH_B, NOW, &u), STORE_OK);
+	assert_int_equal(store_user_delete(lite.store, "gone@example.com"),
+	    STORE_OK);
+	assert_int_equal(store_post_insert(lite.store, bob.id, "Hi", "there",
+	    NOW, &post), STORE_OK);
+	assert_int_equal(store_session_insert(lite.store, SID_1, alice.id, NOW,
+	    NOW + 100), STORE_OK);
+	assert_int_equal(store_session_insert(lite.store, SID_2, bob.id, NOW,
+	    NOW + 7200), STORE_OK);
+	store_free(lite.store);
+
+	/* Into an unmigrated database: refused. */
+	assert_int_equal(store_copy(lite.path, f->path, NOW + 1000, &n), -1);
+	ready(f);
+	assert_int_equal(store_copy(lite.path, f->path, NOW + 1000, &n), 0);
+	assert_int_equal(n.users, 2);
+	assert_int_equal(n.posts, 1);
+	assert_int_equal(n.sessions, 1);	/* SID_1 had expired */
+	assert_int_equal(n.throttle, 0);
+	/* Ids, hashes and authors as they were. */
+	assert_int_equal(store_user_by_email(f->store, "BOB@example.com", &u),
+	    STORE_OK);
+	assert_true(u.id == bob.id);
+	assert_string_equal(u.password, HASH_B);
+	assert_int_equal(store_post_get(f->store, post, see, &s), STORE_OK);
+	assert_int_equal(s.author_id, bob.id);
+	assert_string_equal(s.author_name, "Bob");
+	assert_int_equal(store_session_user(f->store, SID_2, bob.id, NOW + 1000,
+	    &u), STORE_OK);
+	/* New ids go past every id SQLite gave, the deleted user's too. */
+	assert_int_equal(store_user_insert(f->store, "carol@example.com",
+	    "Carol", HASH_A, NOW, &u), STORE_OK);
+	assert_true(u.id > bob.id + 1);
+	assert_int_equal(store_post_insert(f->store, u.id, "t", "c", NOW, &post),
+	    STORE_OK);
+	/* Into a database that is no longer empty: refused, nothing changed. */
+	assert_int_equal(store_copy(lite.path, f->path, NOW + 1000, &n), -1);
+	assert_int_equal(count(f, "SELECT count(*) FROM users"), 3);
+	/* Only SQLite to PostgreSQL. */
+	assert_int_equal(store_copy(f->path, lite.path, NOW, &n), -1);
+	unlink(lite.path);
+}
+
+/* Updates of the same keys by several processes at once: none is lost. */
+static void
+pg_throttle_parallel_updates_lose_nothing(void **state)
+{
+	struct fixture		*f = *state;
+	struct throttle_row	 row;
+	const char *const	 keys[] = { "login-address 10.0.0.1",
+	    "login-pair 10.0.0.1 \"odd\\\\key\"", "login-account a" };
+	struct store		*st;
+	pid_t			 pid[4];
+	int			 i, j, status, failed;
+
+	ready(f);
+	for (i = 0; i < 4; i++) {
+		assert_true((pid[i] = fork()) != -1);
+		if (pid[i] != 0)
+			continue;
+		failed = 0;
+		if ((st = store_new(f->path)) == NULL ||
+		    store_ready(st) != STORE_OK)
+			_exit(99);
+		for (j = 0; j < 10; j++)
+			if (store_throttle_update(st, keys, 3, NOW - 3600, bump,
+			    NULL) != STORE_OK)
+				failed++;
+		store_free(st);
+		_exit(failed);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(store_throttle_get(f->store, keys[i], &row),
+		    STORE_OK);
+		assert_int_equal(row.count, 40);
+	}
+}
+
+/* The server process of the store's connection (application_name fcgi-auth). */
+static int64_t
+pg_store_backend(const struct fixture *f)
+{
+	char	 sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT pid FROM pg_stat_activity WHERE "
+	    "application_name = 'fcgi-auth' AND datname = '%s'", f->dbname);
+	return pg_count(pg_base, sql);
+}
+
+/*
+ * A server that stops answering (SIGSTOP: statement_timeout cannot fire)
+ * costs a request the deadline, not forever: STORE_DOWN, and the next
+ * request connects afresh.
+ */
+static void
+pg_stopped_server_times_out(void **state)
+{
+	struct fixture	*f = *state;
+	struct timespec	 t0;
+	struct user	 u;
+	char		 log[4096];
+	FILE		*tmp;
+	int64_t		 pid;
+	int		 saved, deadline = pgstore_deadline_ms;
+	enum store_rc	 rc;
+	double		 waited;
+
+	with_alice(f);
+	assert_true((pid = pg_store_backend(f)) > 0);
+	pgstore_deadline_ms = 1500;
+	assert_int_equal(kill((pid_t)pid, SIGSTOP), 0);
+	saved = start_capture(&tmp);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = store_user_by_email(f->store, "alice@example.com", &u);
+	waited = elapsed(&t0);
+	stop_capture(tmp, saved, log, sizeof(log));
+	kill((pid_t)pid, SIGCONT);
+	pgstore_deadline_ms = deadline;
+	assert_int_equal(rc, STORE_DOWN);
+	assert_true(waited >= 1.4 && waited < 5.0);
+	assert_non_null(strstr(log, "no answer"));
+	assert_int_equal(store_user_by_email(f->store, "alice@example.com", &u),
+	    STORE_OK);
+	assert_true(pg_store_backend(f) != pid);
+}
+
+/* A URL libpq cannot parse: a fixed message, nothing of the password. */
+static void
+pg_malformed_url_is_not_logged(void **state)
+{
+	static const char	 url[] =
+	    "postgresql://app:Secr%zzet@127.0.0.1:1/db";
+	struct fixture		*f = *state;
+	char			 log[4096];
+	FILE			*tmp;
+	int			 saved;
+
+	assert_non_null(f->store = store_new(url));
+	saved = start_capture(&tmp);
+	assert_int_equal(store_ready(f->store), STORE_DOWN);
+	assert_int_equal(store_migrate(url), -1);
+	assert_int_equal(store_schema_version(url), -1);
+	stop_capture(tmp, saved, log, sizeof(log));
+	assert_non_null(strstr(log, "DATABASE_URL is malformed"));
+	assert_non_null(strstr(log, "app:***@"));
+	assert_null(strstr(log, "Secr"));
+	assert_null(strstr(log, "zzet"));
+}
+
+/* Run sqls (our own text) on url and say whether any row of the last result holds want. */
+static int
+pg_output_has(const char *url, const char *sql, const char *want)
+{
+	PGconn		*conn = PQconnectdb(url);
+	PGresult	*res;
+	int		 r, found = 0;
+
+	assert_int_equal(PQstatus(conn), CONNECTION_OK);
+	res = PQexec(conn, sql);
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	for (r = 0; r < PQntuples(res); r++)
+		if (strstr(PQgetvalue(res, r, 0), want) != NULL)
+			found = 1;
+	PQclear(res);
+	PQfinish(conn);
+	return found;
+}
+
+/*
+ * Under a Turkish locale lower('I') is a dotless i: e-mail addresses fold
+ * ASCII only, whatever the database's locale.
+ */
+static void
+pg_email_case_ignores_database_locale(void **state)
+{
+	struct fixture	*f = *state;
+	struct user	 u;
+	PGresult	*res;
+	char		 sql[256];
+
+	snprintf(sql, sizeof(sql), "DROP DATABASE %s", f->dbname);
+	pg_admin_sql(sql);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0 "
+	    "ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'tr-TR' "
+	    "LOCALE 'C.UTF-8'", f->dbname);
+	res = PQexec(pg_admin, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		PQclear(res);
+		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->dbname);
+		pg_admin_sql(sql);
+		skip();
+	}
+	PQclear(res);
+	ready(f);
+	assert_true(pg_output_has(f->path, "SELECT lower('I')", "\xc4\xb1"));
+	assert_int_equal(store_user_insert(f->store, "ILSE@example.com", "I",
+	    HASH_A, NOW, &u), STORE_OK);
+	assert_int_equal(store_user_insert(f->store, "ilse@example.com", "i",
+	    HASH_A, NOW, &u), STORE_EXISTS);
+	assert_int_equal(store_user_by_email(f->store, "Ilse@Example.COM", &u),
+	    STORE_OK);
+	assert_string_equal(u.email, "ILSE@example.com");
+	assert_int_equal(store_user_delete(f->store, "ilse@EXAMPLE.com"),
+	    STORE_OK);
+	/* The lookups' expression is the index's: it serves them. */
+	assert_true(pg_output_has(f->path, "SET enable_seqscan = off; "
+	    "EXPLAIN SELECT id FROM users WHERE lower(email COLLATE \"C\") = "
+	    "lower('a@b'::text COLLATE \"C\")", "users_email"));
+}
+
+/* Ids handed out and deleted before a copy are not handed out again. */
+static void
+pg_copy_never_moves_sequences_back(void **state)
+{
+	struct fixture		*f = *state;
+	struct fixture		 lite;
+	struct store_copied	 n;
+	struct user		 u;
+	char			 email[64];
+	int			 i;
+
+	memset(&lite, 0, sizeof(lite));
+	snprintf(lite.path, sizeof(lite.path), "%s/old.sqlite", f->dir);
+	ready(&lite);
+	assert_int_equal(store_user_insert(lite.store, "alice@example.com",
+	    "Alice", HASH_A, NOW, &u), STORE_OK);
+	store_free(lite.store);
+
+	ready(f);
+	for (i = 1; i <= 5; i++) {
+		snprintf(email, sizeof(email), "u%d@example.com", i);
+		assert_int_equal(store_user_insert(f->store, email, "U", HASH_A,
+		    NOW, &u), STORE_OK);
+		assert_int_equal(store_user_delete(f->store, email), STORE_OK);
+	}
+	assert_true(u.id == 5);
+	assert_int_equal(store_copy(lite.path, f->path, NOW, &n), 0);
+	assert_int_equal(n.users, 1);
+	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
+	    HASH_A, NOW, &u), STORE_OK);
+	assert_true(u.id > 5);
+	unlink(lite.path);
+}
+
+/* A copy waits lock_timeout for tables in use, not forever. */
+static void
+pg_copy_into_busy_database_gives_up(void **state)
+{
+	struct fixture		*f = *state;
+	struct fixture		 lite;
+	struct store_copied	 n;
+	struct timespec		 t0;
+	char			 log[4096];
+	FILE			*tmp;
+	PGconn			*other;
+	PGresult		*res;
+	int			 saved, rc;
+
+	memset(&lite, 0, sizeof(lite));
+	snprintf(lite.path, sizeof(lite.path), "%s/old.sqlite", f->dir);
+	ready(&lite);
+	store_free(lite.store);
+	ready(f);
+	other = PQconnectdb(f->path);
+	assert_int_equal(PQstatus(other), CONNECTION_OK);
+	res = PQexec(other, "BEGIN; LOCK TABLE throttle IN ROW EXCLUSIVE MODE");
+	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	saved = start_capture(&tmp);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = store_copy(lite.path, f->path, NOW, &n);
+	stop_capture(tmp, saved, log, sizeof(log));
+	assert_int_equal(rc, -1);
+	assert_true(elapsed(&t0) < (STORE_BUSY_TIMEOUT_MS / 1000.0) * 2);
+	assert_non_null(strstr(log, "is in use"));
+	PQfinish(other);
+	unlink(lite.path);
+}
+
+/* A migrate waits for another's lock in rounds of lock_timeout, then goes on. */
+static void
+pg_migrate_retries_a_held_lock(void **state)
+{
+	struct fixture	*f = *state;
+	char		 logpath[4096 + 16], log[4096];
+	FILE		*fp;
+	PGconn		*other;
+	PGresult	*res;
+	pid_t		 pid;
+	int		 status;
+	size_t		 len;
+
+	other = PQconnectdb(f->path);
+	assert_int_equal(PQstatus(other), CONNECTION_OK);
+	res = PQexec(other, "SELECT pg_advisory_lock(7268190001)");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	snprintf(logpath, sizeof(logpath), "%s/migrate.log", f->dir);
+	assert_true((pid = fork()) != -1);
+	if (pid == 0) {
+		if (freopen(logpath, "w", stderr) == NULL)
+			_exit(99);
+		status = store_migrate(f->path) + 1;
+		/* _exit() does not flush, and the file is buffered. */
+		fflush(stderr);
+		_exit(status);
+	}
+	/* Held past the first lock_timeout, released before the last. */
+	usleep((STORE_BUSY_TIMEOUT_MS + 1000) * 1000);
+	PQfinish(other);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), schema_version + 1);
+	assert_non_null(fp = fopen(logpath, "r"));
+	len = fread(log, 1, sizeof(log) - 1, fp);
+	log[len] = '\0';
+	fclose(fp);
+	unlink(logpath);
+	assert_non_null(strstr(log, "trying again"));
+}
+
+/*
+ * While the schema is behind, the store keeps its connection and reads
+ * the version again on each store_ready(); a version it cannot read is
+ * reported as such, not as "behind".
+ */
+static void
+pg_schema_behind_keeps_connection(void **state)
+{
+	struct fixture	*f = *state;
+	char		 log[4096], st[8];
+	FILE		*tmp;
+	int64_t		 pid;
+	int		 saved;
+
+	assert_non_null(f->store = store_new(f->path));
+	assert_int_equal(store_ready(f->store), STORE_DOWN);
+	assert_true((pid = pg_store_backend(f)) > 0);
+	assert_int_equal(store_ready(f->store), STORE_DOWN);
+	assert_int_equal(store_ready(f->store), STORE_DOWN);
+	assert_true(pg_store_backend(f) == pid);
+	assert_int_equal(store_migrate(f->path), schema_version);
+	assert_int_equal(store_ready(f->store), STORE_OK);
+	assert_true(pg_store_backend(f) == pid);
+	store_free(f->store);
+
+	/* A schema_version table the query cannot read. */
+	f->store = NULL;
+	pg_sql(f->path, "DROP TABLE schema_version", st, sizeof(st));
+	assert_string_equal(st, "");
+	pg_sql(f->path, "CREATE TABLE schema_version (version text)", st,
+	    sizeof(st));
+	assert_string_equal(st, "");
+	pg_sql(f->path, "INSERT INTO schema_version VALUES ('x')", st,
+	    sizeof(st));
+	assert_string_equal(st, "");
+	assert_non_null(f->store = store_new(f->path));
+	saved = start_capture(&tmp);
+	assert_int_equal(store_ready(f->store), STORE_DOWN);
+	stop_capture(tmp, saved, log, sizeof(log));
+	assert_non_null(strstr(log, "cannot read the schema version: "));
+	assert_null(strstr(log, "run the admin"));
+}
+
+/* Pruning inside a log-in skips rows another session holds. */
+static void
+pg_session_prune_skips_locked_rows(void **state)
+{
+	struct fixture	*f = *state;
+	struct timespec	 t0;
+	PGconn		*other;
+	PGresult	*res;
+
+	with_alice(f);
+	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	    NOW, NOW + 100), STORE_OK);
+	other = PQconnectdb(f->path);
+	assert_int_equal(PQstatus(other), CONNECTION_OK);
+	res = PQexec(other, "BEGIN; SELECT id FROM sessions FOR UPDATE");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(store_session_insert(f->store, SID_2, f->alice.id,
+	    NOW + 200, NOW + 3600), STORE_OK);
+	assert_true(elapsed(&t0) < 1.0);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 2);
+	/* COMMIT, not just a hang-up: the server may end that session later. */
+	res = PQexec(other, "COMMIT");
+	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	PQfinish(other);
+	assert_int_equal(store_session_insert(f->store, SID_3, f->alice.id,
+	    NOW + 200, NOW + 3600), STORE_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
+	    "WHERE id = '" SID_1 "'"), 0);
+}
+
+/* The store speaks UTF-8 whatever the environment asks for. */
+static void
+pg_client_encoding_is_utf8(void **state)
+{
+	struct fixture	*f = *state;
+	struct user	 u;
+
+	assert_int_equal(setenv("PGCLIENTENCODING", "LATIN1", 1), 0);
+	ready(f);
+	assert_int_equal(store_user_insert(f->store, "jose@example.com",
+	    "Jos\xc3\xa9", HASH_A, NOW, &u), STORE_OK);
+	assert_int_equal(unsetenv("PGCLIENTENCODING"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM users "
+	    "WHERE name = 'Jos\xc3\xa9'"), 1);
+}
+#endif
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define P(f)	cmocka_unit_test_setup_teardown(f, pg_setup, pg_teardown)
+
+/*
+ * Built twice: test-store runs every case on SQLite; test-store-pg
+ * (TEST_STORE_PG) runs the cases both backends share, then PostgreSQL's
+ * own, on the server TEST_DATABASE_URL names, and skips as a whole (TAP
+ * "1..0 # SKIP") without one.
+ */
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest lite[] = {
 		T(migrate_creates_database),
-		T(migrate_twice_applies_nothing),
 		T(migrate_in_missing_directory_fails),
-		T(schema_version_after_migrate),
 		T(schema_version_of_missing_file),
-		T(schema_version_of_empty_database),
 		T(ready_on_missing_file_is_down),
-		T(ready_on_unmigrated_file_is_down),
 		T(ready_on_file_that_is_not_a_database_is_down),
 		T(ready_down_is_logged_once),
 		T(ready_new_down_cause_is_logged),
+		T(write_while_locked_is_busy),
+		cmocka_unit_test(free_null_is_fine),
+		T(migrate_twice_applies_nothing),
+		T(schema_version_after_migrate),
+		T(schema_version_of_empty_database),
+		T(ready_on_unmigrated_file_is_down),
 		T(ready_after_migrate_is_ok),
 		T(ready_recovers_once_migrated),
-		cmocka_unit_test(free_null_is_fine),
 		T(user_insert_fills_out),
 		T(user_insert_too_long_is_rolled_back),
 		T(user_insert_error_is_logged),
@@ -1080,9 +1914,104 @@ main(void)
 		T(post_update_by_other_is_denied),
 		T(post_delete_by_author_and_other),
 		T(user_delete_removes_posts),
-		T(write_while_locked_is_busy),
 	};
+#ifdef HAVE_POSTGRESQL
+	const struct CMUnitTest pg[] = {
+		P(migrate_twice_applies_nothing),
+		P(schema_version_after_migrate),
+		P(schema_version_of_empty_database),
+		P(ready_on_unmigrated_file_is_down),
+		P(ready_after_migrate_is_ok),
+		P(ready_recovers_once_migrated),
+		P(user_insert_fills_out),
+		P(user_insert_too_long_is_rolled_back),
+		P(user_insert_error_is_logged),
+		P(user_ids_differ),
+		P(user_by_email_any_case),
+		P(user_by_email_returns_hash),
+		P(user_by_email_unknown),
+		P(user_duplicate_in_other_case_exists),
+		P(user_insert_after_duplicate_still_works),
+		P(user_set_password),
+		P(user_set_password_unknown_id),
+		P(user_delete_any_case),
+		P(user_delete_removes_sessions),
+		P(session_user_of_live_session),
+		P(session_user_wrong_user),
+		P(session_user_unknown_id),
+		P(session_user_expired),
+		P(session_delete),
+		P(session_delete_twice),
+		P(session_delete_needs_its_user),
+		P(session_delete_leaves_others),
+		P(session_duplicate_id_is_error),
+		P(session_duplicate_id_error_is_logged),
+		P(session_for_missing_user_is_error),
+		P(session_insert_prunes_expired),
+		P(post_insert_then_get),
+		P(post_get_missing),
+		P(post_insert_for_missing_user_is_error),
+		P(posts_page_walks_in_order),
+		P(posts_page_empty_is_ok),
+		P(posts_page_callback_failure_is_error),
+		P(post_update_by_author),
+		P(post_update_by_other_is_denied),
+		P(post_delete_by_author_and_other),
+		P(user_delete_removes_posts),
+		P(pg_migrate_creates_tables),
+		P(pg_concurrent_migrates_apply_each_once),
+		P(pg_unusable_url_is_down_and_logged_once),
+		P(pg_server_gone_is_down),
+		P(pg_dropped_connection_reconnects_once),
+		P(pg_unique_lower_email_in_database),
+		P(pg_write_while_locked_is_busy),
+		P(pg_throttle_update_takes_turns),
+		P(pg_copy_from_sqlite),
+		P(pg_throttle_parallel_updates_lose_nothing),
+		P(pg_stopped_server_times_out),
+		P(pg_malformed_url_is_not_logged),
+		P(pg_email_case_ignores_database_locale),
+		P(pg_copy_never_moves_sequences_back),
+		P(pg_copy_into_busy_database_gives_up),
+		P(pg_migrate_retries_a_held_lock),
+		P(pg_schema_behind_keeps_connection),
+		P(pg_session_prune_skips_locked_rows),
+		P(pg_client_encoding_is_utf8),
+	};
+	int		 rc;
+#endif
+	const char	*url = getenv("TEST_DATABASE_URL");
+	int		 want_pg = 0;
 
+#ifdef TEST_STORE_PG
+	want_pg = 1;
+#endif
 	log_init("test-store");
-	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+	if (!want_pg)
+		return cmocka_run_group_tests_name("store", lite, NULL, NULL);
+#ifdef HAVE_POSTGRESQL
+	if (url == NULL || *url == '\0') {
+		printf("1..0 # SKIP TEST_DATABASE_URL is not set: no PostgreSQL "
+		    "server to test on\n");
+		return 0;
+	}
+	if (strlen(url) >= sizeof(pg_base) || strstr(url, "://") == NULL) {
+		fprintf(stderr, "TEST_DATABASE_URL must be a postgresql:// URL\n");
+		return 99;
+	}
+	snprintf(pg_base, sizeof(pg_base), "%s", url);
+	if (PQstatus(pg_admin = PQconnectdb(url)) != CONNECTION_OK) {
+		fprintf(stderr, "TEST_DATABASE_URL: %s", PQerrorMessage(pg_admin));
+		return 99;
+	}
+	/* "database ... does not exist, skipping" is no news. */
+	PQsetNoticeProcessor(pg_admin, quiet, NULL);
+	rc = cmocka_run_group_tests_name("store-postgresql", pg, NULL, NULL);
+	PQfinish(pg_admin);
+	return rc;
+#else
+	(void)url;
+	printf("1..0 # SKIP built without PostgreSQL support\n");
+	return 0;
+#endif
 }

@@ -275,10 +275,127 @@ ip_canonical_refuses_what_is_not_an_address(void **state)
 		assert_int_equal(util_ip_canonical(bad[i], out, sizeof(out)), -1);
 }
 
+/* --- util_redact_url() */
+
+static void
+redact(const char *in, const char *want)
+{
+	char	 out[256];
+
+	assert_string_equal(util_redact_url(in, out, sizeof(out)), want);
+}
+
+static void
+redact_url_hides_passwords(void **state)
+{
+	(void)state;
+	redact("postgresql://auth:hunter2@db:5432/auth",
+	    "postgresql://auth:***@db:5432/auth");
+	/* The last @ of the authority ends the user information. */
+	redact("postgres://a:p@ss@db/x", "postgres://a:***@db/x");
+	redact("postgresql://db/auth?user=a&password=hunter2&sslmode=require",
+	    "postgresql://db/auth?user=a&password=***&sslmode=require");
+	redact("postgresql://a:b@db/auth?password=c",
+	    "postgresql://a:***@db/auth?password=***");
+}
+
+/* libpq ends the user information at the first / only, not at ? or #. */
+static void
+redact_url_password_with_query_or_fragment_chars(void **state)
+{
+	(void)state;
+	redact("postgresql://app:pa?ss@host/db", "postgresql://app:***@host/db");
+	redact("postgresql://app:pa#ss@host/db", "postgresql://app:***@host/db");
+	redact("postgresql://app:a?b#c@host?sslmode=require",
+	    "postgresql://app:***@host?sslmode=require");
+	assert_int_equal(util_url_has_password("postgresql://app:pa?ss@host/db"), 1);
+	assert_int_equal(util_url_has_password("postgresql://app:pa#ss@host/db"), 1);
+}
+
+/* Every query key whose decoded name ends in "password" is a secret. */
+static void
+redact_url_password_query_keys(void **state)
+{
+	(void)state;
+	redact("postgresql://db/x?sslpassword=SECRET",
+	    "postgresql://db/x?sslpassword=***");
+	redact("postgresql://db/x?sslmode=require&password=SECRET",
+	    "postgresql://db/x?sslmode=require&password=***");
+	redact("postgresql://db/x?pass%77ord=SECRET&user=a",
+	    "postgresql://db/x?pass%77ord=***&user=a");
+	redact("postgresql://db?%70assword=SECRET",
+	    "postgresql://db?%70assword=***");
+	/* A value ends at & only: libpq keeps a # in it. */
+	redact("postgresql://db/x?password=a#b&user=c",
+	    "postgresql://db/x?password=***&user=c");
+	/* A name we cannot decode is taken for a password. */
+	redact("postgresql://db/x?pass%zzword=SECRET",
+	    "postgresql://db/x?pass%zzword=***");
+	redact("postgresql://a:b@db/x?sslpassword=c&password=d",
+	    "postgresql://a:***@db/x?sslpassword=***&password=***");
+	assert_int_equal(util_url_has_password(
+	    "postgresql://db/x?sslpassword=SECRET"), 1);
+	assert_int_equal(util_url_has_password(
+	    "postgresql://db/x?pass%77ord=SECRET"), 1);
+	assert_int_equal(util_url_has_password(
+	    "postgresql://db/x?user=a&sslmode=require"), 0);
+	assert_int_equal(util_url_has_password("postgresql://a@db/x"), 0);
+}
+
+/* A library's message loses the URL's secrets, raw and decoded. */
+static void
+redact_text_hides_raw_and_decoded_passwords(void **state)
+{
+	char	 out[256];
+
+	(void)state;
+	assert_string_equal(util_redact_text(
+	    "invalid percent-encoded token: \"Secr%zzet\"",
+	    "postgresql://app:Secr%zzet@h/db", out, sizeof(out)),
+	    "invalid percent-encoded token: \"***\"");
+	assert_string_equal(util_redact_text("bad value \"p@ss w\" here",
+	    "postgresql://app:p%40ss%20w@h/db", out, sizeof(out)),
+	    "bad value \"***\" here");
+	assert_string_equal(util_redact_text("key SECRET2 and SECRET1",
+	    "postgresql://db/x?sslpassword=SECRET1&password=SECRET2", out,
+	    sizeof(out)), "key *** and ***");
+	assert_string_equal(util_redact_text("nothing to hide",
+	    "postgresql://app@h/db", out, sizeof(out)), "nothing to hide");
+}
+
+static void
+redact_url_keeps_the_rest(void **state)
+{
+	(void)state;
+	redact("postgresql://auth@db/auth", "postgresql://auth@db/auth");
+	redact("postgresql://db:5432/auth", "postgresql://db:5432/auth");
+	redact("/var/lib/fcgi-auth/fcgi-auth.sqlite",
+	    "/var/lib/fcgi-auth/fcgi-auth.sqlite");
+	/* An @ or : after the host is not user information. */
+	redact("postgresql://db/a:b@c", "postgresql://db/a:b@c");
+	redact("/srv/xpassword=1", "/srv/xpassword=1");
+}
+
+static void
+redact_url_truncates_safely(void **state)
+{
+	char	 out[16];
+
+	(void)state;
+	assert_string_equal(util_redact_url("postgresql://a:secret@db/auth",
+	    out, sizeof(out)), "postgresql://a:");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(redact_url_hides_passwords),
+		cmocka_unit_test(redact_url_password_with_query_or_fragment_chars),
+		cmocka_unit_test(redact_url_password_query_keys),
+		cmocka_unit_test(redact_text_hides_raw_and_decoded_passwords),
+		cmocka_unit_test(redact_url_keeps_the_rest),
+		cmocka_unit_test(redact_url_truncates_safely),
 		cmocka_unit_test(parse_int_accepts_plain_decimal),
 		cmocka_unit_test(parse_int_accepts_lone_zero),
 		cmocka_unit_test(parse_int_refuses_leading_zero),

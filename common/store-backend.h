@@ -1,0 +1,116 @@
+/*
+ * store-backend: what a store backend (SQLite, PostgreSQL) gives store.c,
+ * which picks one per target and forwards every store.h call to it.
+ */
+#ifndef STORE_BACKEND_H
+#define STORE_BACKEND_H
+
+#include "store.h"
+
+/*
+ * One function per store.h operation, with the same contract; the handle
+ * is what open returned.  open never connects (store_ready does), so it
+ * fails only on ENOMEM.  The operations other than ready and close are only
+ * called once ready has returned STORE_OK.
+ */
+struct store_backend {
+	const char	*name;
+	void		*(*open)(const char *target);
+	enum store_rc	 (*ready)(void *h);
+	void		 (*close)(void *h);
+	int		 (*migrate)(const char *target);
+	int		 (*schema_version)(const char *target);
+	enum store_rc	 (*user_insert)(void *h, const char *email,
+			    const char *name, const char *hash, int64_t now,
+			    struct user *out);
+	enum store_rc	 (*user_by_email)(void *h, const char *email,
+			    struct user *out);
+	enum store_rc	 (*user_set_password)(void *h, int64_t id,
+			    const char *hash);
+	enum store_rc	 (*user_delete)(void *h, const char *email);
+	enum store_rc	 (*session_insert)(void *h, const char *id,
+			    int64_t user_id, int64_t now, int64_t expires_at);
+	enum store_rc	 (*session_user)(void *h, const char *id,
+			    int64_t user_id, int64_t now, struct user *out);
+	enum store_rc	 (*session_delete)(void *h, const char *id,
+			    int64_t user_id);
+	enum store_rc	 (*posts_page)(void *h, int64_t after, int64_t limit,
+			    store_post_fn fn, void *arg);
+	enum store_rc	 (*post_get)(void *h, int64_t id, store_post_fn fn,
+			    void *arg);
+	enum store_rc	 (*post_insert)(void *h, int64_t author_id,
+			    const char *title, const char *content, int64_t now,
+			    int64_t *id);
+	enum store_rc	 (*post_update)(void *h, int64_t id, int64_t author_id,
+			    const char *title, const char *content, int64_t now);
+	enum store_rc	 (*post_delete)(void *h, int64_t id, int64_t author_id);
+	enum store_rc	 (*throttle_get)(void *h, const char *key,
+			    struct throttle_row *row);
+	enum store_rc	 (*throttle_update)(void *h, const char *const *keys,
+			    size_t n, int64_t forget_before, store_throttle_fn fn,
+			    void *arg);
+	enum store_rc	 (*throttle_delete)(void *h, const char *const *keys,
+			    size_t n);
+};
+
+extern const struct store_backend litestore_backend;
+#ifdef HAVE_POSTGRESQL
+extern const struct store_backend pgstore_backend;
+#endif
+
+/*
+ * store_copy(): the SQLite side reads each table in this order (a parent
+ * before its children) and hands every row, all columns as text, to the
+ * PostgreSQL side.  COPY_SEQUENCE rows are (table, highest id ever given)
+ * from sqlite_sequence, so ids of deleted rows are not handed out again.
+ */
+enum copy_table {
+	COPY_USERS,	/* id, email, name, password, created_at */
+	COPY_POSTS,	/* id, author_id, title, content, created_at, updated_at */
+	COPY_SESSIONS,	/* id, user_id, created_at, expires_at: live ones only */
+	COPY_THROTTLE,	/* key, count, level, last_at, blocked_until, pending */
+	COPY_SEQUENCE,	/* name, seq */
+	COPY__MAX
+};
+
+#define COPY_COLUMNS_MAX	6
+
+/* Receives one row; returns 0, or -1 to abandon the copy. */
+typedef int (*copy_row_fn)(void *arg, enum copy_table t,
+    const char *const *values, int n);
+
+/* Read the SQLite database at path for a copy (sessions live at now); 0 or -1 (logged). */
+int	litestore_copy_out(const char *path, int64_t now, copy_row_fn fn,
+	    void *arg);
+
+#ifdef HAVE_POSTGRESQL
+/*
+ * Milliseconds a request waits for any one answer from PostgreSQL before
+ * it cancels the statement, drops the connection and returns STORE_DOWN:
+ * the statement timeout and a margin.  A variable only so that the unit
+ * tests can shorten it.
+ */
+extern int	pgstore_deadline_ms;
+
+struct pgstore_copy;
+
+/*
+ * Open the PostgreSQL database at url for a copy: migrated, empty, and
+ * inside one transaction from here to pgstore_copy_end().  NULL (logged)
+ * if it is not usable.
+ */
+struct pgstore_copy	*pgstore_copy_begin(const char *url);
+
+/* A copy_row_fn writing into the transaction pgstore_copy_begin() opened. */
+int	pgstore_copy_row(void *arg, enum copy_table t,
+	    const char *const *values, int n);
+
+/*
+ * Commit (ok) after moving the id sequences past the copied ids, or roll
+ * back; rows[] gets the rows written per table.  Frees c.  0 or -1 (logged).
+ */
+int	pgstore_copy_end(struct pgstore_copy *c, int ok,
+	    int64_t rows[COPY__MAX]);
+#endif
+
+#endif
