@@ -4,9 +4,14 @@
 # What building needs, what each web server needs, and what the tests need
 # on top (they run against all three front ends).
 FA_PACKAGES="build-essential autoconf automake pkgconf libfcgi-dev
-	libsqlite3-dev libjwt-dev libjson-c-dev libcrypt-dev"
+	libsqlite3-dev libjwt-dev libjson-c-dev libcrypt-dev libpq-dev"
 FA_LIGHTTPD="lighttpd"
 FA_APACHE="apache2 libapache2-mod-fcgid"
+# The PostgreSQL store (STORE=postgresql in scripts/run, the suites' second
+# run): the server for scripts/start-postgresql's throwaway cluster; it
+# brings psql (postgresql-client-NN), which the tests use.  libpq-dev above
+# builds the backend in every build.
+FA_POSTGRESQL="postgresql"
 FA_TEST_PACKAGES="$FA_LIGHTTPD $FA_APACHE libcmocka-dev bats bats-assert
 	bats-support curl jq openssl sqlite3 wrk"
 # The sanitizer and fuzzing builds (scripts/test with SANITIZERS=1 or

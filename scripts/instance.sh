@@ -7,20 +7,32 @@
 fa_settings() {
 	PORT=${PORT:-8080}
 	STATE_DIR=${STATE_DIR:-$top/var}
-	DATABASE_PATH=${DATABASE_PATH:-$STATE_DIR/fcgi-auth.sqlite}
 	PROGRAM_DIR=${PROGRAM_DIR:-$top/build/cgi-bin}
 	ADMIN=${ADMIN:-$top/build/admin/fcgi-auth-admin}
 	case $PORT in
 	''|*[!0-9]*) echo "$1: PORT must be a number, not '$PORT'" >&2; exit 2 ;;
 	esac
+	# DATABASE_URL (PostgreSQL) replaces DATABASE_PATH (SQLite): the
+	# programs get one or the other, never both.
+	case ${DATABASE_URL:-} in
+	'') DATABASE_URL= ;;
+	*'
+'*) echo "$1: DATABASE_URL may not hold a newline" >&2; exit 2 ;;
+	postgresql://*|postgres://*) DATABASE_PATH= ;;
+	*) echo "$1: DATABASE_URL must start with postgresql://" >&2; exit 2 ;;
+	esac
 	umask 077
+	mkdir -p "$STATE_DIR"
+	STATE_DIR=$(cd "$STATE_DIR" && pwd)
 	# Note a database directory we create, so start-apache may hand it over.
 	db_dir_created=
-	[ -d "$(dirname "$DATABASE_PATH")" ] || db_dir_created=1
-	mkdir -p "$STATE_DIR" "$(dirname "$DATABASE_PATH")"
-	# Absolute paths: servers and programs do not run in this directory.
-	STATE_DIR=$(cd "$STATE_DIR" && pwd)
-	DATABASE_PATH=$(cd "$(dirname "$DATABASE_PATH")" && pwd)/$(basename "$DATABASE_PATH")
+	if [ -z "$DATABASE_URL" ]; then
+		DATABASE_PATH=${DATABASE_PATH:-$STATE_DIR/fcgi-auth.sqlite}
+		[ -d "$(dirname "$DATABASE_PATH")" ] || db_dir_created=1
+		mkdir -p "$(dirname "$DATABASE_PATH")"
+		# Absolute paths: servers and programs do not run in this directory.
+		DATABASE_PATH=$(cd "$(dirname "$DATABASE_PATH")" && pwd)/$(basename "$DATABASE_PATH")
+	fi
 	PROGRAM_DIR=$(cd "$PROGRAM_DIR" && pwd)
 	instance=$STATE_DIR/$1-$PORT
 	mkdir -p "$instance"
@@ -44,14 +56,16 @@ fa_secret() {
 }
 
 # The programs' settings a start-* script passes on (README.md, Configuration).
-FA_SETTINGS="DATABASE_PATH JWT_SECRET_FILE JWT_EXPIRATION_TIME BCRYPT_COST
+FA_SETTINGS="DATABASE_PATH DATABASE_URL JWT_SECRET_FILE JWT_EXPIRATION_TIME BCRYPT_COST
 	COOKIE_SECURE TOKEN_LEEWAY THROTTLE_LOGIN_PER_PAIR
 	THROTTLE_LOGIN_PER_ACCOUNT THROTTLE_LOGIN_PER_ADDRESS
 	THROTTLE_REGISTER_PER_ADDRESS TRUSTED_PROXY ALLOWED_ORIGINS"
 
 # fa_config_file OUTPUT: write the settings that are set, as the programs'
 # config file (NAME=value lines), for servers whose environment they do not
-# inherit.
+# inherit.  Values are written as they are: the programs read a line's
+# value up to its end, so a DATABASE_URL's ':/@?&=' need no escaping (and
+# do not go through fa_render's sed).
 fa_config_file() {
 	{
 		echo "# Written by $(basename "$0") for this instance."
@@ -66,7 +80,7 @@ fa_config_file() {
 
 # fa_migrate: create the database or bring its schema up to date.
 fa_migrate() {
-	"$ADMIN" -d "$DATABASE_PATH" migrate >&2
+	"$ADMIN" -d "${DATABASE_URL:-$DATABASE_PATH}" migrate >&2
 }
 
 # fa_render TEMPLATE OUTPUT NAME=value...: copy TEMPLATE with each @NAME@

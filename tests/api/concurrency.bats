@@ -45,21 +45,21 @@ statuses() {
 			assert_equal "$body" '{"statusCode":400,"message":"User with that email already exists"}'
 		fi
 	done
-	assert_equal "$(sql "SELECT count(*) FROM users WHERE email = 'race@example.com'")" 1
+	assert_equal "$(sql "SELECT count(*) FROM users WHERE lower(email) = 'race@example.com'")" 1
 }
 
 @test "concurrency-1.2: 30 registrations of distinct e-mails at once: 30 x 201, 30 rows" {
 	burst 30 /authentication/register '{"email":"crowd@I@@example.com","name":"Crowd @I@","password":"password123"}'
 	echo "statuses: $(statuses)" >&2
 	assert_equal "$(count 201)" 30
-	assert_equal "$(sql "SELECT count(*) FROM users WHERE email LIKE 'crowd%@example.com'")" 30
+	assert_equal "$(sql "SELECT count(*) FROM users WHERE lower(email) LIKE 'crowd%@example.com'")" 30
 	for i in $(seq 30); do
 		id=$(user_id "crowd$i@example.com")
 		[ -n "$id" ]
 		assert_equal "$(cat "$BATS_TEST_TMPDIR/body.$i")" "{\"id\":$id,\"email\":\"crowd$i@example.com\",\"name\":\"Crowd $i\"}"
 	done
 	# Ids are all different.
-	assert_equal "$(sql "SELECT count(DISTINCT id) FROM users WHERE email LIKE 'crowd%@example.com'")" 30
+	assert_equal "$(sql "SELECT count(DISTINCT id) FROM users WHERE lower(email) LIKE 'crowd%@example.com'")" 30
 }
 
 @test "concurrency-1.3: 20 log-ins of one user at once: 20 x 200, 20 distinct sessions" {

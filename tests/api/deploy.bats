@@ -26,7 +26,7 @@ load helpers
 	req POST /cgi-bin/register.cgi -H 'Content-Type: application/json' \
 	    --data-binary '{"email":"deploy@example.com","name":"D","password":"password123"}'
 	assert_equal "$STATUS" 404
-	assert_equal "$(sql "SELECT count(*) FROM users WHERE email = 'deploy@example.com'")" 0
+	assert_equal "$(sql "SELECT count(*) FROM users WHERE lower(email) = 'deploy@example.com'")" 0
 }
 
 @test "deploy-1.3: the server does not name itself beyond its product" {

@@ -1,6 +1,12 @@
 # helpers.bash: for every .bats file, a real lighttpd serving the real
-# programs on a free port of 127.0.0.1 with a fresh SQLite database, and
-# small curl wrappers that record status, headers and body.
+# programs on a free port of 127.0.0.1 with a fresh database, and small curl
+# wrappers that record status, headers and body.
+#
+# The store, STORE: sqlite (default; a file in the state directory) or
+# postgresql: each .bats file then gets a database of its own on the
+# cluster TEST_DATABASE_URL names (postgresql://USER:PASSWORD@HOST:PORT/DB,
+# a user who may create databases; scripts/start-postgresql prints one),
+# created on first use and dropped in teardown_file.
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 
@@ -17,6 +23,20 @@ ADMIN=$abs_top_builddir/admin/fcgi-auth-admin
 # (Apache, the shared-hosting .htaccess, plain CGI).  run-bats sets it.
 SERVER=${SERVER:-lighttpd}
 
+STORE=${STORE:-sqlite}
+case $STORE in
+sqlite) ;;
+postgresql)
+	: "${TEST_DATABASE_URL:?STORE=postgresql needs TEST_DATABASE_URL (scripts/start-postgresql prints one)}" ;;
+*) echo "STORE must be sqlite or postgresql, not '$STORE'" >&2; exit 1 ;;
+esac
+# PSQL: the psql binary itself: Debian's /usr/bin/psql is a Perl wrapper
+# that costs some 80 ms a call, and the suites make hundreds.
+if [ -z "${PSQL:-}" ]; then
+	PSQL=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)
+	PSQL=${PSQL:-psql}
+fi
+
 # state_dir: this file's state directory.  It lives under /tmp, reachable by
 # the user Apache serves as when the tests run as root;
 # $BATS_FILE_TMPDIR/state points at it so tests can name paths in it.
@@ -30,15 +50,70 @@ state_dir() {
 	readlink "$link"
 }
 
+# pg_url DATABASE: TEST_DATABASE_URL naming DATABASE instead of its own.
+pg_url() {
+	local base=${TEST_DATABASE_URL%%\?*} query=
+	[ "$base" = "$TEST_DATABASE_URL" ] || query=?${TEST_DATABASE_URL#*\?}
+	case ${base#*://} in
+	*/*) base=${base%/*} ;;
+	esac
+	printf '%s/%s%s\n' "$base" "$1" "$query"
+}
+
+# pg_admin SQL: run SQL on the cluster as TEST_DATABASE_URL's user.
+pg_admin() {
+	"$PSQL" -X -q -A -t -v ON_ERROR_STOP=1 -d "$TEST_DATABASE_URL" -c "$1"
+}
+
+# pg_create_database: a new, empty database with a name unique to this
+# file (and process); prints its name.
+pg_create_database() {
+	local name
+	name=fa_$(basename "$BATS_TEST_FILENAME" .bats | tr -c 'a-z0-9\n' _)_$$_${RANDOM}${RANDOM}
+	pg_admin "CREATE DATABASE $name" >&2 || return 1
+	# Dropped with the file's state (teardown_file), even if a test fails.
+	printf '%s\n' "$name" >>"$BATS_FILE_TMPDIR/databases"
+	printf '%s\n' "$name"
+}
+
+# database: this file's database, as the admin program's -d and the
+# programs' DATABASE_PATH or DATABASE_URL take it: the SQLite file in
+# the state directory, or (STORE=postgresql) the URL of a database
+# created for this file on first use, empty (the server migrates it).
+database() {
+	local f=$BATS_FILE_TMPDIR/database name
+	if [ "$STORE" = sqlite ]; then
+		printf '%s\n' "$BATS_FILE_TMPDIR/state/fcgi-auth.sqlite"
+		return 0
+	fi
+	if [ ! -s "$f" ]; then
+		name=$(pg_create_database) || return 1
+		pg_url "$name" >"$f"
+	fi
+	cat "$f"
+}
+
+# store_setting [DATABASE]: the programs' store setting for DATABASE
+# (default: this file's), as one VAR=value word.
+store_setting() {
+	local db=${1:-$(database)}
+	case $STORE in
+	sqlite) printf 'DATABASE_PATH=%s\n' "$db" ;;
+	postgresql) printf 'DATABASE_URL=%s\n' "$db" ;;
+	esac
+}
+
 # server_start [NAME [VAR=value ...]]: start an instance (default name "main")
 # of $SERVER in the background, wait until it answers, and export its URL as
 # URL (and URL_<NAME>) and its programs' log as ERROR_LOG.  Extra VAR=value
-# pairs go to its environment.  The database is
-# $BATS_FILE_TMPDIR/state/fcgi-auth.sqlite unless DATABASE_PATH is given.
+# pairs go to its environment.  The database is this file's (see database),
+# shared by every instance the file starts, unless DATABASE_PATH or
+# DATABASE_URL is given.
 server_start() {
-	local name=${1:-main} port attempt url pid state start log
+	local name=${1:-main} port attempt url pid state start log store
 	[ $# -gt 0 ] && shift
 	state=$(state_dir)
+	store=$(store_setting) || return 1
 	case $SERVER in
 	lighttpd) start="$abs_top_srcdir/scripts/start-lighttpd" ;;
 	apache) start="$abs_top_srcdir/scripts/start-apache fcgid" ;;
@@ -58,7 +133,7 @@ server_start() {
 		    BCRYPT_COST=4 PROGRAM_DIR="$PROGRAM_DIR" ADMIN="$ADMIN" \
 		    THROTTLE_LOGIN_PER_PAIR=0 THROTTLE_LOGIN_PER_ACCOUNT=0 \
 		    THROTTLE_LOGIN_PER_ADDRESS=0 THROTTLE_REGISTER_PER_ADDRESS=0 \
-		    LIGHTTPD="$LIGHTTPD" "$@" $start \
+		    LIGHTTPD="$LIGHTTPD" "$store" "$@" $start \
 		    >>"$BATS_FILE_TMPDIR/$name.out" 2>&1 3>&- &
 		pid=$!
 		url=http://127.0.0.1:$port
@@ -117,6 +192,19 @@ teardown_file() {
 	if [ -L "$BATS_FILE_TMPDIR/state" ]; then
 		rm -rf "$(readlink "$BATS_FILE_TMPDIR/state")"
 	fi
+	pg_drop_databases
+}
+
+# pg_drop_databases: drop the databases pg_create_database made (for the
+# file, or in a test); connections still open to them are ended.
+pg_drop_databases() {
+	local f=$BATS_FILE_TMPDIR/databases name
+	[ -f "$f" ] || return 0
+	while read -r name; do
+		pg_admin "DROP DATABASE IF EXISTS $name WITH (FORCE)" ||
+		    echo "# could not drop the database $name" >&3
+	done <"$f"
+	rm -f "$f" "$BATS_FILE_TMPDIR/database"
 }
 
 # req METHOD PATH [CURL-ARGS...]: send one request to $URL; sets STATUS,
@@ -209,9 +297,40 @@ forge() {
 	printf '%s.%s.%s' "$h" "$p" "$sig"
 }
 
-# sql QUERY: run a query on the instance's database.
+# sql QUERY: run a query on the file's database and print the rows as the
+# sqlite3 shell does: columns separated by "|", no header, NULL as nothing.
+# Queries must suit both stores (see sql_tables for the catalogue).  Booleans
+# differ (1 in SQLite, t in PostgreSQL): select CASE WHEN ... THEN 1 ELSE 0 END.
 sql() {
-	sqlite3 "$BATS_FILE_TMPDIR/state/fcgi-auth.sqlite" "$@"
+	case $STORE in
+	sqlite) sqlite3 "$BATS_FILE_TMPDIR/state/fcgi-auth.sqlite" "$@" ;;
+	postgresql) "$PSQL" -X -A -t -q -v ON_ERROR_STOP=1 -d "$(database)" -c "$1" ;;
+	esac
+}
+
+# sql_tables: the names of the tables in the file's database, one a line,
+# sorted (the migrations' bookkeeping left out).
+sql_tables() {
+	case $STORE in
+	sqlite) sql "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name" ;;
+	postgresql) sql "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name" ;;
+	esac
+}
+
+# sql_orphans: the rows whose user is gone ("" when there are none): SQLite's
+# foreign_key_check (its foreign keys hold only where a connection enabled
+# them), or the same question asked of PostgreSQL.
+sql_orphans() {
+	case $STORE in
+	sqlite) sql 'PRAGMA foreign_key_check' ;;
+	postgresql) sql "SELECT 'sessions|' || s.id FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id)
+	    UNION ALL SELECT 'posts|' || p.id FROM posts p WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.author_id)" ;;
+	esac
+}
+
+# postgresql_only WHY: skip this test under another store.
+postgresql_only() {
+	[ "$STORE" = postgresql ] || skip "PostgreSQL only: $1"
 }
 
 # headers_sans_date: the last reply's header lines, CR removed, without the
@@ -244,7 +363,7 @@ refute_leaks() {
 
 # user_id EMAIL: the id of the stored user with that e-mail (any case).
 user_id() {
-	sql "SELECT id FROM users WHERE email = '$1'"
+	sql "SELECT id FROM users WHERE lower(email) = lower('$1')"
 }
 
 # parallel_config DIR: a curl config (for one `curl --parallel -K`) for the

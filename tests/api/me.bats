@@ -72,7 +72,7 @@ teardown() {
 	login me-gone@example.com
 	req GET /authentication -b "Authentication=$TOKEN"
 	assert_equal "$STATUS" 200
-	run "$ADMIN" -d "$BATS_FILE_TMPDIR/state/fcgi-auth.sqlite" delete-user me-gone@example.com
+	run "$ADMIN" -d "$(database)" delete-user me-gone@example.com
 	assert_success
 	assert_output 'deleted user me-gone@example.com, their sessions and posts'
 	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE user_id = $id")" 0
@@ -84,7 +84,7 @@ teardown() {
 	register me-again@example.com Old
 	login me-again@example.com
 	old=$TOKEN
-	run "$ADMIN" -d "$BATS_FILE_TMPDIR/state/fcgi-auth.sqlite" delete-user me-again@example.com
+	run "$ADMIN" -d "$(database)" delete-user me-again@example.com
 	assert_success
 	register me-again@example.com New
 	new_id=$(printf '%s' "$BODY" | jq .id)
@@ -103,7 +103,7 @@ teardown() {
 	[ "$tampered" != "$good" ] || tampered="${good%?}B"
 	req GET /authentication -b "Authentication=$tampered"
 	assert_equal "$STATUS" 401
-	run "$ADMIN" -d "$BATS_FILE_TMPDIR/state/fcgi-auth.sqlite" delete-user me-log@example.com
+	run "$ADMIN" -d "$(database)" delete-user me-log@example.com
 	assert_success
 	req GET /authentication -b "Authentication=$good"
 	assert_equal "$STATUS" 401

@@ -41,8 +41,8 @@ list_400() {
 	post_json /authentication/register '{"email":"reg-dup@example.com","name":"Other","password":"otherpass1"}'
 	assert_reply 400 '{"statusCode":400,"message":"User with that email already exists"}'
 	assert_equal "$(header Content-Type)" "application/json; charset=utf-8"
-	assert_equal "$(sql "SELECT count(*) FROM users WHERE email = 'reg-dup@example.com'")" 1
-	assert_equal "$(sql "SELECT name FROM users WHERE email = 'reg-dup@example.com'")" "Test User"
+	assert_equal "$(sql "SELECT count(*) FROM users WHERE lower(email) = 'reg-dup@example.com'")" 1
+	assert_equal "$(sql "SELECT name FROM users WHERE lower(email) = 'reg-dup@example.com'")" "Test User"
 }
 
 @test "register-2.2: the same e-mail in other letter case is taken too" {
@@ -195,7 +195,7 @@ list_400() {
 	post_json /authentication/register "{\"email\":\"reg-name-utf8@example.com\",\"name\":\"$n100\",\"password\":\"password123\"}"
 	assert_equal "$STATUS" 201
 	assert_equal "$(printf '%s' "$BODY" | jq -r .name)" "$n100"
-	assert_equal "$(sql "SELECT name FROM users WHERE email = 'reg-name-utf8@example.com'")" "$n100"
+	assert_equal "$(sql "SELECT name FROM users WHERE lower(email) = 'reg-name-utf8@example.com'")" "$n100"
 }
 
 @test "register-7.1: wrong types are listed per field" {
@@ -222,7 +222,7 @@ list_400() {
 	post_json /authentication/register "{\"id\":$alice,\"email\":\"mallory@example.com\",\"name\":\"Mallory\",\"password\":\"mallorypw1\"}"
 	assert_reply 400 "$(list_400 '["property id should not exist"]')"
 	assert_equal "$(sql "SELECT id, email, name, password, created_at FROM users WHERE id = $alice")" "$row"
-	assert_equal "$(sql "SELECT count(*) FROM users WHERE email = 'mallory@example.com'")" 0
+	assert_equal "$(sql "SELECT count(*) FROM users WHERE lower(email) = 'mallory@example.com'")" 0
 	login reg-victim@example.com alicepass1
 	assert_reply 200 "{\"id\":$alice,\"email\":\"reg-victim@example.com\",\"name\":\"Alice\"}"
 	post_json /authentication/log-in '{"email":"mallory@example.com","password":"mallorypw1"}'
@@ -245,7 +245,7 @@ list_400() {
 
 @test "register-8.1: the password is stored as a cost-4 bcrypt hash, never as given" {
 	register reg-hash@example.com Hash 'plain-Pa55word'
-	stored=$(sql "SELECT password FROM users WHERE email = 'reg-hash@example.com'")
+	stored=$(sql "SELECT password FROM users WHERE lower(email) = 'reg-hash@example.com'")
 	assert_equal "${stored:0:7}" '$2b$04$'
 	assert_equal "${#stored}" 60
 	[[ $stored != *plain-Pa55word* ]]
@@ -255,8 +255,8 @@ list_400() {
 @test "register-8.2: two users with one password get different salts" {
 	register reg-salt1@example.com Salt samepassword
 	register reg-salt2@example.com Salt samepassword
-	h1=$(sql "SELECT password FROM users WHERE email = 'reg-salt1@example.com'")
-	h2=$(sql "SELECT password FROM users WHERE email = 'reg-salt2@example.com'")
+	h1=$(sql "SELECT password FROM users WHERE lower(email) = 'reg-salt1@example.com'")
+	h2=$(sql "SELECT password FROM users WHERE lower(email) = 'reg-salt2@example.com'")
 	[ "$h1" != "$h2" ]
 	[ "${h1:7:22}" != "${h2:7:22}" ]
 }
