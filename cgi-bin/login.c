@@ -62,8 +62,10 @@ login(struct app *app, struct http_req *req, struct http_reply *rep)
 		    "password over 72 bytes");
 
 	rc = store_user_by_email(app->store, v[F_EMAIL].str, &user);
-	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+		throttle_login_abandoned(app, req, v[F_EMAIL].str);
 		return app_store_error(rep, rc);
+	}
 	if (rc == STORE_NOTFOUND) {
 		pw_dummy_hash(app->cfg.bcrypt_cost, hash, sizeof(hash));
 		pw_verify(v[F_PASSWORD].str, hash);

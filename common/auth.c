@@ -7,12 +7,6 @@
 #include "auth.h"
 #include "log.h"
 
-const char *
-auth_cookie_name(const struct app *app)
-{
-	return app->cfg.cookie_secure ? AUTH_COOKIE_SECURE : AUTH_COOKIE;
-}
-
 /* Every Set-Cookie for the session goes through here: one set of attributes. */
 static void
 auth_cookie(const struct app *app, struct http_reply *rep, const char *value,

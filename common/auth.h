@@ -25,8 +25,17 @@ struct auth_session {
 	struct tok_claims	 claims;
 };
 
-/* The session cookie's name under this configuration. */
-const char	*auth_cookie_name(const struct app *app);
+/*
+ * The session cookie's name under this configuration.  Inline so that the
+ * CSRF check can name it without linking the token code: the programs
+ * that never read a session (register, notfound) then do not load libjwt
+ * and OpenSSL at all, which saves memory in each of their processes.
+ */
+static inline const char *
+auth_cookie_name(const struct app *app)
+{
+	return app->cfg.cookie_secure ? AUTH_COOKIE_SECURE : AUTH_COOKIE;
+}
 
 /*
  * Start a session for user: store it, sign a token, set the cookie on rep.

@@ -79,26 +79,62 @@ http_method_name(enum http_method m)
 	return m < HTTP_METHOD__MAX ? http_methods[m] : "UNKNOWN";
 }
 
-/* Look a parameter up in a NULL-terminated "NAME=value" array. */
-static const char *
-http_param(char **envp, const char *name)
-{
-	size_t	 len = strlen(name);
+/* The CGI variables a request is read from. */
+enum param {
+	P_METHOD, P_CLIENT, P_CONTENT_TYPE, P_COOKIE, P_HOST, P_ORIGIN,
+	P_REFERER, P_FETCH_SITE, P_FORWARDED_FOR, P_HTTPS, P_SCHEME, P_URI,
+	P_LENGTH, P__MAX
+};
 
-	for (; envp != NULL && *envp != NULL; envp++)
-		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
-			return *envp + len + 1;
-	return NULL;
+#define PARAM(s)	{ s, sizeof(s) - 1 }
+static const struct {
+	const char	*name;
+	size_t		 len;
+} params[P__MAX] = {
+	PARAM("REQUEST_METHOD"), PARAM("REMOTE_ADDR"), PARAM("CONTENT_TYPE"),
+	PARAM("HTTP_COOKIE"), PARAM("HTTP_HOST"), PARAM("HTTP_ORIGIN"),
+	PARAM("HTTP_REFERER"), PARAM("HTTP_SEC_FETCH_SITE"),
+	PARAM("HTTP_X_FORWARDED_FOR"), PARAM("HTTPS"), PARAM("REQUEST_SCHEME"),
+	PARAM("REQUEST_URI"), PARAM("CONTENT_LENGTH"),
+};
+#undef PARAM
+
+/*
+ * Find every variable of params in a NULL-terminated "NAME=value" array, in
+ * one pass (a server sends 20-40; a lookup each was a tenth of a cheap
+ * request).  The first of a repeated name wins; absent ones are NULL.
+ */
+static void
+http_params(char **envp, const char *out[P__MAX])
+{
+	const char	*eq;
+	size_t		 n;
+	int		 i;
+
+	for (i = 0; i < P__MAX; i++)
+		out[i] = NULL;
+	for (; envp != NULL && *envp != NULL; envp++) {
+		if ((eq = strchr(*envp, '=')) == NULL)
+			continue;
+		n = (size_t)(eq - *envp);
+		for (i = 0; i < P__MAX; i++)
+			if (params[i].len == n && out[i] == NULL &&
+			    memcmp(*envp, params[i].name, n) == 0) {
+				out[i] = eq + 1;
+				break;
+			}
+	}
 }
 
 int
 http_req_parse(struct http_req *req, const struct http_io *io,
     struct http_reply *rep)
 {
-	const char	*uri, *q, *len, *errstr, *scheme;
+	const char	*p[P__MAX], *uri, *q, *len, *errstr, *scheme;
 	int		 m;
 
-	req->method_name = http_param(io->envp, "REQUEST_METHOD");
+	http_params(io->envp, p);
+	req->method_name = p[P_METHOD];
 	if (req->method_name == NULL)
 		req->method_name = "";
 	req->method = HTTP_METHOD__MAX;
@@ -106,24 +142,24 @@ http_req_parse(struct http_req *req, const struct http_io *io,
 		if (strcmp(req->method_name, http_methods[m]) == 0)
 			req->method = (enum http_method)m;
 
-	req->client = http_param(io->envp, "REMOTE_ADDR");
+	req->client = p[P_CLIENT];
 	if (req->client == NULL || *req->client == '\0')
 		req->client = "-";
-	req->content_type = http_param(io->envp, "CONTENT_TYPE");
-	req->cookie = http_param(io->envp, "HTTP_COOKIE");
-	req->host = http_param(io->envp, "HTTP_HOST");
-	req->origin = http_param(io->envp, "HTTP_ORIGIN");
-	req->referer = http_param(io->envp, "HTTP_REFERER");
-	req->fetch_site = http_param(io->envp, "HTTP_SEC_FETCH_SITE");
-	req->forwarded_for = http_param(io->envp, "HTTP_X_FORWARDED_FOR");
+	req->content_type = p[P_CONTENT_TYPE];
+	req->cookie = p[P_COOKIE];
+	req->host = p[P_HOST];
+	req->origin = p[P_ORIGIN];
+	req->referer = p[P_REFERER];
+	req->fetch_site = p[P_FETCH_SITE];
+	req->forwarded_for = p[P_FORWARDED_FOR];
 	/* lighttpd and Apache's mod_ssl both say HTTPS=on; some only REQUEST_SCHEME. */
-	scheme = http_param(io->envp, "HTTPS");
+	scheme = p[P_HTTPS];
 	req->https = scheme != NULL && strcasecmp(scheme, "on") == 0;
-	scheme = http_param(io->envp, "REQUEST_SCHEME");
+	scheme = p[P_SCHEME];
 	if (scheme != NULL && strcasecmp(scheme, "https") == 0)
 		req->https = 1;
 
-	uri = http_param(io->envp, "REQUEST_URI");
+	uri = p[P_URI];
 	if (uri == NULL || uri[0] != '/')
 		return http_error(rep, ERR_BAD_REQUEST, "Request URI must be an absolute path");
 	q = strchr(uri, '?');
@@ -131,7 +167,7 @@ http_req_parse(struct http_req *req, const struct http_io *io,
 	req->path_len = q != NULL ? (size_t)(q - uri) : strlen(uri);
 	req->query = q != NULL ? q + 1 : "";
 
-	len = http_param(io->envp, "CONTENT_LENGTH");
+	len = p[P_LENGTH];
 	req->content_length = 0;
 	req->has_length = len != NULL && *len != '\0';
 	if (req->has_length &&

@@ -33,6 +33,7 @@ enum step {
 	STEP_ADMIT,	/* log-in check: let it through as pending, or refuse */
 	STEP_FAILED,	/* the pending attempt failed: count it */
 	STEP_SUCCEEDED,	/* it succeeded: give it back, clear pair and account */
+	STEP_ABANDONED,	/* it was never judged (store error): give it back */
 	STEP_REGISTER,	/* refuse if blocked, else count */
 };
 
@@ -184,10 +185,11 @@ throttle_step(void *arg, size_t i, struct throttle_row *row)
 			row->pending--;
 		throttle_count(policy, k->limits[i], row, k->now);
 		return 0;
+	case STEP_ABANDONED:
 	case STEP_SUCCEEDED:
 		if (row->pending > 0)
 			row->pending--;
-		if (k->rules[i] != RULE_ADDRESS) {
+		if (k->step == STEP_SUCCEEDED && k->rules[i] != RULE_ADDRESS) {
 			row->count = 0;
 			row->level = 0;
 			row->blocked_until = 0;
@@ -244,7 +246,7 @@ throttle_login_check(struct app *app, const struct http_req *req,
 	return -1;
 }
 
-/* Judge the pending attempt: step is STEP_FAILED or STEP_SUCCEEDED. */
+/* Judge the pending attempt: STEP_FAILED, STEP_SUCCEEDED or STEP_ABANDONED. */
 static void
 throttle_login_judge(struct app *app, const struct http_req *req,
     const char *email, enum step step)
@@ -272,6 +274,13 @@ throttle_login_succeeded(struct app *app, const struct http_req *req,
     const char *email)
 {
 	throttle_login_judge(app, req, email, STEP_SUCCEEDED);
+}
+
+void
+throttle_login_abandoned(struct app *app, const struct http_req *req,
+    const char *email)
+{
+	throttle_login_judge(app, req, email, STEP_ABANDONED);
 }
 
 int

@@ -64,7 +64,8 @@ int64_t	throttle_admit(int limit, struct throttle_row *row, int64_t now);
  * is blocked (or enough attempts are pending to reach a limit), let this
  * one through as pending.  Returns 0, or -1 with a 429 (or 503: if the
  * count cannot be written the attempt is refused) in rep.  Every 0 must be
- * followed by throttle_login_failed() or throttle_login_succeeded().
+ * followed by throttle_login_failed(), throttle_login_succeeded() or
+ * throttle_login_abandoned().
  */
 int	throttle_login_check(struct app *app, const struct http_req *req,
 	    const char *email, struct http_reply *rep);
@@ -78,6 +79,13 @@ void	throttle_login_failed(struct app *app, const struct http_req *req,
  * counters (the address's failures stay: other accounts may be attacked).
  */
 void	throttle_login_succeeded(struct app *app, const struct http_req *req,
+	    const char *email);
+
+/*
+ * Give the pending attempt back without judging it: the store could not say
+ * whether the password was right (the request got a 503).
+ */
+void	throttle_login_abandoned(struct app *app, const struct http_req *req,
 	    const char *email);
 
 /*

@@ -1,12 +1,12 @@
 /*
- * token: libjwt 1.10 for the HMAC and base64url, json-c for strict claim
- * checks on the decoded payload.
+ * token: libjwt 1.10 for the HMAC, base64url and claims; each claim is read
+ * by itself and must have the JSON type we expect.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jwt.h>
-#include <json-c/json.h>
 
 #include "token.h"
 #include "util.h"
@@ -44,18 +44,35 @@ done:
 	return rc;
 }
 
-/* Read an integer claim: present and of JSON integer type, not a string or float. */
+/*
+ * Read an integer claim: present and of JSON integer type, not a string,
+ * float or boolean.  Returns 1 if there, 0 if absent, -1 if of another
+ * type.  libjwt 1.10's jwt_get_grant_int() reads every other type as 0, so
+ * a 0 is believed only when the claim's JSON text is exactly "0" (rare:
+ * no valid claim of ours is 0).
+ */
 static int
-tok_int_claim(struct json_object *payload, const char *name, int64_t *out)
+tok_int_claim(jwt_t *jwt, const char *name, int64_t *out)
 {
-	struct json_object	*v;
+	char	*json;
+	long	 v;
+	int	 zero;
 
-	if (!json_object_object_get_ex(payload, name, &v) ||
-	    !json_object_is_type(v, json_type_int))
+	errno = 0;
+	v = jwt_get_grant_int(jwt, name);
+	if (errno == ENOENT)
+		return 0;
+	if (errno != 0)
 		return -1;
-	/* Past INT64_MAX json-c clamps; such an exp only means "far future". */
-	*out = json_object_get_int64(v);
-	return 0;
+	if (v == 0) {
+		json = jwt_get_grants_json(jwt, name);
+		zero = json != NULL && strcmp(json, "0") == 0;
+		free(json);
+		if (!zero)
+			return -1;
+	}
+	*out = v;
+	return 1;
 }
 
 static int
@@ -76,8 +93,7 @@ tok_verify(const unsigned char *key, size_t keylen, const char *token,
 {
 	char			 buf[TOK_MAX_LEN + 1];
 	jwt_t			*jwt = NULL;
-	char			*json = NULL;
-	struct json_object	*payload = NULL, *jti;
+	const char		*jti;
 	int64_t			 nbf;
 	size_t			 i, dots = 0;
 	int			 rc = -1;
@@ -112,11 +128,7 @@ tok_verify(const unsigned char *key, size_t keylen, const char *token,
 		*why = "algorithm is not HS256";
 		goto done;
 	}
-	if ((json = jwt_get_grants_json(jwt, NULL)) == NULL ||
-	    (payload = json_tokener_parse(json)) == NULL ||
-	    !json_object_is_type(payload, json_type_object))
-		goto done;
-	if (tok_int_claim(payload, "exp", &claims->exp) == -1) {
+	if (tok_int_claim(jwt, "exp", &claims->exp) != 1) {
 		*why = "no integer exp";
 		goto done;
 	}
@@ -125,32 +137,33 @@ tok_verify(const unsigned char *key, size_t keylen, const char *token,
 		*why = "expired";
 		goto done;
 	}
-	if (json_object_object_get_ex(payload, "nbf", NULL) &&
-	    (tok_int_claim(payload, "nbf", &nbf) == -1 ||
-	    nbf > (int64_t)now + leeway)) {
+	switch (tok_int_claim(jwt, "nbf", &nbf)) {
+	case 0:
+		break;
+	case 1:
+		if (nbf <= (int64_t)now + leeway)
+			break;
+		/* FALLTHROUGH */
+	default:
 		*why = "not yet valid (nbf)";
 		goto done;
 	}
-	if (tok_int_claim(payload, "userId", &claims->user_id) == -1 ||
+	if (tok_int_claim(jwt, "userId", &claims->user_id) != 1 ||
 	    claims->user_id <= 0) {
 		*why = "no valid userId";
 		goto done;
 	}
-	if (tok_int_claim(payload, "iat", &claims->iat) == -1)
+	if (tok_int_claim(jwt, "iat", &claims->iat) != 1)
 		claims->iat = 0;
-	if (!json_object_object_get_ex(payload, "jti", &jti) ||
-	    !json_object_is_type(jti, json_type_string) ||
-	    json_object_get_string_len(jti) != TOK_ID_LEN ||
-	    !tok_is_hex_id(json_object_get_string(jti))) {
+	/* NULL unless a JSON string; tok_is_hex_id stops at a short one's NUL. */
+	if ((jti = jwt_get_grant(jwt, "jti")) == NULL || !tok_is_hex_id(jti)) {
 		*why = "no valid jti";
 		goto done;
 	}
-	memcpy(claims->id, json_object_get_string(jti), TOK_ID_LEN + 1);
+	memcpy(claims->id, jti, TOK_ID_LEN + 1);
 	*why = NULL;
 	rc = 0;
 done:
-	json_object_put(payload);
-	free(json);
 	jwt_free(jwt);
 	util_wipe(buf, sizeof(buf));
 	return rc;

@@ -957,6 +957,29 @@ login_near_the_limit_one_at_a_time(void **state)
 	check_ok(f, "alice@example.com");
 }
 
+/*
+ * An attempt the store could not judge (503) is given back at once: nothing
+ * is counted, nothing stays pending, so the next attempt is not held up.
+ */
+static void
+login_abandoned_counts_nothing(void **state)
+{
+	struct fixture	*f = *state;
+
+	serving(f);
+	failures(f, "alice@example.com", 4);
+	check_ok(f, "alice@example.com");
+	check_blocked(f, "alice@example.com", 1);
+	throttle_login_abandoned(&f->app, f->req, "alice@example.com");
+	assert_int_equal(sql_int(f->path,
+	    "SELECT sum(pending) FROM throttle"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count FROM throttle "
+	    "WHERE key = 'login-address 192.0.2.1'"), 4);
+	/* Not cleared either: the fifth failure still blocks the pair. */
+	failures(f, "alice@example.com", 1);
+	check_blocked(f, "alice@example.com", 60);
+}
+
 /* A refusal by one rule undoes the pending counts the others took. */
 static void
 login_refusal_counts_nothing(void **state)
@@ -1392,6 +1415,7 @@ main(void)
 		T(login_check_fails_closed),
 		T(login_pending_attempts_cannot_pass_the_limit),
 		T(login_near_the_limit_one_at_a_time),
+		T(login_abandoned_counts_nothing),
 		T(login_refusal_counts_nothing),
 		T(login_ipv6_counts_by_64),
 		T(register_blocks_after_10),
