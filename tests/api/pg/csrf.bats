@@ -1,0 +1,1 @@
+../csrf.bats
