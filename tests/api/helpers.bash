@@ -83,7 +83,9 @@ pg_create_database() {
 database() {
 	local f=$BATS_FILE_TMPDIR/database name
 	if [ "$STORE" = sqlite ]; then
-		printf '%s\n' "$BATS_FILE_TMPDIR/state/fcgi-auth.sqlite"
+		# The real path, not through $BATS_FILE_TMPDIR/state: Apache's
+		# user must reach the database's directory (see state_dir).
+		printf '%s/fcgi-auth.sqlite\n' "$(state_dir)"
 		return 0
 	fi
 	if [ ! -s "$f" ]; then
