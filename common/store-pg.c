@@ -1,7 +1,8 @@
 /*
  * store-pg: the PostgreSQL backend of store.h (a postgresql:// URL as
- * target), over libpq: one connection per process, every statement
- * prepared once per connection and run with bound parameters.
+ * target), over libpq (loaded on first use: pq.h): one connection per
+ * process, every statement prepared once per connection and run with
+ * bound parameters.
  */
 #include <poll.h>
 
@@ -16,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "log.h"
+#include "pq.h"
 #include "schema.h"
 #include "store-backend.h"
 #include "util.h"
@@ -180,6 +182,7 @@ static const struct pgstmt {
 /* Why the store is down: each cause is logged once. */
 enum pgstore_down {
 	DOWN_NONE,
+	DOWN_LIBPQ,	/* libpq cannot be loaded (pq_load() logs it) */
 	DOWN_CONNECT,	/* the server or database cannot be reached */
 	DOWN_VERSION,	/* its schema version cannot be read */
 	DOWN_SCHEMA,	/* its schema is behind */
@@ -225,8 +228,8 @@ pgstore_notice(void *arg, const PGresult *res)
 	const char	*sev, *msg;
 
 	(void)arg;
-	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
-	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	sev = pq.PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	msg = pq.PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	if (sev != NULL && msg != NULL && strcmp(sev, "WARNING") == 0)
 		log_msg(NULL, "database warning: %s", msg);
 }
@@ -245,9 +248,9 @@ pgstore_errmsg(const char *url, const PGconn *conn, const PGresult *res,
 	size_t		 i;
 
 	if (res != NULL)
-		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		msg = pq.PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	if (msg == NULL && conn != NULL)
-		msg = PQerrorMessage(conn);
+		msg = pq.PQerrorMessage(conn);
 	snprintf(line, sizeof(line), "%s", msg != NULL && *msg != '\0' ? msg :
 	    "no answer from the server");
 	for (i = 0; line[i] != '\0'; i++)
@@ -288,13 +291,13 @@ pgstore_connect(const char *url, enum pgstore_use use, char *err,
 	PGresult		*res = NULL;
 	char			*perr = NULL;
 
-	if ((opts = PQconninfoParse(url, &perr)) == NULL) {
+	if ((opts = pq.PQconninfoParse(url, &perr)) == NULL) {
 		snprintf(err, errsz, "%s", perr != NULL ?
 		    "DATABASE_URL is malformed" : "out of memory");
-		PQfreemem(perr);
+		pq.PQfreemem(perr);
 		return NULL;
 	}
-	PQconninfoFree(opts);
+	pq.PQconninfoFree(opts);
 	pgparam_int(&p, 0, 2 * PGSTORE_STATEMENT_TIMEOUT_MS);
 	values[0] = PGSTORE_CONNECT_TIMEOUT;
 	values[1] = use == USE_SERVE ? "fcgi-auth" : "fcgi-auth-admin";
@@ -306,32 +309,33 @@ pgstore_connect(const char *url, enum pgstore_use use, char *err,
 	values[7] = url;
 	values[8] = "UTF8";
 	values[9] = NULL;
-	if ((conn = PQconnectdbParams(keys, values, 1)) == NULL) {
+	if ((conn = pq.PQconnectdbParams(keys, values, 1)) == NULL) {
 		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
-	if (PQstatus(conn) != CONNECTION_OK)
+	if (pq.PQstatus(conn) != CONNECTION_OK)
 		goto fail;
-	PQsetNoticeReceiver(conn, pgstore_notice, NULL);
+	pq.PQsetNoticeReceiver(conn, pgstore_notice, NULL);
 	pgparam_int(&p, 0, STORE_BUSY_TIMEOUT_MS);
 	pgparam_int(&p, 1, use == USE_SERVE ? PGSTORE_STATEMENT_TIMEOUT_MS : 0);
 	pgparam_int(&p, 2, use == USE_SERVE ? 2 * STORE_BUSY_TIMEOUT_MS : 0);
-	res = PQexecParams(conn, "SELECT set_config('lock_timeout', $1, false), "
+	res = pq.PQexecParams(conn,
+	    "SELECT set_config('lock_timeout', $1, false), "
 	    "set_config('statement_timeout', $2, false), "
 	    "set_config('idle_in_transaction_session_timeout', $3, false)", 3,
 	    NULL, p.v, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (pq.PQresultStatus(res) != PGRES_TUPLES_OK)
 		goto fail;
-	PQclear(res);
+	pq.PQclear(res);
 	/* Requests send and wait with poll(), never blocking in libpq. */
 	res = NULL;
-	if (use == USE_SERVE && PQsetnonblocking(conn, 1) == -1)
+	if (use == USE_SERVE && pq.PQsetnonblocking(conn, 1) == -1)
 		goto fail;
 	return conn;
 fail:
 	pgstore_errmsg(url, conn, res, err, errsz);
-	PQclear(res);
-	PQfinish(conn);
+	pq.PQclear(res);
+	pq.PQfinish(conn);
 	return NULL;
 }
 
@@ -373,38 +377,39 @@ pgstore_await(PGconn *conn, int ms)
 	}
 	for (;;) {
 		/* Send what is left of the query, read until a result is whole. */
-		if ((flush = PQflush(conn)) == -1)
+		if ((flush = pq.PQflush(conn)) == -1)
 			break;
-		if (flush == 0 && !PQisBusy(conn)) {
-			if ((r = PQgetResult(conn)) == NULL)
+		if (flush == 0 && !pq.PQisBusy(conn)) {
+			if ((r = pq.PQgetResult(conn)) == NULL)
 				return res;
 			/* One statement, one result; the rest is the end of it. */
 			if (res == NULL)
 				res = r;
 			else
-				PQclear(r);
+				pq.PQclear(r);
 			continue;
 		}
 		if ((wait = ms < 0 ? -1 : pgstore_left(&end)) == 0)
 			goto expired;
-		pfd.fd = PQsocket(conn);
+		pfd.fd = pq.PQsocket(conn);
 		pfd.events = POLLIN | (flush == 1 ? POLLOUT : 0);
 		pfd.revents = 0;
 		if (poll(&pfd, 1, wait) == -1 && errno != EINTR)
 			break;
-		if (pfd.revents != 0 && PQconsumeInput(conn) == 0)
+		if (pfd.revents != 0 && pq.PQconsumeInput(conn) == 0)
 			break;
 	}
 	/* The connection failed: libpq makes an error result of that. */
-	if (res == NULL && PQstatus(conn) == CONNECTION_BAD)
-		res = PQgetResult(conn);
-	return res != NULL ? res : PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+	if (res == NULL && pq.PQstatus(conn) == CONNECTION_BAD)
+		res = pq.PQgetResult(conn);
+	return res != NULL ? res :
+	    pq.PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
 expired:
-	if ((cancel = PQgetCancel(conn)) != NULL) {
-		PQcancel(cancel, buf, sizeof(buf));
-		PQfreeCancel(cancel);
+	if ((cancel = pq.PQgetCancel(conn)) != NULL) {
+		pq.PQcancel(cancel, buf, sizeof(buf));
+		pq.PQfreeCancel(cancel);
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return NULL;
 }
 
@@ -412,8 +417,8 @@ expired:
 static PGresult *
 pgstore_query(PGconn *conn, const char *sql, int ms)
 {
-	if (!PQsendQuery(conn, sql))
-		return PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+	if (!pq.PQsendQuery(conn, sql))
+		return pq.PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
 	return pgstore_await(conn, ms);
 }
 
@@ -425,17 +430,17 @@ pgstore_query(PGconn *conn, const char *sql, int ms)
 static int
 pgstore_simple(PGconn *conn, const char *sql)
 {
-	PGresult	*res = PQexec(conn, sql);
+	PGresult	*res = pq.PQexec(conn, sql);
 	const char	*state;
 	int		 rc = 0;
 
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK) {
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
+		state = pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		rc = state != NULL && strcmp(state, "55P03") == 0 ?
 		    PGSTORE_LOCKED : -1;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -450,11 +455,12 @@ pgstore_scalar(PGconn *conn, const char *sql, int ms)
 	int64_t		 v = -1;
 	const char	*errstr;
 
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-	    !PQgetisnull(res, 0, 0) && util_parse_int(PQgetvalue(res, 0, 0),
-	    0, INT64_MAX, &v, &errstr) == -1)
+	if (pq.PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    pq.PQntuples(res) == 1 && !pq.PQgetisnull(res, 0, 0) &&
+	    util_parse_int(pq.PQgetvalue(res, 0, 0), 0, INT64_MAX, &v,
+	    &errstr) == -1)
 		v = -1;
-	PQclear(res);
+	pq.PQclear(res);
 	return v;
 }
 
@@ -511,7 +517,9 @@ pgstore_down(struct pgstore *s, enum pgstore_down cause, const char *fmt, ...)
 static void
 pgstore_drop(struct pgstore *s)
 {
-	PQfinish(s->conn);
+	/* Without a connection libpq may not be loaded at all. */
+	if (s->conn != NULL)
+		pq.PQfinish(s->conn);
 	s->conn = NULL;
 	s->ready = 0;
 }
@@ -531,8 +539,13 @@ pgstore_open(struct pgstore *s)
 	int		 version, i;
 
 	s->ready = 0;
-	if (s->conn != NULL && (PQstatus(s->conn) != CONNECTION_OK ||
-	    PQtransactionStatus(s->conn) != PQTRANS_IDLE))
+	/* Down like an unreachable server; pq_load() logs why, once. */
+	if (pq_load() == -1) {
+		s->down = DOWN_LIBPQ;
+		return STORE_DOWN;
+	}
+	if (s->conn != NULL && (pq.PQstatus(s->conn) != CONNECTION_OK ||
+	    pq.PQtransactionStatus(s->conn) != PQTRANS_IDLE))
 		pgstore_drop(s);
 	if (s->conn == NULL && (s->conn = pgstore_connect(s->url, USE_SERVE,
 	    err, sizeof(err))) == NULL)
@@ -550,18 +563,18 @@ pgstore_open(struct pgstore *s)
 		    "command", s->name, version, schema_version);
 	for (i = 0; i < STMT__MAX; i++) {
 		res = NULL;
-		if (PQsendPrepare(s->conn, stmts[i].name, stmts[i].sql,
+		if (pq.PQsendPrepare(s->conn, stmts[i].name, stmts[i].sql,
 		    stmts[i].nparams, NULL))
 			res = pgstore_await(s->conn, pgstore_deadline_ms);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		if (pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
 			pgstore_errmsg(s->url, s->conn, res, err, sizeof(err));
-			PQclear(res);
+			pq.PQclear(res);
 			/* Those prepared would clash with the next attempt's. */
 			pgstore_drop(s);
 			return pgstore_down(s, DOWN_PREPARE, "database %s: "
 			    "cannot prepare %s: %s", s->name, stmts[i].name, err);
 		}
-		PQclear(res);
+		pq.PQclear(res);
 	}
 	if (s->down != DOWN_NONE)
 		log_msg(NULL, "database %s is at schema version %d: serving",
@@ -586,7 +599,7 @@ pgstore_free(void *h)
 
 	if (s == NULL)
 		return;
-	PQfinish(s->conn);
+	pgstore_drop(s);
 	util_wipe(s->url, strlen(s->url));
 	free(s);
 }
@@ -595,9 +608,9 @@ pgstore_free(void *h)
 static int
 pgstore_lost(PGconn *conn, const PGresult *res)
 {
-	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char	*state = pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
-	if (PQstatus(conn) == CONNECTION_BAD)
+	if (pq.PQstatus(conn) == CONNECTION_BAD)
 		return 1;
 	/* Class 08: connection exception; 57P01-3: the server is going away. */
 	return state != NULL && (strncmp(state, "08", 2) == 0 ||
@@ -617,7 +630,7 @@ pgstore_rc(struct pgstore *s, const PGresult *res, enum stmt i)
 	char		 err[512];
 	size_t		 k;
 
-	switch (PQresultStatus(res)) {
+	switch (pq.PQresultStatus(res)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
 		return STORE_OK;
@@ -631,7 +644,7 @@ pgstore_rc(struct pgstore *s, const PGresult *res, enum stmt i)
 		pgstore_drop(s);
 		return STORE_DOWN;
 	}
-	if ((state = PQresultErrorField(res, PG_DIAG_SQLSTATE)) == NULL)
+	if ((state = pq.PQresultErrorField(res, PG_DIAG_SQLSTATE)) == NULL)
 		state = "";
 	if (strcmp(state, "23505") == 0)
 		return STORE_EXISTS;
@@ -668,7 +681,7 @@ pgstore_run(struct pgstore *s, enum stmt i, const char *const *params,
 		 * connection) would fail every later statement with 25P02.
 		 */
 		if (s->ready && i == STMT_BEGIN &&
-		    PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
+		    pq.PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
 			log_msg(NULL, "database %s: a transaction was left open: "
 			    "reconnecting", s->name);
 			pgstore_drop(s);
@@ -678,9 +691,9 @@ pgstore_run(struct pgstore *s, enum stmt i, const char *const *params,
 			if (reopened++ || (*rc = pgstore_open(s)) != STORE_OK)
 				return NULL;
 		}
-		idle = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
-		if (PQsendQueryPrepared(s->conn, stmts[i].name, stmts[i].nparams,
-		    params, NULL, NULL, 0) &&
+		idle = pq.PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+		if (pq.PQsendQueryPrepared(s->conn, stmts[i].name,
+		    stmts[i].nparams, params, NULL, NULL, 0) &&
 		    (res = pgstore_await(s->conn, pgstore_deadline_ms)) == NULL) {
 			log_msg(NULL, "database %s: no answer to %s within %d ms: "
 			    "cancelled, connection dropped", s->name,
@@ -692,7 +705,7 @@ pgstore_run(struct pgstore *s, enum stmt i, const char *const *params,
 		/* A NULL res (not sent) is a failure, the connection's or ours. */
 		if ((*rc = pgstore_rc(s, res, i)) == STORE_OK)
 			return res;
-		PQclear(res);
+		pq.PQclear(res);
 		res = NULL;
 		if (*rc != STORE_DOWN || !idle)
 			return NULL;
@@ -710,13 +723,13 @@ pgstore_exec(struct pgstore *s, enum stmt i, const char *const *params,
 
 	if ((res = pgstore_run(s, i, params, &rc)) == NULL)
 		return rc;
-	if (changed != NULL && util_parse_int(PQcmdTuples(res), 0, INT64_MAX,
+	if (changed != NULL && util_parse_int(pq.PQcmdTuples(res), 0, INT64_MAX,
 	    changed, &errstr) == -1) {
 		log_msg(NULL, "database: %s: row count \"%s\" is %s",
-		    stmts[i].name, PQcmdTuples(res), errstr);
+		    stmts[i].name, pq.PQcmdTuples(res), errstr);
 		rc = STORE_ERR;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -740,9 +753,9 @@ pgstore_end(struct pgstore *s, enum store_rc rc)
 	}
 	if (!s->ready)
 		return rc;
-	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+	if (pq.PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		pgstore_exec(s, STMT_ROLLBACK, NULL, NULL);
-	if (s->ready && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
+	if (s->ready && pq.PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
 		log_msg(NULL, "database %s: ROLLBACK failed: reconnecting",
 		    s->name);
 		pgstore_drop(s);
@@ -771,9 +784,9 @@ pgstore_int(const PGresult *res, int r, int col, int64_t *out)
 	char		*end;
 	long long	 n;
 
-	if (PQgetisnull(res, r, col))
+	if (pq.PQgetisnull(res, r, col))
 		return -1;
-	v = PQgetvalue(res, r, col);
+	v = pq.PQgetvalue(res, r, col);
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (errno != 0 || end == v || *end != '\0')
@@ -788,10 +801,10 @@ pgstore_text(const PGresult *res, int r, int col, char *dst, size_t dstsz)
 {
 	int	 n;
 
-	if (PQgetisnull(res, r, col) || (n = PQgetlength(res, r, col)) < 0 ||
-	    (size_t)n >= dstsz)
+	if (pq.PQgetisnull(res, r, col) ||
+	    (n = pq.PQgetlength(res, r, col)) < 0 || (size_t)n >= dstsz)
 		return -1;
-	memcpy(dst, PQgetvalue(res, r, col), (size_t)n);
+	memcpy(dst, pq.PQgetvalue(res, r, col), (size_t)n);
 	dst[n] = '\0';
 	return 0;
 }
@@ -812,7 +825,7 @@ pgstore_user_row(const PGresult *res, struct user *out, int with_hash)
 		return STORE_ERR;
 	}
 	for (col = 1; col < ncols; col++)
-		if (PQgetisnull(res, 0, col)) {
+		if (pq.PQgetisnull(res, 0, col)) {
 			log_msg(NULL, "database: user row %lld has a NULL in "
 			    "column %d", (long long)out->id, col);
 			return STORE_ERR;
@@ -840,8 +853,8 @@ pgstore_row(struct pgstore *s, enum stmt i, const char *const *params,
 
 	if ((*res = pgstore_run(s, i, params, &rc)) == NULL)
 		return rc;
-	if (PQntuples(*res) == 0) {
-		PQclear(*res);
+	if (pq.PQntuples(*res) == 0) {
+		pq.PQclear(*res);
 		*res = NULL;
 		return STORE_NOTFOUND;
 	}
@@ -876,7 +889,7 @@ pgstore_user_insert(void *h, const char *email, const char *name,
 		strcpy(out->email, email);
 		strcpy(out->name, name);
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return pgstore_end(s, rc);
 }
 
@@ -890,7 +903,7 @@ pgstore_user_by_email(void *h, const char *email, struct user *out)
 	if ((rc = pgstore_row(s, STMT_USER_BY_EMAIL, &email, &res)) != STORE_OK)
 		return rc;
 	rc = pgstore_user_row(res, out, 1);
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -960,7 +973,7 @@ pgstore_session_user(void *h, const char *id, int64_t user_id, int64_t now,
 	if ((rc = pgstore_row(s, STMT_SESSION_USER, p.v, &res)) != STORE_OK)
 		return rc;
 	rc = pgstore_user_row(res, out, 0);
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -990,23 +1003,23 @@ pgstore_post_rows(struct pgstore *s, enum stmt i, const char *const *params,
 
 	if ((res = pgstore_run(s, i, params, &rc)) == NULL)
 		return rc;
-	rc = (n = PQntuples(res)) == 0 ? STORE_NOTFOUND : STORE_OK;
+	rc = (n = pq.PQntuples(res)) == 0 ? STORE_NOTFOUND : STORE_OK;
 	for (r = 0; r < n && rc == STORE_OK; r++) {
 		if (pgstore_int(res, r, 0, &p.id) == -1 ||
 		    pgstore_int(res, r, 3, &p.author_id) == -1 ||
-		    PQgetisnull(res, r, 1) || PQgetisnull(res, r, 2) ||
-		    PQgetisnull(res, r, 4)) {
+		    pq.PQgetisnull(res, r, 1) || pq.PQgetisnull(res, r, 2) ||
+		    pq.PQgetisnull(res, r, 4)) {
 			log_msg(NULL, "database: post row %d is malformed", r);
 			rc = STORE_ERR;
 			break;
 		}
-		p.title = PQgetvalue(res, r, 1);
-		p.content = PQgetvalue(res, r, 2);
-		p.author_name = PQgetvalue(res, r, 4);
+		p.title = pq.PQgetvalue(res, r, 1);
+		p.content = pq.PQgetvalue(res, r, 2);
+		p.author_name = pq.PQgetvalue(res, r, 4);
 		if (fn(arg, &p) == -1)
 			rc = STORE_ERR;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -1051,7 +1064,7 @@ pgstore_post_insert(void *h, int64_t author_id, const char *title,
 	if ((rc = pgstore_row(s, STMT_POST_INSERT, p.v, &res)) == STORE_OK) {
 		if (pgstore_int(res, 0, 0, id) == -1)
 			rc = STORE_ERR;
-		PQclear(res);
+		pq.PQclear(res);
 	}
 	return pgstore_end(s, rc == STORE_NOTFOUND ? STORE_ERR : rc);
 }
@@ -1072,7 +1085,7 @@ pgstore_post_owned(struct pgstore *s, int64_t id, int64_t author_id)
 		rc = STORE_ERR;
 	else if (author != author_id)
 		rc = STORE_DENIED;
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -1132,7 +1145,7 @@ pgstore_throttle_get(void *h, const char *key, struct throttle_row *row)
 		log_msg(NULL, "database: throttle row is malformed");
 		rc = STORE_ERR;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -1241,6 +1254,8 @@ pgstore_admin_connect(const char *url, char *name, size_t namesz)
 	char	 err[512];
 
 	util_redact_url(url, name, namesz);
+	if (pq_load() == -1)
+		return NULL;
 	if ((conn = pgstore_connect(url, USE_ADMIN, err, sizeof(err))) == NULL)
 		log_msg(NULL, "database %s: %s", name, err);
 	return conn;
@@ -1258,7 +1273,7 @@ pgstore_schema_version(const char *url)
 	if ((v = pgstore_version(conn, -1)) == -1)
 		log_msg(NULL, "database %s: cannot read the schema version: %s",
 		    name, pgstore_errmsg(url, conn, NULL, err, sizeof(err)));
-	PQfinish(conn);
+	pq.PQfinish(conn);
 	return v;
 }
 
@@ -1291,10 +1306,10 @@ pgstore_migrate_one(PGconn *conn, const struct schema_migration *m)
 	if ((rc = pgstore_simple(conn, m->sql)) != 0)
 		return rc;
 	pgparam_int(&p, 0, m->version);
-	res = PQexecParams(conn, "INSERT INTO schema_version (version) "
+	res = pq.PQexecParams(conn, "INSERT INTO schema_version (version) "
 	    "VALUES ($1)", 1, NULL, p.v, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
+	ok = pq.PQresultStatus(res) == PGRES_COMMAND_OK;
+	pq.PQclear(res);
 	if (!ok)
 		return -1;
 	if ((rc = pgstore_simple(conn, "COMMIT")) != 0)
@@ -1339,7 +1354,7 @@ pgstore_migrate(const char *url)
 			applied++;
 		}
 	}
-	PQfinish(conn);
+	pq.PQfinish(conn);
 	return applied;
 }
 
@@ -1415,20 +1430,20 @@ pgstore_copy_begin(const char *url)
 		goto fail;
 	}
 	for (t = 0; t < COPY_SEQUENCE; t++) {
-		res = PQprepare(c->conn, copy_stmts[t].name, copy_stmts[t].sql,
-		    copy_stmts[t].nparams, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			PQclear(res);
+		res = pq.PQprepare(c->conn, copy_stmts[t].name,
+		    copy_stmts[t].sql, copy_stmts[t].nparams, NULL);
+		if (pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
+			pq.PQclear(res);
 			goto error;
 		}
-		PQclear(res);
+		pq.PQclear(res);
 	}
 	return c;
 error:
 	log_msg(NULL, "database %s: %s", c->name,
 	    pgstore_errmsg(url, c->conn, NULL, c->err, sizeof(c->err)));
 fail:
-	PQfinish(c->conn);
+	pq.PQfinish(c->conn);
 	free(c);
 	return NULL;
 }
@@ -1454,15 +1469,15 @@ pgstore_copy_row(void *arg, enum copy_table t, const char *const *values,
 	}
 	if (t >= COPY_SEQUENCE || n != copy_stmts[t].nparams)
 		return -1;
-	res = PQexecPrepared(c->conn, copy_stmts[t].name, n, values, NULL,
+	res = pq.PQexecPrepared(c->conn, copy_stmts[t].name, n, values, NULL,
 	    NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
 		c->failed = copy_stmts[t].name;
 		pgstore_errmsg(c->url, c->conn, res, c->err, sizeof(c->err));
-		PQclear(res);
+		pq.PQclear(res);
 		return -1;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	c->rows[t]++;
 	return 0;
 }
@@ -1483,14 +1498,14 @@ pgstore_copy_sequence(struct pgstore_copy *c, const char *table,
 	int		 ok;
 
 	/* The name comes quoted as needed (quote_identifier). */
-	res = PQexecParams(c->conn, "SELECT pg_get_serial_sequence($1, 'id')",
+	res = pq.PQexecParams(c->conn, "SELECT pg_get_serial_sequence($1, 'id')",
 	    1, NULL, &table, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-	    !PQgetisnull(res, 0, 0) &&
-	    (size_t)PQgetlength(res, 0, 0) < sizeof(name);
+	ok = pq.PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    pq.PQntuples(res) == 1 && !pq.PQgetisnull(res, 0, 0) &&
+	    (size_t)pq.PQgetlength(res, 0, 0) < sizeof(name);
 	if (ok)
-		snprintf(name, sizeof(name), "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
+		snprintf(name, sizeof(name), "%s", pq.PQgetvalue(res, 0, 0));
+	pq.PQclear(res);
 	if (!ok)
 		return -1;
 	snprintf(sql, sizeof(sql), "SELECT setval($1::regclass, "
@@ -1499,9 +1514,9 @@ pgstore_copy_sequence(struct pgstore_copy *c, const char *table,
 	    "END FROM %s)) + 1, false)", table, name);
 	p.v[0] = name;
 	pgparam_int(&p, 1, seq);
-	res = PQexecParams(c->conn, sql, 2, NULL, p.v, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	PQclear(res);
+	res = pq.PQexecParams(c->conn, sql, 2, NULL, p.v, NULL, NULL, 0);
+	ok = pq.PQresultStatus(res) == PGRES_TUPLES_OK;
+	pq.PQclear(res);
 	return ok ? 0 : -1;
 }
 
@@ -1518,7 +1533,7 @@ pgstore_copy_end(struct pgstore_copy *c, int ok, int64_t rows[COPY__MAX])
 		    pgstore_errmsg(c->url, c->conn, NULL, c->err, sizeof(c->err)));
 	else if (ok && pgstore_simple(c->conn, "COMMIT") != 0) {
 		/* Sent, and no answer: the server may have committed it. */
-		if (PQstatus(c->conn) == CONNECTION_BAD)
+		if (pq.PQstatus(c->conn) == CONNECTION_BAD)
 			log_msg(NULL, "database %s: the connection was lost at "
 			    "COMMIT: the copy may have committed; check the "
 			    "database before copying again", c->name);
@@ -1528,10 +1543,10 @@ pgstore_copy_end(struct pgstore_copy *c, int ok, int64_t rows[COPY__MAX])
 			    sizeof(c->err)));
 	} else if (ok)
 		rc = 0;
-	if (rc == -1 && PQstatus(c->conn) == CONNECTION_OK)
+	if (rc == -1 && pq.PQstatus(c->conn) == CONNECTION_OK)
 		pgstore_simple(c->conn, "ROLLBACK");
 	memcpy(rows, c->rows, sizeof(c->rows));
-	PQfinish(c->conn);
+	pq.PQfinish(c->conn);
 	free(c);
 	return rc;
 }
