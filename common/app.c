@@ -2,7 +2,6 @@
  * app: process start-up, the FastCGI/CGI request loop and route dispatch.
  */
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,14 +48,6 @@ app_open(struct app *app, const char *name)
 	log_init(name);
 	/* A client that hangs up must not kill the process mid-write. */
 	signal(SIGPIPE, SIG_IGN);
-	/*
-	 * glibc keeps up to 128 KiB freed at the top of the heap and pads
-	 * every growth by 128 KiB more: some 0.7 MiB held idle across the ten
-	 * processes (bench/run).  A request allocates far less than the
-	 * threshold below, so in the steady state this adds no system calls.
-	 */
-	mallopt(M_TOP_PAD, 0);
-	mallopt(M_TRIM_THRESHOLD, 32 * 1024);
 	if (config_load(&app->cfg, err, sizeof(err)) == -1) {
 		log_msg(NULL, "refusing to start: %s", err);
 		return -1;
