@@ -1,9 +1,11 @@
 /*
- * login: POST /authentication/log-in
+ * login: POST /authentication/log-in (or BASE/authentication/log-in: app.h)
  *
  * Body: {"email", "password"}.
  * 200 {"id","email","name"} and Set-Cookie: Authentication=<jwt>; HttpOnly;
- *     Path=/; Max-Age=<JWT_EXPIRATION_TIME>; SameSite=Strict
+ *     Path=/; Max-Age=<JWT_EXPIRATION_TIME>; SameSite=Strict.  Under a
+ *     base, Path=BASE; with COOKIE_SECURE=1, "; Secure" and the name
+ *     __Host-Authentication (__Secure-Authentication under a base).
  * 400 "Wrong credentials provided"  unknown e-mail or wrong password, alike
  *     in body and in time: an unknown e-mail still pays one bcrypt
  * 401 "Unauthorized"                e-mail or password missing (as passport-local)

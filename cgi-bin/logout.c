@@ -1,8 +1,9 @@
 /*
- * logout: POST /authentication/log-out
+ * logout: POST /authentication/log-out (or BASE/authentication/log-out: app.h)
  *
  * 200, empty body, Set-Cookie: Authentication=; HttpOnly; Path=/; Max-Age=0;
- *     SameSite=Strict.  The session is deleted on the server, so the old
+ *     SameSite=Strict: the log-in cookie's name and Path (see login.c),
+ *     emptied.  The session is deleted on the server, so the old
  *     cookie stops working at once; the user's other sessions are untouched.
  * 401 "Unauthorized"                no valid session cookie
  */

@@ -1,5 +1,5 @@
 /*
- * me: GET /authentication
+ * me: GET /authentication (or BASE/authentication: app.h)
  *
  * 200 {"id","email","name"}         the user of the session cookie
  * 401 "Unauthorized"                no cookie, or a token that is malformed,

@@ -1,12 +1,13 @@
 /*
- * posts: every /posts route.  A post is
+ * posts: every /posts route, at the root or under a base (BASE/posts,
+ * BASE/posts/:id; see app.h).  A post is
  *   {"id", "title", "content", "author": {"id", "name"}}
  * (the author's e-mail is not published).
  *
  * GET /posts?limit=N&after=ID      public
  *   200 [post, ...]: posts in ascending id order with id > after (default 0),
  *       at most limit (default 20, at most 100).  When more may follow,
- *       Link: </posts?limit=N&after=LAST>; rel="next".
+ *       Link: <BASE/posts?limit=N&after=LAST>; rel="next".
  *   400 "limit must be ...", "after must be ...", or "offset is not supported"
  * GET /posts/:id                    public
  *   200 post; 404 "Post with id N not found"; 400 ["id must be a number string"]
@@ -145,7 +146,9 @@ posts_list(struct app *app, struct http_req *req, struct http_reply *rep)
 		json_object_array_del_idx(page, n - 1, 1);
 		last = json_object_get_int64(json_object_object_get(
 		    json_object_array_get_idx(page, n - 2), "id"));
-		http_header(rep, "Link: </posts?limit=%lld&after=%lld>; rel=\"next\"",
+		/* The client asked under the base: the next page is there too. */
+		http_header(rep, "Link: <%.*s/posts?limit=%lld&after=%lld>; "
+		    "rel=\"next\"", (int)req->base_len, req->base,
 		    (long long)limit, (long long)last);
 	}
 	http_ok(rep, 200, page);

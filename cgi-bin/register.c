@@ -1,5 +1,6 @@
 /*
- * register: POST /authentication/register
+ * register: POST /authentication/register (or BASE/authentication/register:
+ * app.h)
  *
  * Body: {"email", "name", "password"} and nothing else.
  *   email     an e-mail address, at most 254 characters, unique in any case

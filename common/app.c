@@ -41,7 +41,7 @@ app_on_term(int sig)
 static int
 app_open(struct app *app, const char *name)
 {
-	char	 err[512];
+	char	 err[1024];	/* a reason may name two paths */
 
 	memset(app, 0, sizeof(*app));
 	app->name = name;
@@ -125,36 +125,41 @@ app_printable(char *dst, size_t dstsz, const char *src, size_t len)
 	dst[i] = '\0';
 }
 
-/* Does path match the route, and where is its ":id" segment? */
-static int
-app_route_match(const struct route *r, struct http_req *req)
+/*
+ * The route the path names, under the shortest base when it could name
+ * several ("/posts/posts" is post "posts", not the list under "/posts");
+ * the base and the ":id" segment go into req.  NULL if none.
+ */
+static const struct route *
+app_route(const struct route *routes, size_t nroutes, struct http_req *req)
 {
-	size_t		 plen = strlen(r->path);
-	const char	*seg;
+	const struct route	*r = NULL;
+	struct http_match	 m, best = { 0, NULL, 0 };
+	size_t			 i;
 
-	if (plen > 4 && strcmp(r->path + plen - 4, "/:id") == 0) {
-		plen -= 3;	/* keep the slash */
-		if (req->path_len <= plen || strncmp(req->path, r->path, plen) != 0)
-			return 0;
-		seg = req->path + plen;
-		if (memchr(seg, '/', req->path_len - plen) != NULL)
-			return 0;
-		req->param = seg;
-		req->param_len = req->path_len - plen;
-		return 1;
-	}
-	return req->path_len == plen && strncmp(req->path, r->path, plen) == 0;
+	for (i = 0; i < nroutes; i++)
+		if (http_route_match(req->path, req->path_len, routes[i].path,
+		    &m) && (r == NULL || m.base_len < best.base_len)) {
+			r = &routes[i];
+			best = m;
+		}
+	if (r == NULL)
+		return NULL;
+	req->base = req->path;
+	req->base_len = best.base_len;
+	req->param = best.param;
+	req->param_len = best.param_len;
+	return r;
 }
 
 static void
 app_dispatch(struct app *app, const struct route *routes, size_t nroutes,
     struct http_req *req, struct http_reply *rep, const struct http_io *io)
 {
-	const struct route	*r = NULL;
+	const struct route	*r;
 	app_handler		 h;
 	char			 path[256], method[32], allow[128];
 	enum store_rc		 rc;
-	size_t			 i;
 	int			 m;
 
 	/* As lighttpd does: a method nobody here knows is not "not allowed". */
@@ -162,10 +167,7 @@ app_dispatch(struct app *app, const struct route *routes, size_t nroutes,
 		http_error(rep, ERR_NOT_IMPLEMENTED, NULL);
 		return;
 	}
-	for (i = 0; i < nroutes && r == NULL; i++)
-		if (app_route_match(&routes[i], req))
-			r = &routes[i];
-	if (r == NULL) {
+	if ((r = app_route(routes, nroutes, req)) == NULL) {
 		app_printable(path, sizeof(path), req->path, req->path_len);
 		app_printable(method, sizeof(method), req->method_name,
 		    strlen(req->method_name));

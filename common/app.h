@@ -27,7 +27,10 @@ struct app {
 typedef int (*app_handler)(struct app *, struct http_req *, struct http_reply *);
 
 /*
- * One path and its handlers by method.  A path ending in "/:id" matches any
+ * One path and its handlers by method.  A request matches it under a base,
+ * the path the API is mounted at: its path is <base><path>, the base ""
+ * or a clean prefix such as "/api" (http_route_match()), left in
+ * req->base; the shortest base wins.  A path ending in "/:id" matches any
  * one non-empty segment there, left in req->param.  A GET handler also
  * answers HEAD.
  */
@@ -40,8 +43,8 @@ struct route {
  * The whole life of an endpoint program: start up (log name, configuration,
  * store handle; a bad configuration is logged and fatal), then serve these
  * routes until the web server closes the FastCGI socket, or serve a single
- * request when started as plain CGI.  Any other path is a 404, any other
- * method a 405.  Returns main's exit status.
+ * request when started as plain CGI.  Any other path is a 404 naming the
+ * whole path, any other method a 405.  Returns main's exit status.
  */
 int	app_main(const char *name, const struct route *routes, size_t nroutes);
 

@@ -7,14 +7,23 @@
 #include "auth.h"
 #include "log.h"
 
-/* Every Set-Cookie for the session goes through here: one set of attributes. */
+/*
+ * Every Set-Cookie for the session goes through here: one set of
+ * attributes.  Path is the base, so a browser sends the cookie to this
+ * mount only, not to another program on the host (/~bob/ must not get
+ * /~alice/api's token); http_base_ok() let no byte through that would
+ * need quoting there.
+ */
 static void
-auth_cookie(const struct app *app, struct http_reply *rep, const char *value,
-    int64_t max_age)
+auth_cookie(const struct app *app, const struct http_req *req,
+    struct http_reply *rep, const char *value, int64_t max_age)
 {
-	http_header(rep, "Set-Cookie: %s=%s; HttpOnly; Path=/; Max-Age=%lld; "
-	    "SameSite=Strict%s", auth_cookie_name(app), value,
-	    (long long)max_age, app->cfg.cookie_secure ? "; Secure" : "");
+	const char	*path = req->base_len > 0 ? req->base : "/";
+	int		 path_len = req->base_len > 0 ? (int)req->base_len : 1;
+
+	http_header(rep, "Set-Cookie: %s=%s; HttpOnly; Path=%.*s; Max-Age=%lld; "
+	    "SameSite=Strict%s", auth_cookie_name(app, req), value, path_len,
+	    path, (long long)max_age, app->cfg.cookie_secure ? "; Secure" : "");
 }
 
 int
@@ -41,7 +50,7 @@ auth_login(struct app *app, const struct http_req *req,
 	if ((rc = store_session_insert(app->store, c.id, c.user_id, c.iat,
 	    c.exp)) != STORE_OK)
 		return app_store_error(rep, rc);
-	auth_cookie(app, rep, token, app->cfg.jwt_ttl);
+	auth_cookie(app, req, rep, token, app->cfg.jwt_ttl);
 	return 0;
 }
 
@@ -54,7 +63,7 @@ auth_require(struct app *app, const struct http_req *req,
 	time_t		 now = time(NULL);
 	enum store_rc	 rc;
 
-	if ((token = http_cookie(req, auth_cookie_name(app), &len)) == NULL)
+	if ((token = http_cookie(req, auth_cookie_name(app, req), &len)) == NULL)
 		return http_error(rep, ERR_UNAUTHORIZED, NULL);
 	if (tok_verify(app->cfg.jwt_secret, app->cfg.jwt_secret_len, token, len,
 	    now, app->cfg.token_leeway, &out->claims, &why) == -1) {
@@ -81,13 +90,12 @@ auth_logout(struct app *app, const struct http_req *req,
 {
 	enum store_rc	 rc;
 
-	(void)req;
 	rc = store_session_delete(app->store, session->claims.id,
 	    session->claims.user_id);
 	/* Gone already (a concurrent log-out): the outcome is the same. */
 	if (rc != STORE_OK && rc != STORE_NOTFOUND)
 		return app_store_error(rep, rc);
-	auth_cookie(app, rep, "", 0);
+	auth_cookie(app, req, rep, "", 0);
 	http_ok(rep, 200, NULL);
 	return 0;
 }

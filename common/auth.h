@@ -1,7 +1,10 @@
 /*
  * auth: the session cookie.  Log-in creates a server-side session and sets
- * its token as a cookie; every authenticated request checks the token and
- * the session together; log-out deletes the session.
+ * its token as a cookie, with the request's base as its Path ("/" at the
+ * root), so that a browser sends it only to this mount of the API; every
+ * authenticated request checks the token and the session together;
+ * log-out deletes the session and clears the cookie of the same name and
+ * Path.
  */
 #ifndef AUTH_H
 #define AUTH_H
@@ -11,13 +14,15 @@
 #include "token.h"
 
 /*
- * The tutorial's cookie name, so front ends written for it keep working;
- * with COOKIE_SECURE=1 it gets the __Host- prefix, which browsers accept
- * only with Secure, Path=/ and no Domain: a cookie no subdomain or plain
- * HTTP page can set or overwrite.
+ * The tutorial's cookie name, so front ends written for it keep working.
+ * With COOKIE_SECURE=1 it gets a prefix browsers enforce: __Host- at the
+ * root (only with Secure, Path=/ and no Domain: no subdomain or plain HTTP
+ * page can set or overwrite it), __Secure- under a base such as /api
+ * (__Host- requires Path=/, and the cookie's Path is the base).
  */
 #define AUTH_COOKIE		"Authentication"
-#define AUTH_COOKIE_SECURE	"__Host-Authentication"
+#define AUTH_COOKIE_HOST	"__Host-Authentication"
+#define AUTH_COOKIE_SECURE	"__Secure-Authentication"
 
 /* Who is calling: the user and the token that proved it. */
 struct auth_session {
@@ -26,15 +31,18 @@ struct auth_session {
 };
 
 /*
- * The session cookie's name under this configuration.  Inline so that the
- * CSRF check can name it without linking the token code: the programs
- * that never read a session (register, notfound) then do not load libjwt
- * and OpenSSL at all, which saves memory in each of their processes.
+ * The session cookie's name under this configuration, for a request under
+ * req->base.  Inline so that the CSRF check can name it without linking
+ * the token code: the programs that never read a session (register,
+ * notfound) then do not load libjwt and OpenSSL at all, which saves memory
+ * in each of their processes.
  */
 static inline const char *
-auth_cookie_name(const struct app *app)
+auth_cookie_name(const struct app *app, const struct http_req *req)
 {
-	return app->cfg.cookie_secure ? AUTH_COOKIE_SECURE : AUTH_COOKIE;
+	if (!app->cfg.cookie_secure)
+		return AUTH_COOKIE;
+	return req->base_len == 0 ? AUTH_COOKIE_HOST : AUTH_COOKIE_SECURE;
 }
 
 /*

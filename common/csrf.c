@@ -69,7 +69,7 @@ csrf_check(const struct app *app, const struct http_req *req,
 	    req->method != HTTP_PATCH && req->method != HTTP_DELETE)
 		return 0;
 	/* Without the cookie a forged request has no authority to abuse. */
-	if (http_cookie(req, auth_cookie_name(app), &cookie_len) == NULL)
+	if (http_cookie(req, auth_cookie_name(app, req), &cookie_len) == NULL)
 		return 0;
 	if ((from = req->origin) != NULL) {
 		/* "null" (sandboxed frames, file: pages) is nobody's origin. */

@@ -292,6 +292,8 @@ http_req_clear(struct http_req *req)
 	req->param_len = 0;
 	req->path = NULL;
 	req->path_len = 0;
+	req->base = "";
+	req->base_len = 0;
 	req->query = "";
 	req->cookie = NULL;
 	req->host = NULL;
@@ -373,6 +375,93 @@ http_query(const struct http_req *req, const char *name, char *out,
 		p = *end == '&' ? end + 1 : end;
 	}
 	return 0;
+}
+
+/* Is seg (len bytes) empty, "." or "..", also when spelt with %2e? */
+static int
+http_dot_segment(const char *seg, size_t len)
+{
+	size_t	 dots = 0;
+
+	while (len > 0) {
+		if (seg[0] == '.') {
+			seg++;
+			len--;
+		} else if (len >= 3 && seg[0] == '%' && seg[1] == '2' &&
+		    (seg[2] == 'e' || seg[2] == 'E')) {
+			seg += 3;
+			len -= 3;
+		} else
+			return 0;
+		dots++;
+	}
+	return dots <= 2;
+}
+
+/* May byte c stand unescaped in a base path (besides '/' and '%')? */
+static int
+http_base_byte(int c)
+{
+	static const char	 punct[] = "-._~!$&'()*+=:@";
+
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr(punct, c) != NULL);
+}
+
+int
+http_base_ok(const char *base, size_t len)
+{
+	size_t	 i, seg;
+
+	if (len == 0)
+		return 1;
+	if (len > HTTP_BASE_MAX || base[0] != '/' || base[len - 1] == '/')
+		return 0;
+	for (i = seg = 1; i <= len; i++) {
+		if (i == len || base[i] == '/') {
+			/* Browsers resolve dot segments: the cookie would miss. */
+			if (http_dot_segment(base + seg, i - seg))
+				return 0;
+			seg = i + 1;
+		} else if (base[i] == '%') {
+			if (len - i < 3 || util_hexval(base[i + 1]) < 0 ||
+			    util_hexval(base[i + 2]) < 0)
+				return 0;
+			i += 2;
+		} else if (!http_base_byte((unsigned char)base[i]))
+			return 0;
+	}
+	return 1;
+}
+
+int
+http_route_match(const char *path, size_t len, const char *route,
+    struct http_match *m)
+{
+	size_t		 rlen = strlen(route), seg, base_len;
+	const char	*param = NULL;
+
+	if (rlen > 4 && strcmp(route + rlen - 4, "/:id") == 0) {
+		rlen -= 3;	/* the fixed part, with its slash */
+		/* The id is the last segment, the fixed part just before it. */
+		for (seg = len; seg > 0 && path[seg - 1] != '/'; seg--)
+			;
+		if (seg == len || seg < rlen ||
+		    memcmp(path + seg - rlen, route, rlen) != 0)
+			return 0;
+		base_len = seg - rlen;
+		param = path + seg;
+	} else {
+		if (len < rlen || memcmp(path + len - rlen, route, rlen) != 0)
+			return 0;
+		base_len = len - rlen;
+	}
+	if (!http_base_ok(path, base_len))
+		return 0;
+	m->base_len = base_len;
+	m->param = param;
+	m->param_len = param != NULL ? len - (size_t)(param - path) : 0;
+	return 1;
 }
 
 void

@@ -17,6 +17,8 @@ struct json_object;
 #define HTTP_BODY_MAX	65536
 /* The most of an unwanted body http_req_drain() reads before giving up. */
 #define HTTP_DRAIN_MAX	(16 * 1024 * 1024)
+/* The longest base path the API may be mounted under (see http_base_ok()). */
+#define HTTP_BASE_MAX	200
 
 enum http_method {
 	HTTP_GET,
@@ -79,6 +81,8 @@ struct http_req {
 	const char		*method_name;	/* REQUEST_METHOD as sent */
 	const char		*path;		/* REQUEST_URI up to '?' */
 	size_t			 path_len;
+	const char		*base;		/* the mount point: path's first */
+	size_t			 base_len;	/* base_len bytes; 0 at the root */
 	const char		*query;		/* after '?', or "" */
 	const char		*client;	/* REMOTE_ADDR, or "-" */
 	const char		*content_type;	/* or NULL */
@@ -108,6 +112,13 @@ struct http_reply {
 	size_t			 headers_len;
 	int			 headers_overflow;
 	struct json_object	*body;		/* NULL: empty body */
+};
+
+/* Where a route matched a path: see http_route_match(). */
+struct http_match {
+	size_t		 base_len;	/* the base is the path's first base_len bytes */
+	const char	*param;		/* the ":id" segment, or NULL */
+	size_t		 param_len;
 };
 
 /* The method's name for an Allow header or a message ("GET" ...). */
@@ -155,6 +166,26 @@ const char	*http_cookie(const struct http_req *req, const char *name,
  */
 int	http_query(const struct http_req *req, const char *name, char *out,
 	    size_t outsz);
+
+/*
+ * Is base (len bytes) a base path the API may be mounted under: "" (the
+ * root), or '/' and segments joined by '/', at most HTTP_BASE_MAX bytes,
+ * not ending in '/', with no empty, "." or ".." segment (nor one spelt
+ * with %2e), and only the bytes A-Z a-z 0-9 - . _ ~ ! $ & ' ( ) * + = : @ /
+ * and %XX escapes?  Such a base goes into a cookie's Path and a Link
+ * unquoted; anything else (';', ',', '"', spaces, controls, non-ASCII)
+ * would need quoting and is refused.  Returns 1 or 0.
+ */
+int	http_base_ok(const char *base, size_t len);
+
+/*
+ * Does path (len bytes, without the query) name route under a base: is it
+ * <base><route> with a base http_base_ok() accepts?  A route ending in
+ * "/:id" matches any one non-empty segment there.  A path matches a route
+ * under one base at most.  Returns 1 and fills *m, or 0 (m untouched).
+ */
+int	http_route_match(const char *path, size_t len, const char *route,
+	    struct http_match *m);
 
 /* Start an empty 200 reply. */
 void	http_reply_init(struct http_reply *rep);

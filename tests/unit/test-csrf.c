@@ -35,6 +35,7 @@ struct fixture {
 	struct http_reply	 rep;
 	char			*env[16];
 	struct http_io		 io;
+	size_t			 base_len;	/* REQUEST_URI's, for check() */
 };
 
 static int
@@ -64,6 +65,7 @@ forget(struct fixture *f)
 
 	http_req_clear(f->req);
 	http_reply_clear(&f->rep);
+	f->base_len = 0;
 	for (i = 0; f->env[i] != NULL; i++) {
 		free(f->env[i]);
 		f->env[i] = NULL;
@@ -112,6 +114,16 @@ request(struct fixture *f, const char *method, const char *cookie)
 		param(f, "HTTP_COOKIE", cookie);
 }
 
+/* The same under the base /api, as app_dispatch() would find it. */
+static void
+request_under_base(struct fixture *f, const char *method, const char *cookie)
+{
+	request(f, method, cookie);
+	free(f->env[1]);
+	assert_non_null(f->env[1] = strdup("REQUEST_URI=/api/posts"));
+	f->base_len = 4;
+}
+
 /* A cookie-carrying POST. */
 static void
 post(struct fixture *f)
@@ -124,6 +136,8 @@ static int
 check(struct fixture *f)
 {
 	assert_int_equal(http_req_parse(f->req, &f->io, &f->rep), 0);
+	f->req->base = f->req->path;
+	f->req->base_len = f->base_len;
 	return csrf_check(&f->app, f->req, &f->rep);
 }
 
@@ -591,7 +605,8 @@ secure_cookie_name_triggers_check(void **state)
 	struct fixture	*f = *state;
 
 	f->app.cfg.cookie_secure = 1;
-	assert_string_equal(auth_cookie_name(&f->app), "__Host-Authentication");
+	assert_string_equal(auth_cookie_name(&f->app, f->req),
+	    "__Host-Authentication");
 	request(f, "POST", "__Host-Authentication=tok");
 	param(f, "HTTP_ORIGIN", "https://evil.example");
 	param(f, "HTTPS", "on");
@@ -620,10 +635,39 @@ secure_cookie_name_ignored_when_not_secure(void **state)
 {
 	struct fixture	*f = *state;
 
-	assert_string_equal(auth_cookie_name(&f->app), "Authentication");
+	assert_string_equal(auth_cookie_name(&f->app, f->req), "Authentication");
 	request(f, "POST", "__Host-Authentication=tok");
 	param(f, "HTTP_ORIGIN", "https://evil.example");
 	passes(f);
+}
+
+/*
+ * Issue 19: under a base the secure cookie is __Secure-Authentication
+ * (__Host- requires Path=/); that is the cookie the check looks for there.
+ */
+static void
+secure_cookie_under_base_is_secure_prefixed(void **state)
+{
+	struct fixture	*f = *state;
+
+	f->app.cfg.cookie_secure = 1;
+	request_under_base(f, "POST", "__Secure-Authentication=tok");
+	param(f, "HTTP_ORIGIN", "https://evil.example");
+	param(f, "HTTPS", "on");
+	refused(f);
+	assert_string_equal(auth_cookie_name(&f->app, f->req),
+	    "__Secure-Authentication");
+	/* The root's cookie authenticates nothing under the base. */
+	request_under_base(f, "POST", "__Host-Authentication=tok");
+	param(f, "HTTP_ORIGIN", "https://evil.example");
+	param(f, "HTTPS", "on");
+	passes(f);
+	/* Without COOKIE_SECURE the name is the tutorial's, base or not. */
+	f->app.cfg.cookie_secure = 0;
+	request_under_base(f, "POST", "Authentication=tok");
+	param(f, "HTTP_ORIGIN", "https://evil.example");
+	refused(f);
+	assert_string_equal(auth_cookie_name(&f->app, f->req), "Authentication");
 }
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -658,6 +702,7 @@ main(void)
 		T(secure_cookie_name_triggers_check),
 		T(plain_cookie_name_ignored_when_secure),
 		T(secure_cookie_name_ignored_when_not_secure),
+		T(secure_cookie_under_base_is_secure_prefixed),
 	};
 
 	log_init("test-csrf");

@@ -1224,6 +1224,172 @@ reply_clear_resets_to_empty_200(void **state)
 	assert_int_equal(f->rep.headers_overflow, 0);
 }
 
+/* --- issue 19: routes under a base path */
+
+/* The base a path has under route, or -1 if it does not match. */
+static long
+base_of(const char *path, const char *route)
+{
+	struct http_match	 m;
+
+	if (!http_route_match(path, strlen(path), route, &m))
+		return -1;
+	return (long)m.base_len;
+}
+
+static void
+base_ok_accepts_clean_prefixes(void **state)
+{
+	static const char *const good[] = {
+		"", "/api", "/~alice/api", "/a/b/c", "/v1.2", "/a-b_c~d",
+		"/!$&'()*+=:@", "/caf%C3%A9", "/%7ealice", "/...", "/.a", "/a.",
+		"/%2e%2e%2e", "/%2ea",
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!http_base_ok(good[i], strlen(good[i])))
+			fail_msg("refused good base '%s'", good[i]);
+}
+
+static void
+base_ok_refuses_the_rest(void **state)
+{
+	static const char *const bad[] = {
+		"/", "a", "api", "/api/", "//api", "/a//b", "/.", "/..", "/a/.",
+		"/a/../b", "/./a", "/%2e", "/%2E%2e", "/.%2e/a", "/a;b", "/a,b",
+		"/a\"b", "/a<b", "/a>b", "/a\\b", "/a b", "/a\tb", "/a\x7f",
+		"/caf\xc3\xa9", "/a%", "/a%2", "/a%zz", "/a%2g", "/a?b", "/a#b",
+		"/a[b]", "/a{b}", "/a|b", "/a^b", "/a`b",
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (http_base_ok(bad[i], strlen(bad[i])))
+			fail_msg("accepted bad base '%s'", bad[i]);
+}
+
+static void
+base_ok_length_limit(void **state)
+{
+	char	 base[HTTP_BASE_MAX + 2];
+
+	(void)state;
+	memset(base, 'a', sizeof(base));
+	base[0] = '/';
+	assert_true(http_base_ok(base, HTTP_BASE_MAX));
+	assert_false(http_base_ok(base, HTTP_BASE_MAX + 1));
+}
+
+static void
+route_match_at_the_root_as_before(void **state)
+{
+	struct http_match	 m;
+
+	(void)state;
+	assert_int_equal(base_of("/authentication", "/authentication"), 0);
+	assert_int_equal(base_of("/posts", "/posts"), 0);
+	assert_true(http_route_match("/posts/42", 9, "/posts/:id", &m));
+	assert_int_equal(m.base_len, 0);
+	assert_int_equal(m.param_len, 2);
+	assert_memory_equal(m.param, "42", 2);
+	/* What was a 404 stays one. */
+	assert_int_equal(base_of("/authentication/", "/authentication"), -1);
+	assert_int_equal(base_of("/postsx", "/posts"), -1);
+	assert_int_equal(base_of("/posts/", "/posts/:id"), -1);
+	assert_int_equal(base_of("/posts/", "/posts"), -1);
+	assert_int_equal(base_of("/posts/1/x", "/posts/:id"), -1);
+	assert_int_equal(base_of("/posts/1/x", "/posts"), -1);
+	assert_int_equal(base_of("/xposts", "/posts"), -1);
+	assert_int_equal(base_of("/x/posts/", "/posts/:id"), -1);
+	assert_int_equal(base_of("/nope", "/posts"), -1);
+	assert_int_equal(base_of("", "/posts"), -1);
+}
+
+static void
+route_match_under_a_base(void **state)
+{
+	struct http_match	 m;
+	const char		*p = "/~alice/api/posts/7";
+
+	(void)state;
+	assert_int_equal(base_of("/api/authentication/log-in",
+	    "/authentication/log-in"), 4);
+	assert_int_equal(base_of("/~alice/api/posts", "/posts"), 11);
+	assert_true(http_route_match(p, strlen(p), "/posts/:id", &m));
+	assert_int_equal(m.base_len, 11);
+	assert_string_equal(m.param, "7");
+	assert_int_equal(m.param_len, 1);
+	/* The route is matched whole: a longer segment is no match. */
+	assert_int_equal(base_of("/apiauthentication", "/authentication"), -1);
+	assert_int_equal(base_of("/api/xauthentication", "/authentication"), -1);
+}
+
+/* "/posts/posts" is post "posts" at the root, or the list under "/posts". */
+static void
+route_match_gives_each_route_its_base(void **state)
+{
+	(void)state;
+	assert_int_equal(base_of("/posts/posts", "/posts/:id"), 0);
+	assert_int_equal(base_of("/posts/posts", "/posts"), 6);
+	assert_int_equal(base_of("/authentication/authentication",
+	    "/authentication"), 15);
+}
+
+static void
+route_match_refuses_a_bad_base(void **state)
+{
+	static const char *const bad[] = {
+		"/a;b/authentication", "/a/../authentication",
+		"/a/./authentication", "//authentication", "/a//authentication",
+		"/a,b/authentication", "/a%2/authentication",
+		"/a b/authentication", "/caf\xc3\xa9/authentication",
+		"/%2e%2e/authentication", "/./authentication",
+	};
+	char		 longer[HTTP_BASE_MAX + 32];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (base_of(bad[i], "/authentication") != -1)
+			fail_msg("matched '%s'", bad[i]);
+	assert_int_equal(base_of("/a;b/posts/1", "/posts/:id"), -1);
+	memset(longer, 'a', sizeof(longer));
+	longer[0] = '/';
+	memcpy(longer + HTTP_BASE_MAX + 1, "/posts", 7);
+	assert_int_equal(base_of(longer, "/posts"), -1);
+	longer[HTTP_BASE_MAX] = '\0';
+	memcpy(longer + HTTP_BASE_MAX, "/posts", 7);
+	assert_int_equal(base_of(longer, "/posts"), HTTP_BASE_MAX);
+}
+
+/* A failed match leaves m as it was (outputs are set on success only). */
+static void
+route_match_failure_leaves_m(void **state)
+{
+	struct http_match	 m = { 99, "x", 1 };
+
+	(void)state;
+	assert_false(http_route_match("/nope", 5, "/posts/:id", &m));
+	assert_int_equal(m.base_len, 99);
+	assert_string_equal(m.param, "x");
+}
+
+/* Parsing a request leaves it at the root until a route is matched. */
+static void
+parse_leaves_base_empty(void **state)
+{
+	struct fixture	*f = *state;
+
+	param(f, "REQUEST_METHOD=GET");
+	param(f, "REQUEST_URI=/api/posts?limit=1");
+	assert_int_equal(parse(f), 0);
+	assert_int_equal(f->req->base_len, 0);
+	assert_string_equal(f->req->base, "");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1301,6 +1467,15 @@ main(void)
 		T(send_headers_filling_buffer_exactly),
 		T(send_write_failure_is_reported),
 		T(reply_clear_resets_to_empty_200),
+		T(base_ok_accepts_clean_prefixes),
+		T(base_ok_refuses_the_rest),
+		T(base_ok_length_limit),
+		T(route_match_at_the_root_as_before),
+		T(route_match_under_a_base),
+		T(route_match_gives_each_route_its_base),
+		T(route_match_refuses_a_bad_base),
+		T(route_match_failure_leaves_m),
+		T(parse_leaves_base_empty),
 	};
 
 	return cmocka_run_group_tests_name("http", tests, NULL, NULL);
