@@ -1,7 +1,8 @@
 /*
- * config: settings from the environment, or from an optional file beside
- * the programs (for hosts where the web server's environment is out of
- * reach), checked once at start-up.
+ * config: settings from the environment, or from one optional settings file
+ * (for hosts where the web server's environment is out of reach, and so
+ * that an installed system needs no environment at all), checked once at
+ * start-up.
  */
 #include <sys/stat.h>
 
@@ -51,6 +52,9 @@ static const char *const setting_names[S__MAX] = {
 	"ALLOWED_ORIGINS",	/* S_ALLOWED_ORIGINS */
 };
 
+const char	*config_default_file = DEFAULT_CONFIG_FILE;
+const char	*config_default_secret_file = DEFAULT_SECRET_FILE;
+
 /* The config file's settings, pointing into its text; wiped after use. */
 struct config_file {
 	char	 path[PATH_MAX];
@@ -99,67 +103,121 @@ config_int(struct config_file *file, enum setting s, int64_t dflt,
 	return 0;
 }
 
-/* Read up to size - 1 bytes of path into buf; the length read, or -1. */
+/* Read up to size - 1 bytes of fd into buf (NUL-terminated); the length, or -1. */
 static ssize_t
-config_read(const char *path, char *buf, size_t size)
+config_read_fd(int fd, char *buf, size_t size)
 {
 	ssize_t	 n;
 	size_t	 len = 0;
-	int	 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
 	while (len < size - 1) {
 		n = read(fd, buf + len, size - 1 - len);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n == -1)
+			return -1;
+		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
 	buf[len] = '\0';
 	return (ssize_t)len;
 }
 
 /*
- * Find and parse the config file: $FCGI_AUTH_CONFIG if set (then it must
- * exist), else fcgi-auth.conf beside the running program if there is one.
- * Lines are NAME=value, with # comments; unknown names are errors, so a
- * typo cannot silently leave a default in force.
+ * Read path as config_read_fd() does, and its status into *st from the same
+ * descriptor: a check on the name could see another file than the one
+ * read.  -1 with errno set.
+ */
+static ssize_t
+config_read(const char *path, struct stat *st, char *buf, size_t size)
+{
+	ssize_t	 n = -1;
+	int	 fd, saved;
+
+	buf[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, st) == 0)
+		n = config_read_fd(fd, buf, size);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n;
+}
+
+/*
+ * Is there something at path?  Only "no such file" says no: a file that
+ * is there but cannot be read must be reported, not silently skipped.
  */
 static int
-config_file_load(struct config_file *file, char *err, size_t errsz)
+config_exists(const char *path)
+{
+	return access(path, F_OK) == 0 || (errno != ENOENT && errno != ENOTDIR);
+}
+
+/*
+ * Which settings file to read, into file->path ("" for none):
+ * $FCGI_AUTH_CONFIG if set (it must then exist: reading it tells), else
+ * fcgi-auth.conf beside the running program, else config_default_file,
+ * each only if it exists.  One file at most, so that settings never come
+ * half from one file and half from another.
+ */
+static int
+config_file_find(struct config_file *file, char *err, size_t errsz)
 {
 	const char	*named = getenv("FCGI_AUTH_CONFIG");
-	char		 exe[PATH_MAX - 32], *line, *next, *eq, *key, *value, *end;
-	struct stat	 st;
+	char		 exe[PATH_MAX - 32], *end;
 	ssize_t		 n;
-	int		 lineno = 0, s;
 
-	memset(file, 0, sizeof(*file));
+	file->path[0] = '\0';
 	if (named != NULL && *named != '\0') {
 		if (strlen(named) >= sizeof(file->path)) {
 			snprintf(err, errsz, "FCGI_AUTH_CONFIG is too long");
 			return -1;
 		}
 		strcpy(file->path, named);
-	} else {
-		if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
-			return 0;
+		return 0;
+	}
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
 		exe[n] = '\0';
-		if ((end = strrchr(exe, '/')) == NULL)
-			return 0;
-		*end = '\0';
-		if ((size_t)snprintf(file->path, sizeof(file->path),
-		    "%s/fcgi-auth.conf", exe) >= sizeof(file->path) ||
-		    access(file->path, F_OK) == -1) {
-			file->path[0] = '\0';
-			return 0;
+		if ((end = strrchr(exe, '/')) != NULL) {
+			*end = '\0';
+			if ((size_t)snprintf(file->path, sizeof(file->path),
+			    "%s/fcgi-auth.conf", exe) < sizeof(file->path) &&
+			    config_exists(file->path))
+				return 0;
 		}
 	}
-	if (stat(file->path, &st) == -1 ||
-	    (n = config_read(file->path, file->text, sizeof(file->text))) == -1) {
+	if (strlen(config_default_file) < sizeof(file->path) &&
+	    config_exists(config_default_file)) {
+		strcpy(file->path, config_default_file);
+		return 0;
+	}
+	file->path[0] = '\0';
+	return 0;
+}
+
+/*
+ * Find and parse the settings file (config_file_find()).  Lines are
+ * NAME=value, with # comments; unknown names are errors, so a typo cannot
+ * silently leave a default in force.
+ */
+static int
+config_file_load(struct config_file *file, char *err, size_t errsz)
+{
+	char		*line, *next, *eq, *key, *value, *end;
+	struct stat	 st;
+	ssize_t		 n;
+	int		 lineno = 0, s;
+
+	memset(file, 0, sizeof(*file));
+	if (config_file_find(file, err, errsz) == -1)
+		return -1;
+	if (file->path[0] == '\0')
+		return 0;
+	if ((n = config_read(file->path, &st, file->text,
+	    sizeof(file->text))) == -1) {
 		snprintf(err, errsz, "config file %s: %s", file->path,
 		    strerror(errno));
 		return -1;
@@ -261,19 +319,37 @@ config_throttle(struct config_file *file, struct config_throttle *t,
 	return 0;
 }
 
-/* Read the key from the file named by JWT_SECRET_FILE; one trailing newline is dropped. */
+/*
+ * Read the key from path (JWT_SECRET_FILE, or the default when dflt is
+ * set); one trailing newline is dropped.  Only its owner and group may
+ * read or write it: a key others can read is no key, and one they can
+ * write is theirs.
+ */
 static int
-config_secret_file(struct config *cfg, const char *path, char *err,
+config_secret_file(struct config *cfg, const char *path, int dflt, char *err,
     size_t errsz)
 {
-	char	 buf[CONFIG_SECRET_MAX + 2];
-	ssize_t	 n;
-	size_t	 len;
+	char		 buf[CONFIG_SECRET_MAX + 2];
+	struct stat	 st;
+	ssize_t		 n;
+	size_t		 len;
+	int		 rc = -1;
 
-	if ((n = config_read(path, buf, sizeof(buf))) == -1) {
-		snprintf(err, errsz, "JWT_SECRET_FILE %s: %s", path,
-		    strerror(errno));
-		return -1;
+	if ((n = config_read(path, &st, buf, sizeof(buf))) == -1) {
+		if (dflt)
+			snprintf(err, errsz, "JWT_SECRET (or JWT_SECRET_FILE) is "
+			    "not set, and the default key file %s cannot be "
+			    "read: %s (create it with: fcgi-auth-admin "
+			    "init-secret)", path, strerror(errno));
+		else
+			snprintf(err, errsz, "JWT_SECRET_FILE %s: %s", path,
+			    strerror(errno));
+		goto done;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		snprintf(err, errsz, "JWT_SECRET_FILE %s can be read or written "
+		    "by other users: chmod o-rwx it", path);
+		goto done;
 	}
 	len = (size_t)n;
 	if (len > 0 && buf[len - 1] == '\n')
@@ -281,26 +357,36 @@ config_secret_file(struct config *cfg, const char *path, char *err,
 	if (len > 0 && buf[len - 1] == '\r')
 		len--;
 	if (len >= sizeof(cfg->jwt_secret)) {
-		util_wipe(buf, sizeof(buf));
 		snprintf(err, errsz, "JWT_SECRET_FILE %s holds more than %d bytes",
 		    path, CONFIG_SECRET_MAX - 1);
-		return -1;
+		goto done;
 	}
 	memcpy(cfg->jwt_secret, buf, len);
 	cfg->jwt_secret_len = len;
+	rc = 0;
+done:
 	util_wipe(buf, sizeof(buf));
-	return 0;
+	return rc;
 }
 
+/*
+ * The signing key: JWT_SECRET, else the file JWT_SECRET_FILE names, else
+ * the default key file; cfg->secret_file names the file either way.
+ * Without need_key only that name is set (the admin tool creates the file).
+ */
 static int
-config_secret(struct config *cfg, struct config_file *file, char *err,
-    size_t errsz)
+config_secret(struct config *cfg, struct config_file *file, int need_key,
+    char *err, size_t errsz)
 {
 	char		*value = config_get(file, S_JWT_SECRET);
 	const char	*path = config_get(file, S_JWT_SECRET_FILE), *source;
 	size_t		 len;
+	int		 dflt = path == NULL || *path == '\0';
 
+	cfg->secret_file[0] = '\0';
 	if (value != NULL && *value != '\0') {
+		if (!need_key)
+			return 0;
 		source = "JWT_SECRET";
 		len = strlen(value);
 		if (len >= sizeof(cfg->jwt_secret)) {
@@ -313,14 +399,19 @@ config_secret(struct config *cfg, struct config_file *file, char *err,
 		/* The copy is all we need; the environment outlives us in execs. */
 		util_wipe(value, len);
 		unsetenv("JWT_SECRET");
-	} else if (path != NULL && *path != '\0') {
-		source = "the secret in JWT_SECRET_FILE";
-		if (config_secret_file(cfg, path, err, errsz) == -1)
-			return -1;
 	} else {
-		snprintf(err, errsz, "JWT_SECRET (or JWT_SECRET_FILE) is not set: "
-		    "refusing to start without a signing key");
-		return -1;
+		if (dflt)
+			path = config_default_secret_file;
+		if (strlen(path) >= sizeof(cfg->secret_file)) {
+			snprintf(err, errsz, "JWT_SECRET_FILE is too long");
+			return -1;
+		}
+		strcpy(cfg->secret_file, path);
+		if (!need_key)
+			return 0;
+		source = "the secret in JWT_SECRET_FILE";
+		if (config_secret_file(cfg, path, dflt, err, errsz) == -1)
+			return -1;
 	}
 	if (cfg->jwt_secret_len < CONFIG_SECRET_MIN) {
 		snprintf(err, errsz, "%s is %zu bytes: at least %d random bytes "
@@ -328,22 +419,6 @@ config_secret(struct config *cfg, struct config_file *file, char *err,
 		return -1;
 	}
 	return 0;
-}
-
-const char *
-config_database_path(void)
-{
-	const char	*path = getenv("DATABASE_PATH");
-
-	return path != NULL && *path != '\0' ? path : DEFAULT_DATABASE_PATH;
-}
-
-const char *
-config_database_target(void)
-{
-	const char	*url = getenv("DATABASE_URL");
-
-	return url != NULL && *url != '\0' ? url : config_database_path();
 }
 
 const char *
@@ -399,11 +474,33 @@ config_proxy(struct config_file *file, struct config *cfg, char *err,
 	return 0;
 }
 
-int
-config_load(struct config *cfg, char *err, size_t errsz)
+/* DATABASE_PATH, and where it came from; the default when unset or empty. */
+static int
+config_path(struct config_file *file, struct config *cfg, char *err,
+    size_t errsz)
+{
+	const char	*env = getenv(setting_names[S_DATABASE_PATH]);
+	const char	*path = config_get(file, S_DATABASE_PATH);
+
+	if (path == NULL || *path == '\0') {
+		path = DEFAULT_DATABASE_PATH;
+		cfg->database_from = CONFIG_FROM_DEFAULT;
+	} else
+		cfg->database_from = env != NULL && *env != '\0' ?
+		    CONFIG_FROM_ENV : CONFIG_FROM_FILE;
+	if (strlen(path) >= sizeof(cfg->database_path)) {
+		snprintf(err, errsz, "DATABASE_PATH is too long");
+		return -1;
+	}
+	strcpy(cfg->database_path, path);
+	return 0;
+}
+
+/* config_load() and config_load_settings(): the key too if need_key. */
+static int
+config_fill(struct config *cfg, int need_key, char *err, size_t errsz)
 {
 	struct config_file	*file;
-	const char		*path;
 	int64_t			 v;
 	int			 rc = -1;
 
@@ -414,14 +511,9 @@ config_load(struct config *cfg, char *err, size_t errsz)
 	}
 	if (config_file_load(file, err, errsz) == -1)
 		goto done;
-	if ((path = config_get(file, S_DATABASE_PATH)) == NULL)
-		path = DEFAULT_DATABASE_PATH;
-	if (strlen(path) >= sizeof(cfg->database_path)) {
-		snprintf(err, errsz, "DATABASE_PATH is too long");
-		goto done;
-	}
-	strcpy(cfg->database_path, path);
-	if (config_url(file, cfg, err, errsz) == -1)
+	strcpy(cfg->file, file->path);
+	if (config_path(file, cfg, err, errsz) == -1 ||
+	    config_url(file, cfg, err, errsz) == -1)
 		goto done;
 
 	/* Cookies live at most 400 days in browsers (RFC 6265bis). */
@@ -444,11 +536,23 @@ config_load(struct config *cfg, char *err, size_t errsz)
 	    config_str(file, S_ALLOWED_ORIGINS, cfg->allowed_origins,
 	    sizeof(cfg->allowed_origins), err, errsz) == -1)
 		goto done;
-	rc = config_secret(cfg, file, err, errsz);
+	rc = config_secret(cfg, file, need_key, err, errsz);
 done:
 	util_wipe(file, sizeof(*file));
 	free(file);
 	return rc;
+}
+
+int
+config_load(struct config *cfg, char *err, size_t errsz)
+{
+	return config_fill(cfg, 1, err, errsz);
+}
+
+int
+config_load_settings(struct config *cfg, char *err, size_t errsz)
+{
+	return config_fill(cfg, 0, err, errsz);
 }
 
 void

@@ -1,12 +1,13 @@
 /*
  * config: the service's settings, read once when a program starts, from the
- * environment or else from a config file (FCGI_AUTH_CONFIG, or
- * fcgi-auth.conf beside the program).  A bad setting stops the program with
- * one clear log line.
+ * environment or else from one settings file (FCGI_AUTH_CONFIG, else
+ * fcgi-auth.conf beside the program, else DEFAULT_CONFIG_FILE).  A bad
+ * setting stops the program with one clear log line.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,10 +18,35 @@
 #define CONFIG_SECRET_MIN	32
 #define CONFIG_SECRET_MAX	512
 
-/* Set by configure from localstatedir; the fallback suits a plain install. */
+/*
+ * Set by configure (Makefile.am) from sysconfdir and localstatedir; the
+ * fallbacks suit a plain Debian install.  With them an installed system
+ * needs neither a settings file nor any environment.
+ */
 #ifndef DEFAULT_DATABASE_PATH
 #define DEFAULT_DATABASE_PATH "/var/lib/fcgi-auth/fcgi-auth.sqlite"
 #endif
+#ifndef DEFAULT_CONFIG_FILE
+#define DEFAULT_CONFIG_FILE "/etc/fcgi-auth/fcgi-auth.conf"
+#endif
+#ifndef DEFAULT_SECRET_FILE
+#define DEFAULT_SECRET_FILE "/var/lib/fcgi-auth/jwt-secret"
+#endif
+
+/*
+ * DEFAULT_CONFIG_FILE and DEFAULT_SECRET_FILE as config_load() uses them.
+ * Variables only so that the unit tests can point them elsewhere: a
+ * developer's machine may have the real files.
+ */
+extern const char	*config_default_file;
+extern const char	*config_default_secret_file;
+
+/* Where a setting's value came from. */
+enum config_from {
+	CONFIG_FROM_DEFAULT,	/* neither had it: the built-in default */
+	CONFIG_FROM_ENV,	/* the environment */
+	CONFIG_FROM_FILE,	/* the settings file, config.file */
+};
 
 /* Settings of the log-in and registration throttle (see throttle.h). */
 struct config_throttle {
@@ -37,30 +63,38 @@ struct config {
 	size_t		 jwt_secret_len;
 	int64_t		 jwt_ttl;	/* JWT_EXPIRATION_TIME, seconds */
 	int		 bcrypt_cost;	/* BCRYPT_COST, 4..31 */
-	int		 cookie_secure;	/* COOKIE_SECURE=1: Secure, __Host- name */
+	int		 cookie_secure;	/* COOKIE_SECURE=1: Secure, prefixed name */
 	int64_t		 token_leeway;	/* TOKEN_LEEWAY: clock skew allowed, seconds */
 	struct config_throttle throttle;
 	char		 trusted_proxy[64];	/* TRUSTED_PROXY: its X-Forwarded-For counts */
 	char		 allowed_origins[1024];	/* ALLOWED_ORIGINS: comma-separated */
+	char		 file[PATH_MAX];	/* the settings file read, or "" */
+	enum config_from database_from;	/* where DATABASE_PATH came from */
+	char		 secret_file[PATH_MAX];	/* the key file; "" with JWT_SECRET */
 };
 
 /*
- * Fill cfg from the environment and the config file: each setting from the
- * environment if set there and not empty, else from the file.  The file has
- * NAME=value lines and # comments; it must exist if FCGI_AUTH_CONFIG names
- * it, an unknown or repeated name is an error, and it may not hold
- * JWT_SECRET while other users can read it.  Returns 0, or -1 with a
- * one-line reason in err (never containing the secret).  JWT_SECRET is
- * wiped from the environment once copied, so it cannot leak through a later
- * exec or core.
+ * Fill cfg from the environment and the settings file: each setting from
+ * the environment if set there and not empty, else from the file.  Only one
+ * file is read, the first found of: FCGI_AUTH_CONFIG (which must then
+ * exist; /dev/null reads as empty), fcgi-auth.conf beside the running
+ * program, config_default_file.  It has NAME=value lines and # comments;
+ * an unknown or repeated name is an error, and it may not hold JWT_SECRET
+ * (or a database password) while other users can read it.  The key is
+ * JWT_SECRET, else the file JWT_SECRET_FILE names, else
+ * config_default_secret_file; a key file others can read or write is
+ * refused.  Returns 0, or -1 with a one-line reason in err (never
+ * containing the secret).  JWT_SECRET is wiped from the environment once
+ * copied, so it cannot leak through a later exec or core.
  */
 int	config_load(struct config *cfg, char *err, size_t errsz);
 
-/* DATABASE_PATH if set and not empty, else DEFAULT_DATABASE_PATH. */
-const char	*config_database_path(void);
-
-/* DATABASE_URL if set and not empty, else config_database_path(). */
-const char	*config_database_target(void);
+/*
+ * The same, without the key: what the admin tool needs (migrate runs
+ * before a key exists).  cfg->secret_file still names the key file the
+ * programs would read; jwt_secret stays empty and JWT_SECRET untouched.
+ */
+int	config_load_settings(struct config *cfg, char *err, size_t errsz);
 
 /* The store target (store.h) of a loaded configuration: its URL, else its path. */
 const char	*config_database(const struct config *cfg);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -102,9 +103,40 @@ struct litestore {
 		DOWN_NONE,
 		DOWN_OPEN,	/* the file cannot be opened */
 		DOWN_SCHEMA,	/* its schema is behind */
+		DOWN_READONLY,	/* we may not write it: reopen at each ready */
 	}		 down;		/* the cause last logged: once per cause */
 	char		 path[];
 };
+
+/*
+ * SQLite refused to write: the file, its -wal or -shm, or the directory it
+ * makes them in is not writable by us (a database created by root for
+ * programs that run as www-data).  Say so once, in words that name the
+ * fix.  Until a write succeeds, store_ready() opens the connection again
+ * each time: one that SQLite opened read-only stays so after the
+ * permissions are fixed, and the programs should not need a restart.
+ */
+static enum store_rc
+litestore_readonly(struct litestore *s)
+{
+	if (s->down != DOWN_READONLY)
+		log_msg(NULL, "database %s is read-only for this process (uid "
+		    "%lu): the database file, its -wal and -shm files and its "
+		    "directory must be writable by the user the programs run as",
+		    s->path, (unsigned long)geteuid());
+	s->down = DOWN_READONLY;
+	return STORE_DOWN;
+}
+
+/* A write went through: a read-only database has been fixed. */
+static void
+litestore_writable(struct litestore *s)
+{
+	if (s->down != DOWN_READONLY)
+		return;
+	log_msg(NULL, "database %s is writable again: serving", s->path);
+	s->down = DOWN_NONE;
+}
 
 /* Turn an SQLite result code into ours, logging the unexpected. */
 static enum store_rc
@@ -119,6 +151,9 @@ litestore_rc(struct litestore *s, int rc, const char *what)
 	case SQLITE_LOCKED:
 		log_msg(NULL, "database busy: %s", what);
 		return STORE_BUSY;
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:	/* a write that needs a -wal it cannot make */
+		return litestore_readonly(s);
 	case SQLITE_CONSTRAINT:
 		/* Only a duplicate key is an ordinary answer; a broken foreign key is not. */
 		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -226,6 +261,24 @@ litestore_new(const char *path)
 	return s;
 }
 
+/* Finalize the statements and close the connection: not ready. */
+static void
+litestore_disconnect(struct litestore *s)
+{
+	int	 i;
+
+	for (i = 0; i < STMT__MAX; i++) {
+		sqlite3_finalize(s->stmt[i]);
+		s->stmt[i] = NULL;
+	}
+	/* Every statement is finalized: only a bug leaves it open. */
+	if (sqlite3_close(s->db) != SQLITE_OK)
+		log_msg(NULL, "database %s: cannot close: %s", s->path,
+		    sqlite3_errmsg(s->db));
+	s->db = NULL;
+	s->ready = 0;
+}
+
 static enum store_rc
 litestore_ready(void *h)
 {
@@ -233,6 +286,8 @@ litestore_ready(void *h)
 	char			 err[512];
 	int			 rc, version, i;
 
+	if (s->down == DOWN_READONLY)
+		litestore_disconnect(s);
 	if (s->ready)
 		return STORE_OK;
 	if (s->db == NULL) {
@@ -241,6 +296,9 @@ litestore_ready(void *h)
 		    err, sizeof(err));
 		if ((rc & 0xff) == SQLITE_BUSY)
 			return STORE_BUSY;
+		/* Switching to WAL, or starting one, is a write. */
+		if ((rc & 0xff) == SQLITE_READONLY)
+			return litestore_readonly(s);
 		if (rc != SQLITE_OK) {
 			if (s->down != DOWN_OPEN)
 				log_msg(NULL, "%s", err);
@@ -271,10 +329,12 @@ litestore_ready(void *h)
 			return src == STORE_BUSY ? STORE_BUSY : STORE_DOWN;
 		}
 	}
-	if (s->down != DOWN_NONE)
+	/* Read-only is over only when a write succeeds (litestore_writable). */
+	if (s->down != DOWN_NONE && s->down != DOWN_READONLY) {
 		log_msg(NULL, "database %s is at schema version %d: serving",
 		    s->path, version);
-	s->down = DOWN_NONE;
+		s->down = DOWN_NONE;
+	}
 	s->ready = 1;
 	return STORE_OK;
 }
@@ -283,13 +343,10 @@ static void
 litestore_free(void *h)
 {
 	struct litestore	*s = h;
-	int			 i;
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < STMT__MAX; i++)
-		sqlite3_finalize(s->stmt[i]);
-	sqlite3_close(s->db);
+	litestore_disconnect(s);
 	free(s);
 }
 
@@ -369,8 +426,10 @@ litestore_end(struct litestore *s, enum store_rc rc)
 	enum store_rc	 crc;
 
 	if (rc == STORE_OK) {
-		if ((crc = litestore_exec(s, STMT_COMMIT)) == STORE_OK)
+		if ((crc = litestore_exec(s, STMT_COMMIT)) == STORE_OK) {
+			litestore_writable(s);
 			return rc;
+		}
 		rc = crc;
 	}
 	if (sqlite3_get_autocommit(s->db) == 0)

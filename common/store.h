@@ -27,7 +27,8 @@ enum store_rc {
 	STORE_EXISTS,	/* unique or primary key taken: an ordinary answer */
 	STORE_DENIED,	/* the row belongs to someone else: an ordinary answer */
 	STORE_BUSY,	/* lock not granted within the busy timeout: 503 */
-	STORE_DOWN,	/* database missing, unreadable or schema behind: 503 */
+	STORE_DOWN,	/* database missing, unreadable, read-only for us or
+			   schema behind: 503 */
 	STORE_ERR,	/* anything else (logged): 500 */
 };
 
@@ -87,8 +88,12 @@ struct store	*store_new(const char *target);
  * Make the store usable: open the connection (never creating an SQLite
  * file; with a short connect timeout for PostgreSQL), set the pragmas or
  * session settings, check the schema version and prepare every statement.
- * Cheap once it has succeeded.  Returns STORE_OK, STORE_DOWN (logged once
- * per cause; also for a URL in a build without PostgreSQL) or STORE_BUSY.
+ * Cheap once it has succeeded (but while an SQLite file is read-only for
+ * this process it is opened again each time, so that fixing its
+ * permissions is enough).  Returns STORE_OK, STORE_DOWN (logged once per
+ * cause; also for a URL in a build without PostgreSQL) or STORE_BUSY.  A
+ * write refused because the SQLite file, its -wal or -shm, or their
+ * directory is read-only for this process is STORE_DOWN too, logged once.
  * Every call below needs store_ready() to have returned STORE_OK.  A
  * PostgreSQL connection that drops is opened again once within the call
  * that finds it gone, which is then retried if it had not begun a

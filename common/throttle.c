@@ -208,27 +208,30 @@ throttle_step(void *arg, size_t i, struct throttle_row *row)
 }
 
 /*
- * Run k->step over k's keys in one transaction.  Returns 0, or -1 with a
- * 429 (what: what there were too many of) or a 503 in rep.
+ * Run k->step over k's keys in one transaction.  Returns STORE_OK;
+ * STORE_DENIED with a 429 in rep (what: what there were too many of); or
+ * the store's failure, with a 503 or 500 in rep.
  */
-static int
+static enum store_rc
 throttle_run(struct app *app, struct throttle_keys *k, struct http_reply *rep,
     const char *what)
 {
 	enum store_rc	 rc;
 
 	if (k->n == 0)
-		return 0;
+		return STORE_OK;
 	rc = store_throttle_update(app->store, k->list, k->n,
 	    k->now - THROTTLE_FORGET, throttle_step, k);
 	if (rc == STORE_OK)
-		return 0;
-	if (rc != STORE_DENIED)
-		return app_store_error(rep, rc);
+		return rc;
+	if (rc != STORE_DENIED) {
+		app_store_error(rep, rc);
+		return rc;
+	}
 	http_error(rep, ERR_TOO_MANY, "Too many %s: try again in %lld seconds",
 	    what, (long long)k->wait);
 	http_header(rep, "Retry-After: %lld", (long long)k->wait);
-	return -1;
+	return rc;
 }
 
 int
@@ -236,13 +239,18 @@ throttle_login_check(struct app *app, const struct http_req *req,
     const char *email, struct http_reply *rep)
 {
 	struct throttle_keys	 k;
+	enum store_rc		 rc;
 
 	throttle_login_keys(app, req, email, &k);
 	k.step = STEP_ADMIT;
-	if (throttle_run(app, &k, rep, "failed log-ins") == 0)
+	if ((rc = throttle_run(app, &k, rep, "failed log-ins")) == STORE_OK)
 		return 0;
-	/* Refused, or not counted: either way no hash is run. */
-	log_msg(req->client, "throttled log-in for %s", email);
+	/*
+	 * Refused, or not counted: either way no hash is run.  Only a
+	 * refusal is a throttled log-in; a failed store said why itself.
+	 */
+	if (rc == STORE_DENIED)
+		log_msg(req->client, "throttled log-in for %s", email);
 	return -1;
 }
 
@@ -257,7 +265,7 @@ throttle_login_judge(struct app *app, const struct http_req *req,
 	throttle_login_keys(app, req, email, &k);
 	k.step = step;
 	http_reply_init(&rep);
-	if (throttle_run(app, &k, &rep, "failed log-ins") == -1)
+	if (throttle_run(app, &k, &rep, "failed log-ins") != STORE_OK)
 		log_msg(req->client, "could not update the log-in counters");
 	http_reply_clear(&rep);
 }
@@ -288,6 +296,7 @@ throttle_register(struct app *app, const struct http_req *req,
     struct http_reply *rep)
 {
 	struct throttle_keys	 k;
+	enum store_rc		 rc;
 
 	k.n = 0;
 	k.now = (int64_t)time(NULL);
@@ -296,8 +305,11 @@ throttle_register(struct app *app, const struct http_req *req,
 	throttle_client(req->client, k.client, sizeof(k.client));
 	throttle_add(&k, RULE_REGISTER, app->cfg.throttle.register_per_address,
 	    "register-address %s", k.client);
-	if (throttle_run(app, &k, rep, "registrations from this address") == 0)
+	rc = throttle_run(app, &k, rep, "registrations from this address");
+	if (rc == STORE_OK)
 		return 0;
-	log_msg(req->client, "throttled registration");
+	/* A failed store has logged why: "throttled" would mislead. */
+	if (rc == STORE_DENIED)
+		log_msg(req->client, "throttled registration");
 	return -1;
 }

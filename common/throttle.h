@@ -63,7 +63,8 @@ int64_t	throttle_admit(int limit, struct throttle_row *row, int64_t now);
  * Before checking a password: unless the address, the e-mail or the pair
  * is blocked (or enough attempts are pending to reach a limit), let this
  * one through as pending.  Returns 0, or -1 with a 429 (or 503: if the
- * count cannot be written the attempt is refused) in rep.  Every 0 must be
+ * count cannot be written the attempt is refused) in rep; only a 429 is
+ * logged here ("throttled"), a store failure by the store.  Every 0 must be
  * followed by throttle_login_failed(), throttle_login_succeeded() or
  * throttle_login_abandoned().
  */
@@ -90,7 +91,8 @@ void	throttle_login_abandoned(struct app *app, const struct http_req *req,
 
 /*
  * Count a registration from this address, refusing it if the address is
- * blocked.  Returns 0, or -1 with a 429 (or 503) in rep.
+ * blocked.  Returns 0, or -1 with a 429 (logged) or a 503 (logged by the
+ * store) in rep.
  */
 int	throttle_register(struct app *app, const struct http_req *req,
 	    struct http_reply *rep);

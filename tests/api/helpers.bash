@@ -18,6 +18,8 @@ TEST_TTL=3600
 : "${abs_top_builddir:?run through make check}"
 PROGRAM_DIR=$abs_top_builddir/cgi-bin
 ADMIN=$abs_top_builddir/admin/fcgi-auth-admin
+# No installed settings file reaches the programs or the admin tool here.
+export FCGI_AUTH_CONFIG=/dev/null
 
 # The front end under test: lighttpd (FastCGI), apache (mod_fcgid) or cgi
 # (Apache, the shared-hosting .htaccess, plain CGI).  run-bats sets it.
@@ -392,4 +394,26 @@ parallel_config() {
 		print "dump-header = " q(dir "/" $1 ".headers")
 		print "write-out = " q($1 " %{http_code}\\n")
 	    }'
+}
+
+# cgi PROGRAM VAR=value...: run PROGRAM as plain CGI with only the given
+# environment (plus REMOTE_ADDR, and FCGI_AUTH_CONFIG=/dev/null unless
+# given); stdin is the caller's.  Sets CGI_RC, CGI_STATUS (first line),
+# CGI_HEADERS, CGI_BODY and CGI_ERR (stderr).
+cgi() {
+	local prog=$1 out=$BATS_TEST_TMPDIR/cgi.out
+	shift
+	CGI_RC=0
+	env -i REMOTE_ADDR=127.0.0.1 FCGI_AUTH_CONFIG=/dev/null "$@" \
+	    "$PROGRAM_DIR/$prog" >"$out" 2>"$BATS_TEST_TMPDIR/cgi.err" 3>&- ||
+	    CGI_RC=$?
+	CGI_STATUS=$(head -n 1 "$out" | tr -d '\r')
+	CGI_HEADERS=$(sed '/^\r$/q' "$out" | tr -d '\r')
+	CGI_BODY=$(sed '1,/^\r$/d' "$out")
+	CGI_ERR=$(cat "$BATS_TEST_TMPDIR/cgi.err")
+}
+
+# cgi_header NAME: a header of the last cgi reply.
+cgi_header() {
+	printf '%s\n' "$CGI_HEADERS" | grep -i "^$1:" | head -n 1 | cut -d: -f2- | sed 's/^ //'
 }

@@ -45,7 +45,7 @@ maps_libpq() {
 	local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
 	# Never reached: the store gives up before it connects.
 	env -i REMOTE_ADDR=127.0.0.1 REQUEST_METHOD=GET REQUEST_URI=/authentication \
-	    DATABASE_URL=postgresql://app:secret@127.0.0.1:1/none \
+	    FCGI_AUTH_CONFIG=/dev/null DATABASE_URL=postgresql://app:secret@127.0.0.1:1/none \
 	    JWT_SECRET="$TEST_SECRET" "$NO_LIBPQ" </dev/null >"$out" 2>"$err" 3>&-
 	assert_equal "$(head -n 1 "$out" | tr -d '\r')" "Status: 503 Service Unavailable"
 	assert_equal "$(sed '1,/^\r$/d' "$out")" "$SHORT_DOWN"

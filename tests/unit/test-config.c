@@ -25,10 +25,17 @@
 
 struct fixture {
 	struct config	 cfg;
-	char		 err[512];
+	char		 err[1024];
 	char		 dir[64];
 	char		 file[128];
+	char		 xdir[64];	/* more files, made by extra_file() */
+	char		 xfile[4][128];
+	size_t		 nx;
 };
+
+/* Where the defaults point during the tests: nowhere, unless a test says. */
+#define NO_DEFAULT_FILE		"/nonexistent/fcgi-auth-test/fcgi-auth.conf"
+#define NO_DEFAULT_SECRET	"/nonexistent/fcgi-auth-test/jwt-secret"
 
 static const char *const config_vars[] = {
 	"JWT_SECRET",
@@ -60,6 +67,9 @@ setup(void **state)
 			return -1;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return -1;
+	/* This machine's real settings and key must not reach the tests. */
+	config_default_file = NO_DEFAULT_FILE;
+	config_default_secret_file = NO_DEFAULT_SECRET;
 	*state = f;
 	return 0;
 }
@@ -68,11 +78,17 @@ static int
 teardown(void **state)
 {
 	struct fixture	*f = *state;
+	size_t		 i;
 
 	if (f->file[0] != '\0')
 		unlink(f->file);
 	if (f->dir[0] != '\0')
 		rmdir(f->dir);
+	for (i = 0; i < f->nx; i++)
+		if (unlink(f->xfile[i]) == -1)
+			rmdir(f->xfile[i]);
+	if (f->xdir[0] != '\0')
+		rmdir(f->xdir);
 	config_clear(&f->cfg);
 	free(f);
 	return 0;
@@ -92,6 +108,8 @@ secret_file(struct fixture *f, const char *content, size_t len)
 	assert_non_null(fp = fopen(f->file, "w"));
 	assert_int_equal(fwrite(content, 1, len, fp), len);
 	assert_int_equal(fclose(fp), 0);
+	/* As a key file must be: others may not read it (fopen obeys the umask). */
+	assert_int_equal(chmod(f->file, 0600), 0);
 	assert_int_equal(setenv("JWT_SECRET_FILE", f->file, 1), 0);
 }
 
@@ -255,7 +273,8 @@ defaults_apply(void **state)
 	assert_int_equal(f->cfg.bcrypt_cost, 10);
 	assert_int_equal(f->cfg.cookie_secure, 0);
 	assert_string_equal(f->cfg.database_path, DEFAULT_DATABASE_PATH);
-	assert_string_equal(config_database_path(), DEFAULT_DATABASE_PATH);
+	assert_int_equal(f->cfg.database_from, CONFIG_FROM_DEFAULT);
+	assert_string_equal(config_database(&f->cfg), DEFAULT_DATABASE_PATH);
 }
 
 static void
@@ -282,7 +301,8 @@ database_path_from_environment(void **state)
 	assert_int_equal(setenv("DATABASE_PATH", "/srv/db/auth.sqlite", 1), 0);
 	assert_int_equal(load(f), 0);
 	assert_string_equal(f->cfg.database_path, "/srv/db/auth.sqlite");
-	assert_string_equal(config_database_path(), "/srv/db/auth.sqlite");
+	assert_int_equal(f->cfg.database_from, CONFIG_FROM_ENV);
+	assert_string_equal(config_database(&f->cfg), "/srv/db/auth.sqlite");
 }
 
 static void
@@ -445,6 +465,8 @@ file_gives_every_setting(void **state)
 	    "COOKIE_SECURE=1", 0600);
 	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), 0);
 	assert_string_equal(f->cfg.database_path, "/srv/db.sqlite");
+	assert_int_equal(f->cfg.database_from, CONFIG_FROM_FILE);
+	assert_string_equal(f->cfg.file, f->file);
 	assert_int_equal(f->cfg.jwt_secret_len, 32);
 	assert_memory_equal(f->cfg.jwt_secret, KEY32, 32);
 	assert_int_equal(f->cfg.jwt_ttl, 60);
@@ -517,14 +539,12 @@ database_url_wins_over_path(void **state)
 	assert_int_equal(setenv("DATABASE_PATH", "/srv/db/auth.sqlite", 1), 0);
 	assert_int_equal(load(f), 0);
 	assert_string_equal(config_database(&f->cfg), "/srv/db/auth.sqlite");
-	assert_string_equal(config_database_target(), "/srv/db/auth.sqlite");
 	/* config_load() took JWT_SECRET out of the environment. */
 	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
 	assert_int_equal(setenv("DATABASE_URL", url, 1), 0);
 	assert_int_equal(load(f), 0);
 	assert_string_equal(f->cfg.database_url, url);
 	assert_string_equal(config_database(&f->cfg), url);
-	assert_string_equal(config_database_target(), url);
 	/* config_clear() wipes the URL with its password. */
 	config_clear(&f->cfg);
 	assert_string_equal(f->cfg.database_url, "");
@@ -939,6 +959,236 @@ allowed_origins_up_to_1023_bytes(void **state)
 	assert_non_null(strstr(f->err, "1023"));
 }
 
+/* --- issue 19: the default settings and key files, key file permissions */
+
+/*
+ * Make a file called name (a directory when content is NULL) with mode in
+ * a directory of the test's own; its path goes to out.
+ */
+static void
+extra_file(struct fixture *f, const char *name, const char *content,
+    mode_t mode, char *out, size_t outsz)
+{
+	const char	*tmp = getenv("TMPDIR");
+	char		*path = f->xfile[f->nx];
+	FILE		*fp;
+
+	assert_true(f->nx < sizeof(f->xfile) / sizeof(f->xfile[0]));
+	if (f->xdir[0] == '\0') {
+		snprintf(f->xdir, sizeof(f->xdir), "%s/test-config.XXXXXX",
+		    tmp != NULL && *tmp != '\0' && strlen(tmp) < 32 ? tmp : "/tmp");
+		assert_non_null(mkdtemp(f->xdir));
+	}
+	snprintf(path, sizeof(f->xfile[0]), "%s/%s", f->xdir, name);
+	if (content == NULL)
+		assert_int_equal(mkdir(path, mode), 0);
+	else {
+		assert_non_null(fp = fopen(path, "w"));
+		assert_int_equal(fputs(content, fp) >= 0, 1);
+		assert_int_equal(fclose(fp), 0);
+	}
+	assert_int_equal(chmod(path, mode), 0);
+	f->nx++;
+	assert_true(strlen(path) < outsz);
+	strcpy(out, path);
+}
+
+/* Hosts where the settings live elsewhere point FCGI_AUTH_CONFIG at /dev/null. */
+static void
+dev_null_is_an_empty_settings_file(void **state)
+{
+	struct fixture	*f = *state;
+	char		 dflt[128];
+
+	extra_file(f, "default.conf", "BCRYPT_COST=6\n", 0600, dflt,
+	    sizeof(dflt));
+	config_default_file = dflt;
+	assert_int_equal(setenv("FCGI_AUTH_CONFIG", "/dev/null", 1), 0);
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_string_equal(f->cfg.file, "/dev/null");
+	/* Only one file is read: the default's settings do not apply. */
+	assert_int_equal(f->cfg.bcrypt_cost, 10);
+}
+
+static void
+default_settings_file_is_read_when_there(void **state)
+{
+	struct fixture	*f = *state;
+	char		 dflt[128];
+
+	extra_file(f, "default.conf", "BCRYPT_COST=6\n"
+	    "DATABASE_PATH=/srv/default.sqlite\n", 0644, dflt, sizeof(dflt));
+	config_default_file = dflt;
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_string_equal(f->cfg.file, dflt);
+	assert_int_equal(f->cfg.bcrypt_cost, 6);
+	assert_string_equal(f->cfg.database_path, "/srv/default.sqlite");
+	assert_int_equal(f->cfg.database_from, CONFIG_FROM_FILE);
+}
+
+static void
+default_settings_file_missing_is_fine(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_string_equal(f->cfg.file, "");
+	assert_int_equal(f->cfg.bcrypt_cost, 10);
+}
+
+/* FCGI_AUTH_CONFIG wins, and the default is then not read at all. */
+static void
+named_settings_file_wins_over_default(void **state)
+{
+	struct fixture	*f = *state;
+	char		 named[128], dflt[128];
+
+	extra_file(f, "named.conf", "BCRYPT_COST=5\n", 0600, named,
+	    sizeof(named));
+	extra_file(f, "default.conf", "BCRYPT_COST=6\nTOKEN_LEEWAY=7\n", 0600,
+	    dflt, sizeof(dflt));
+	config_default_file = dflt;
+	assert_int_equal(setenv("FCGI_AUTH_CONFIG", named, 1), 0);
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_string_equal(f->cfg.file, named);
+	assert_int_equal(f->cfg.bcrypt_cost, 5);
+	assert_int_equal(f->cfg.token_leeway, 30);
+}
+
+/* One that is there but cannot be read is an error, not silently skipped. */
+static void
+default_settings_file_unreadable_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+	char		 dflt[128];
+
+	extra_file(f, "default.conf", NULL, 0755, dflt, sizeof(dflt));
+	config_default_file = dflt;
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load(f), -1);
+	assert_non_null(strstr(f->err, dflt));
+}
+
+static void
+default_key_file_is_read(void **state)
+{
+	struct fixture	*f = *state;
+	char		 key[128];
+
+	extra_file(f, "jwt-secret", KEY32 "\n", 0600, key, sizeof(key));
+	config_default_secret_file = key;
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.jwt_secret_len, 32);
+	assert_memory_equal(f->cfg.jwt_secret, KEY32, 32);
+	assert_string_equal(f->cfg.secret_file, key);
+}
+
+static void
+default_key_file_missing_says_how_to_create_it(void **state)
+{
+	struct fixture	*f = *state;
+
+	load_refused(f, "JWT_SECRET");
+	assert_non_null(strstr(f->err, NO_DEFAULT_SECRET));
+	assert_non_null(strstr(f->err,
+	    "(create it with: fcgi-auth-admin init-secret)"));
+}
+
+/* JWT_SECRET_FILE in the settings file, as in the environment. */
+static void
+key_file_named_in_settings_file(void **state)
+{
+	struct fixture	*f = *state;
+	char		 key[128], conf[128], line[256];
+
+	extra_file(f, "jwt-secret", KEY32, 0640, key, sizeof(key));
+	snprintf(line, sizeof(line), "JWT_SECRET_FILE=%s\n", key);
+	extra_file(f, "fcgi-auth.conf", line, 0644, conf, sizeof(conf));
+	assert_int_equal(setenv("FCGI_AUTH_CONFIG", conf, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_string_equal(f->cfg.secret_file, key);
+	assert_int_equal(f->cfg.jwt_secret_len, 32);
+}
+
+/* Others may neither read the key nor write it (then it is theirs). */
+static void
+key_file_open_to_others_is_refused(void **state)
+{
+	static const mode_t	 bad[] = { 0644, 0604, 0602, 0606, 0666 };
+	struct fixture		*f = *state;
+	size_t			 i;
+
+	secret_file(f, KEY32 "\n", 33);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(chmod(f->file, bad[i]), 0);
+		load_refused(f, "JWT_SECRET_FILE");
+		assert_non_null(strstr(f->err, f->file));
+		assert_non_null(strstr(f->err, "can be read or written by "
+		    "other users: chmod o-rwx it"));
+		assert_null(strstr(f->err, "k3y-"));
+	}
+}
+
+/* 0640 with the web server's group is a documented set-up. */
+static void
+key_file_for_owner_and_group_is_accepted(void **state)
+{
+	static const mode_t	 good[] = { 0600, 0640, 0400, 0660 };
+	struct fixture		*f = *state;
+	size_t			 i;
+
+	secret_file(f, KEY32 "\n", 33);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(chmod(f->file, good[i]), 0);
+		assert_int_equal(load(f), 0);
+		assert_int_equal(f->cfg.jwt_secret_len, 32);
+	}
+}
+
+static void
+default_key_file_open_to_others_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+	char		 key[128];
+
+	extra_file(f, "jwt-secret", KEY32 "\n", 0644, key, sizeof(key));
+	config_default_secret_file = key;
+	load_refused(f, "chmod o-rwx");
+	assert_non_null(strstr(f->err, key));
+}
+
+/* The admin tool's load: every setting, no key needed, none touched. */
+static void
+settings_without_key(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(config_load_settings(&f->cfg, f->err, sizeof(f->err)),
+	    0);
+	assert_string_equal(f->cfg.secret_file, NO_DEFAULT_SECRET);
+	assert_int_equal(f->cfg.jwt_secret_len, 0);
+	assert_int_equal(setenv("JWT_SECRET_FILE", "/srv/key", 1), 0);
+	assert_int_equal(config_load_settings(&f->cfg, f->err, sizeof(f->err)),
+	    0);
+	assert_string_equal(f->cfg.secret_file, "/srv/key");
+	/* With JWT_SECRET there is no key file, and the variable stays. */
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(config_load_settings(&f->cfg, f->err, sizeof(f->err)),
+	    0);
+	assert_string_equal(f->cfg.secret_file, "");
+	assert_int_equal(f->cfg.jwt_secret_len, 0);
+	assert_string_equal(getenv("JWT_SECRET"), KEY32);
+	/* Bad settings are still refused. */
+	assert_int_equal(setenv("BCRYPT_COST", "3", 1), 0);
+	assert_int_equal(config_load_settings(&f->cfg, f->err, sizeof(f->err)),
+	    -1);
+	assert_non_null(strstr(f->err, "BCRYPT_COST"));
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1002,6 +1252,18 @@ main(void)
 		T(trusted_proxy_too_long_is_refused),
 		T(allowed_origins_are_kept),
 		T(allowed_origins_up_to_1023_bytes),
+		T(dev_null_is_an_empty_settings_file),
+		T(default_settings_file_is_read_when_there),
+		T(default_settings_file_missing_is_fine),
+		T(named_settings_file_wins_over_default),
+		T(default_settings_file_unreadable_is_refused),
+		T(default_key_file_is_read),
+		T(default_key_file_missing_says_how_to_create_it),
+		T(key_file_named_in_settings_file),
+		T(key_file_open_to_others_is_refused),
+		T(key_file_for_owner_and_group_is_accepted),
+		T(default_key_file_open_to_others_is_refused),
+		T(settings_without_key),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -74,6 +74,12 @@ teardown(void **state)
 	struct fixture	*f = *state;
 	char		 p[sizeof(f->path) + 16];
 
+	/* A read-only case that failed half-way is still someone else. */
+	if (getuid() == 0 && geteuid() != 0 && (seteuid(0) == -1 ||
+	    setegid(0) == -1))
+		abort();
+	if (getuid() != 0)
+		chmod(f->dir, 0700);
 	store_free(f->store);
 	if (!f->pg) {
 		unlink(f->path);
@@ -1851,6 +1857,135 @@ pg_client_encoding_is_utf8(void **state)
 }
 #endif
 
+/* --- a database this process may not write (issue 19) */
+
+#define NOBODY	65534
+
+/*
+ * Take away our right to write f->path (migrated): as root, become nobody
+ * (the effective ids only, so that as_writer() can come back) with the file
+ * still root's, mode 0644; as anyone else, make it 0444.  With dir_writable
+ * we may still make files in its directory (-wal, -shm).
+ */
+static void
+as_reader(struct fixture *f, int dir_writable)
+{
+	if (getuid() == 0) {
+		assert_int_equal(chmod(f->dir, 0755), 0);
+		assert_int_equal(chmod(f->path, 0644), 0);
+		if (dir_writable)
+			assert_int_equal(chown(f->dir, NOBODY, NOBODY), 0);
+		assert_int_equal(setegid(NOBODY), 0);
+		assert_int_equal(seteuid(NOBODY), 0);
+	} else {
+		assert_int_equal(chmod(f->path, 0444), 0);
+		if (!dir_writable)
+			assert_int_equal(chmod(f->dir, 0555), 0);
+	}
+}
+
+/* The operator fixes it: the file (and its -wal, -shm) become ours. */
+static void
+as_writer(struct fixture *f)
+{
+	char	 p[sizeof(f->path) + 16];
+
+	if (getuid() == 0) {
+		assert_int_equal(seteuid(0), 0);
+		assert_int_equal(setegid(0), 0);
+		assert_int_equal(chown(f->path, NOBODY, NOBODY), 0);
+		snprintf(p, sizeof(p), "%s-wal", f->path);
+		assert_true(chown(p, NOBODY, NOBODY) == 0 || !exists(p));
+		snprintf(p, sizeof(p), "%s-shm", f->path);
+		assert_true(chown(p, NOBODY, NOBODY) == 0 || !exists(p));
+		assert_int_equal(setegid(NOBODY), 0);
+		assert_int_equal(seteuid(NOBODY), 0);
+	} else {
+		/* SQLite gave them the database's mode: read-only too. */
+		assert_int_equal(chmod(f->dir, 0700), 0);
+		assert_int_equal(chmod(f->path, 0644), 0);
+		snprintf(p, sizeof(p), "%s-wal", f->path);
+		assert_true(chmod(p, 0644) == 0 || !exists(p));
+		snprintf(p, sizeof(p), "%s-shm", f->path);
+		assert_true(chmod(p, 0644) == 0 || !exists(p));
+	}
+}
+
+/* Ready the store, then try a write; the write's result (or ready's). */
+static enum store_rc
+try_write(struct fixture *f, const char *email)
+{
+	struct user	 u;
+	enum store_rc	 rc;
+
+	if ((rc = store_ready(f->store)) != STORE_OK)
+		return rc;
+	return store_user_insert(f->store, email, "R", HASH_A, NOW, &u);
+}
+
+/*
+ * Writes to a file we may not write are STORE_DOWN (503), not STORE_ERR
+ * (500), logged once in words that name the fix; once fixed, the same
+ * store writes again, without a restart.
+ */
+static void
+readonly_file_is_down_logged_once(void **state)
+{
+	struct fixture	*f = *state;
+	char		 log[8192], want[sizeof(f->path) + 64];
+	FILE		*tmp;
+	int		 saved;
+
+	assert_int_equal(store_migrate(f->path), schema_version);
+	as_reader(f, 1);
+	assert_non_null(f->store = store_new(f->path));
+	saved = start_capture(&tmp);
+	assert_int_equal(try_write(f, "r1@example.com"), STORE_DOWN);
+	assert_int_equal(try_write(f, "r2@example.com"), STORE_DOWN);
+	assert_int_equal(try_write(f, "r3@example.com"), STORE_DOWN);
+	/* Reads go on. */
+	assert_int_equal(store_ready(f->store), STORE_OK);
+	stop_capture(tmp, saved, log, sizeof(log));
+	assert_int_equal(lines(log), 1);
+	snprintf(want, sizeof(want), "database %s is read-only for this "
+	    "process (uid %lu): ", f->path, (unsigned long)geteuid());
+	assert_non_null(strstr(log, want));
+	assert_non_null(strstr(log, "the database file, its -wal and -shm "
+	    "files and its directory must be writable by the user the "
+	    "programs run as"));
+	assert_null(strstr(log, "database error"));
+
+	as_writer(f);
+	saved = start_capture(&tmp);
+	assert_int_equal(try_write(f, "r4@example.com"), STORE_OK);
+	assert_int_equal(try_write(f, "r5@example.com"), STORE_OK);
+	stop_capture(tmp, saved, log, sizeof(log));
+	assert_int_equal(lines(log), 1);
+	assert_non_null(strstr(log, "is writable again"));
+	assert_int_equal(count(f, "SELECT count(*) FROM users"), 2);
+}
+
+/* Nor may we make its -wal and -shm: the same answer, from store_ready(). */
+static void
+readonly_file_and_directory_is_down_logged_once(void **state)
+{
+	struct fixture	*f = *state;
+	char		 log[4096];
+	FILE		*tmp;
+	int		 saved;
+
+	assert_int_equal(store_migrate(f->path), schema_version);
+	as_reader(f, 0);
+	assert_non_null(f->store = store_new(f->path));
+	saved = start_capture(&tmp);
+	assert_int_equal(try_write(f, "r1@example.com"), STORE_DOWN);
+	assert_int_equal(try_write(f, "r2@example.com"), STORE_DOWN);
+	assert_int_equal(try_write(f, "r3@example.com"), STORE_DOWN);
+	stop_capture(tmp, saved, log, sizeof(log));
+	assert_int_equal(lines(log), 1);
+	assert_non_null(strstr(log, "is read-only for this process"));
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define P(f)	cmocka_unit_test_setup_teardown(f, pg_setup, pg_teardown)
 
@@ -1872,6 +2007,8 @@ main(void)
 		T(ready_down_is_logged_once),
 		T(ready_new_down_cause_is_logged),
 		T(write_while_locked_is_busy),
+		T(readonly_file_is_down_logged_once),
+		T(readonly_file_and_directory_is_down_logged_once),
 		cmocka_unit_test(free_null_is_fine),
 		T(migrate_twice_applies_nothing),
 		T(schema_version_after_migrate),
