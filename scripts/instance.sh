@@ -34,8 +34,25 @@ fa_settings() {
 		DATABASE_PATH=$(cd "$(dirname "$DATABASE_PATH")" && pwd)/$(basename "$DATABASE_PATH")
 	fi
 	PROGRAM_DIR=$(cd "$PROGRAM_DIR" && pwd)
+	# No settings file but FCGI_AUTH_CONFIG's: an installed one must not
+	# reach a try-out or a test (the programs, and the admin tool).
+	FCGI_AUTH_CONFIG=${FCGI_AUTH_CONFIG:-/dev/null}
+	export FCGI_AUTH_CONFIG
 	instance=$STATE_DIR/$1-$PORT
 	mkdir -p "$instance"
+}
+
+# fa_base_path: check BASE_PATH, the URL path the API is served under:
+# empty (the root) or /a/path without a trailing slash, of characters that
+# need no quoting in a server config or a regular expression.
+fa_base_path() {
+	BASE_PATH=${BASE_PATH:-}
+	case $BASE_PATH in
+	'') ;;
+	*/|*//*|*[!A-Za-z0-9/~_-]*|[!/]*)
+		echo "$(basename "$0"): BASE_PATH must be empty or like /api or /~user/api, not '$BASE_PATH'" >&2
+		exit 2 ;;
+	esac
 }
 
 # fa_secret: unless JWT_SECRET or JWT_SECRET_FILE is given, use

@@ -6,10 +6,11 @@
 load helpers
 
 @test "deploy-1.1: the files beside the programs are never served" {
-	for path in /cgi-bin/fcgi-auth.conf /fcgi-auth.conf /.htaccess \
-	    /jwt-secret /fcgi-auth.sqlite /cgi-bin/register.cgi /cgi-bin/me \
-	    /register /errors/413.json /.fcgi-auth-errors/413.json \
-	    /lighttpd.conf /site.conf; do
+	for path in /fcgi-auth/fcgi-auth.conf /fcgi-auth.conf /.htaccess \
+	    /jwt-secret /fcgi-auth.sqlite /fcgi-auth/register.cgi \
+	    /fcgi-auth/me.cgi /cgi-bin/register.cgi /cgi-bin/me /register \
+	    /errors/413.json /.fcgi-auth-errors/413.json /lighttpd.conf \
+	    /site.conf /50-fcgi-auth.conf /data/jwt-secret; do
 		req GET "$path"
 		case $STATUS in
 		403|404) ;;
@@ -23,7 +24,7 @@ load helpers
 }
 
 @test "deploy-1.2: a program's own path is a route like any other" {
-	req POST /cgi-bin/register.cgi -H 'Content-Type: application/json' \
+	req POST /fcgi-auth/register.cgi -H 'Content-Type: application/json' \
 	    --data-binary '{"email":"deploy@example.com","name":"D","password":"password123"}'
 	assert_equal "$STATUS" 404
 	assert_equal "$(sql "SELECT count(*) FROM users WHERE lower(email) = 'deploy@example.com'")" 0

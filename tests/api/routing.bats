@@ -83,6 +83,41 @@ load helpers
 	done
 }
 
+@test "routing-3.2: a Range header never cuts a JSON reply into a 206" {
+	local full
+	req GET /posts
+	assert_equal "$STATUS" 200
+	full=$BODY
+	for range in bytes=0-0 bytes=1- bytes=-1 bytes=0-0,1-1; do
+		req GET /posts -H "Range: $range"
+		assert_reply 200 "$full"
+		assert_equal "$(header Content-Range)" ""
+		req GET /authentication -H "Range: $range"
+		assert_reply 401 '{"statusCode":401,"message":"Unauthorized"}'
+	done
+}
+
+@test "routing-3.3: Apache's own errors carry the security headers too" {
+	# A POST without a length (411), and one that says it is 20 MB (413),
+	# are refused by the web server itself, not a program.  lighttpd adds
+	# no headers to the error replies it makes (README, limits).
+	[ "$SERVER" != lighttpd ] || skip "lighttpd's own errors (README, limits)"
+	for status in 411 413; do
+		if [ $status = 411 ]; then
+			req POST /posts -H 'Content-Type: application/json'
+		else
+			req POST /posts -H 'Content-Type: application/json' \
+			    -H 'Content-Length: 20000000' --data-binary x
+		fi
+		assert_equal "$STATUS" $status
+		assert_equal "$(printf '%s' "$BODY" | jq -r .statusCode)" $status
+		assert_equal "$(header X-Content-Type-Options)" "nosniff"
+		assert_equal "$(header Cache-Control)" "no-store"
+		assert_equal "$(header Content-Security-Policy)" "default-src 'none'; frame-ancestors 'none'"
+		assert_equal "$(header Referrer-Policy)" "no-referrer"
+	done
+}
+
 @test "routing-4.1: a form-encoded body is refused with 415" {
 	req POST /authentication/register -d 'email=a%40b.com&name=A&password=password123'
 	assert_reply 415 '{"statusCode":415,"message":"Content-Type must be application/json","error":"Unsupported Media Type"}'
