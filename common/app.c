@@ -162,6 +162,11 @@ app_dispatch(struct app *app, const struct route *routes, size_t nroutes,
 	enum store_rc		 rc;
 	int			 m;
 
+	if (app->store == NULL) {
+		/* Unusable settings: said once in the log, at start-up. */
+		http_error(rep, ERR_UNAVAILABLE, "Service is unavailable");
+		return;
+	}
 	/* As lighttpd does: a method nobody here knows is not "not allowed". */
 	if (req->method == HTTP_METHOD__MAX) {
 		http_error(rep, ERR_NOT_IMPLEMENTED, NULL);
@@ -319,13 +324,24 @@ app_serve(struct app *app, const struct route *routes, size_t nroutes)
 	free(req);
 }
 
+/*
+ * With settings it cannot use, a plain CGI program exits (the server
+ * answers 500 and logs why).  A FastCGI one stays up and answers every
+ * request 503 instead: lighttpd gives up starting altogether when a
+ * program it spawns exits at once, so one bad setting would take down
+ * every site on the server; and mod_fcgid would spawn it again and again.
+ */
 int
 app_main(const char *name, const struct route *routes, size_t nroutes)
 {
 	struct app	 app;
 
-	if (app_open(&app, name) == -1)
-		return 1;
+	if (app_open(&app, name) == -1) {
+		if (FCGX_IsCGI())
+			return 1;
+		log_msg(NULL, "answering 503 until restarted with usable settings");
+		app.store = NULL;
+	}
 	app_serve(&app, routes, nroutes);
 	app_close(&app);
 	return 0;

@@ -16,7 +16,7 @@
 struct app {
 	const char	*name;		/* program name for the log */
 	struct config	 cfg;
-	struct store	*store;
+	struct store	*store;	/* NULL: the settings are unusable (503) */
 };
 
 /*

@@ -212,3 +212,25 @@ load helpers
 	assert_equal "$STATUS" 400
 	assert_equal "$(printf '%s' "$BODY" | jq -r .message)" "Invalid JSON at position 26: invalid utf-8 string"
 }
+
+@test "routing-6.1: with settings it cannot use, a FastCGI program answers 503 and the server stays up" {
+	# A key too short to use: every program refuses it.  lighttpd gives up
+	# starting when a program it spawns exits at once, so they stay up and
+	# answer 503; plain CGI exits, and Apache answers 500.
+	local url=$URL
+	server_start broken JWT_SECRET=too-short
+	for path in /authentication /posts /nope; do
+		req GET "$path"
+		if [ "$SERVER" = cgi ]; then
+			assert_equal "$STATUS" 500
+		else
+			assert_reply 503 '{"statusCode":503,"message":"Service is unavailable","error":"Service Unavailable"}'
+			assert_equal "$(header Retry-After)" 1
+		fi
+		assert_equal "$(printf '%s' "$BODY" | jq -r .statusCode)" "$STATUS"
+	done
+	grep -q 'refusing to start: .* is 9 bytes: at least 32' "$ERROR_LOG" ||
+	    fail "no reason logged: $(cat "$ERROR_LOG")"
+	server_stop broken
+	URL=$url
+}
