@@ -182,14 +182,23 @@ admin_write(int fd, const char *buf, size_t len)
 static int
 admin_create_db(const char *path)
 {
-	int	 fd;
+	struct stat	 st;
+	int		 fd;
 
 	/* SQLite's names for a database without a file. */
 	if (*path == '\0' || strcmp(path, ":memory:") == 0)
 		return 0;
 	if ((fd = admin_create(path)) == -1) {
-		if (errno == EEXIST)
+		if (errno == EEXIST) {
+			/* A symlink, even dangling, would have SQLite write elsewhere. */
+			if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+				fprintf(stderr, "fcgi-auth-admin: %s is a symbolic "
+				    "link: refusing it (name the file itself)\n",
+				    path);
+				return -1;
+			}
 			return 0;
+		}
 		fprintf(stderr, "fcgi-auth-admin: cannot create %s: %s\n", path,
 		    strerror(errno));
 		return -1;

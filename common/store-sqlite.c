@@ -261,6 +261,23 @@ litestore_new(const char *path)
 	return s;
 }
 
+/*
+ * Would a write go through?  A write transaction that changes nothing
+ * (BEGIN IMMEDIATE alone takes a lock a read-only file still grants),
+ * rolled back whatever happens.
+ */
+static int
+litestore_can_write(struct litestore *s)
+{
+	int	 rc;
+
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE; DELETE FROM users WHERE 0",
+	    NULL, NULL, NULL);
+	if (sqlite3_get_autocommit(s->db) == 0)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc == SQLITE_OK;
+}
+
 /* Finalize the statements and close the connection: not ready. */
 static void
 litestore_disconnect(struct litestore *s)
@@ -329,7 +346,13 @@ litestore_ready(void *h)
 			return src == STORE_BUSY ? STORE_BUSY : STORE_DOWN;
 		}
 	}
-	/* Read-only is over only when a write succeeds (litestore_writable). */
+	/*
+	 * Read-only is over when a write goes through: try one here, or a
+	 * process that only reads would open the file again for every request
+	 * long after the permissions were fixed.
+	 */
+	if (s->down == DOWN_READONLY && litestore_can_write(s))
+		litestore_writable(s);
 	if (s->down != DOWN_NONE && s->down != DOWN_READONLY) {
 		log_msg(NULL, "database %s is at schema version %d: serving",
 		    s->path, version);
@@ -374,8 +397,12 @@ litestore_migrate(const char *path)
 	char	 sql[64], err[512];
 	int	 version, applied = 0, i;
 
-	if (litestore_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	    &db, err, sizeof(err)) != SQLITE_OK) {
+	/*
+	 * Never through a symlink: migrate runs as root, and the directory
+	 * may belong to the programs' user, who could point it anywhere.
+	 */
+	if (litestore_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOFOLLOW, &db, err, sizeof(err)) != SQLITE_OK) {
 		log_msg(NULL, "%s", err);
 		return -1;
 	}

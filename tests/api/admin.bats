@@ -643,6 +643,21 @@ release() {
 	release
 }
 
+@test "admin-10.3: migrate never creates a database through a symlink, dangling or not" {
+	sqlite_only "a file"
+	shared_dir
+	target=$BATS_TEST_TMPDIR/elsewhere
+	ln -s "$target" "$SHARED_DIR/auth.sqlite"
+	run --separate-stderr "$ADMIN" -d "$SHARED_DIR/auth.sqlite" migrate
+	assert_failure
+	[[ $stderr == *"$SHARED_DIR/auth.sqlite is a symbolic link: refusing it"* ]] || fail "$stderr"
+	[ ! -e "$target" ] || fail "$target was created"
+	touch "$target"
+	run --separate-stderr "$ADMIN" -d "$SHARED_DIR/auth.sqlite" migrate
+	assert_failure
+	assert_equal "$(stat -c %s "$target")" 0
+}
+
 @test "admin-11.1: the admin tool takes the database from the settings file, as the programs do" {
 	conf=$BATS_TEST_TMPDIR/fcgi-auth.conf
 	printf '%s=%s\nBCRYPT_COST=4\n' "$DB_VAR" "$DB" >"$conf"
