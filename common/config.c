@@ -251,9 +251,18 @@ config_file_load(struct config_file *file, char *err, size_t errsz)
 			if (strcmp(key, setting_names[s]) == 0)
 				break;
 		if (s == S__MAX || file->value[s] != NULL) {
-			/* Name only the key: the line may hold a secret. */
-			snprintf(err, errsz, "%s:%d: %s setting '%.40s'", file->path,
-			    lineno, s == S__MAX ? "unknown" : "repeated", key);
+			/*
+			 * Name only the key, and only if it looks like one of
+			 * ours (capitals and "_"): the line may be a secret with
+			 * "=" in it (base64).
+			 */
+			if (key[strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_")] != '\0')
+				snprintf(err, errsz, "%s:%d: expected NAME=value",
+				    file->path, lineno);
+			else
+				snprintf(err, errsz, "%s:%d: %s setting '%.40s'",
+				    file->path, lineno, s == S__MAX ? "unknown" :
+				    "repeated", key);
 			return -1;
 		}
 		file->value[s] = value;

@@ -506,6 +506,19 @@ file_repeated_setting_is_refused(void **state)
 	assert_non_null(strstr(f->err, ":3: repeated setting 'BCRYPT_COST'"));
 }
 
+/* A base64 key on a line of its own has "=" in it: not a name to echo. */
+static void
+file_stray_base64_line_is_not_echoed(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "JWT_SECRET_FILE=/nonexistent\nc2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNl==\n",
+	    0600);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), -1);
+	assert_non_null(strstr(f->err, ":2: expected NAME=value"));
+	assert_null(strstr(f->err, "c2VjcmV0"));
+}
+
 static void
 file_line_without_equals_is_refused(void **state)
 {
@@ -1231,6 +1244,7 @@ main(void)
 		T(file_unknown_setting_is_refused),
 		T(file_repeated_setting_is_refused),
 		T(file_line_without_equals_is_refused),
+		T(file_stray_base64_line_is_not_echoed),
 		T(file_secret_readable_by_others_is_refused),
 		T(file_without_secret_may_be_readable),
 		T(file_named_but_missing_is_refused),
