@@ -56,7 +56,9 @@ deb_share() {
 		    tar -C "$abs_top_srcdir" --null --no-recursion \
 		    --ignore-failed-read -T - -cf "$share/src.tar"
 	else
+		# (make distcheck builds in _build/ inside the source tree.)
 		tar -C "$abs_top_srcdir" --exclude='./build*' --exclude=./var \
+		    --exclude=./_build --exclude=./_inst \
 		    --exclude=./autom4te.cache -cf "$share/src.tar" .
 	fi
 	cp "$abs_top_srcdir/tests/deploy/session" \
