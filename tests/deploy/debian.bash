@@ -46,12 +46,15 @@ deb_base() {
 
 # deb_share: refresh share/ from the source tree.  The tree is what git
 # knows plus untracked files it does not ignore, as a clone would have it
-# (without a repository: everything but builds and state).
+# (outside a repository: everything but builds and state).
 deb_share() {
 	local share=$DEPLOY_DIR/share
 	rm -rf "$share"
 	mkdir -p "$share"
-	if git -C "$abs_top_srcdir" rev-parse --git-dir >/dev/null 2>&1; then
+	# A clone (not a tarball unpacked somewhere inside one, as make
+	# distcheck does).
+	if [ "$(git -C "$abs_top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = \
+	    "$(cd "$abs_top_srcdir" && pwd -P)" ]; then
 		git -C "$abs_top_srcdir" ls-files -z -c -o --exclude-standard |
 		    tar -C "$abs_top_srcdir" --null --no-recursion \
 		    --ignore-failed-read -T - -cf "$share/src.tar"
