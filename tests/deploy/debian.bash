@@ -57,12 +57,14 @@ deb_share() {
 	    "$(cd "$abs_top_srcdir" && pwd -P)" ]; then
 		git -C "$abs_top_srcdir" ls-files -z -c -o --exclude-standard |
 		    tar -C "$abs_top_srcdir" --null --no-recursion \
-		    --ignore-failed-read -T - -cf "$share/src.tar"
+		    --ignore-failed-read --mode=u+w -T - -cf "$share/src.tar"
 	else
-		# (make distcheck builds in _build/ inside the source tree.)
-		tar -C "$abs_top_srcdir" --exclude='./build*' --exclude=./var \
+		# Writable, as a download would be (make distcheck makes its
+		# tree read-only, and builds in _build/ inside it).
+		tar -C "$abs_top_srcdir" --exclude=./build \
+		    --exclude='./build-[!a]*' --exclude=./var \
 		    --exclude=./_build --exclude=./_inst \
-		    --exclude=./autom4te.cache -cf "$share/src.tar" .
+		    --exclude=./autom4te.cache --mode=u+w -cf "$share/src.tar" .
 	fi
 	cp "$abs_top_srcdir/tests/deploy/session" \
 	    "$abs_top_srcdir/tests/deploy/checks.sh" "$share/"
