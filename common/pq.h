@@ -1,6 +1,6 @@
 /*
  * pq: loads libpq on first use, so that programs on SQLite never map it
- * (and the twenty-odd libraries it needs); store-pg.c calls it through pq.
+ * (and the twenty-odd libraries it needs); store-pg*.c call it through pq.
  */
 #ifndef PQ_H
 #define PQ_H
@@ -8,7 +8,7 @@
 #include <libpq-fe.h>
 
 /*
- * The libpq functions store-pg.c calls, listed once: X(name) for each.
+ * The libpq functions store-pg*.c call, listed once: X(name) for each.
  * Every field takes its type from libpq-fe.h's own prototype, so a call
  * that does not fit is a compile error, as with a linked libpq.
  */

@@ -20,6 +20,7 @@ struct store_backend {
 	void		 (*close)(void *h);
 	int		 (*migrate)(const char *target);
 	int		 (*schema_version)(const char *target);
+	int		 (*backup)(const char *target, const char *path);
 	enum store_rc	 (*user_insert)(void *h, const char *email,
 			    const char *name, const char *hash, int64_t now,
 			    struct user *out);
@@ -28,12 +29,25 @@ struct store_backend {
 	enum store_rc	 (*user_set_password)(void *h, int64_t id,
 			    const char *hash);
 	enum store_rc	 (*user_delete)(void *h, const char *email);
-	enum store_rc	 (*session_insert)(void *h, const char *id,
-			    int64_t user_id, int64_t now, int64_t expires_at);
+	enum store_rc	 (*user_list)(void *h, int locked_only, int64_t now,
+			    store_user_fn fn, void *arg);
+	enum store_rc	 (*user_change_password)(void *h, int64_t id,
+			    const char *hash, const char *keep_session);
+	enum store_rc	 (*user_lock)(void *h, const char *email, int locked,
+			    int64_t now, struct user *out);
+	enum store_rc	 (*session_insert)(void *h,
+			    const struct session_start *start);
 	enum store_rc	 (*session_user)(void *h, const char *id,
 			    int64_t user_id, int64_t now, struct user *out);
+	enum store_rc	 (*session_refresh)(void *h, const char *digest,
+			    const char *new_digest, int64_t now, int64_t ttl,
+			    int64_t grace, struct session_refreshed *out);
+	enum store_rc	 (*session_list)(void *h, int64_t user_id, int64_t now,
+			    store_session_fn fn, void *arg);
 	enum store_rc	 (*session_delete)(void *h, const char *id,
 			    int64_t user_id);
+	enum store_rc	 (*session_delete_user)(void *h, int64_t user_id,
+			    const char *keep, int64_t *ended);
 	enum store_rc	 (*posts_page)(void *h, int64_t after, int64_t limit,
 			    store_post_fn fn, void *arg);
 	enum store_rc	 (*post_get)(void *h, int64_t id, store_post_fn fn,
@@ -51,6 +65,12 @@ struct store_backend {
 			    void *arg);
 	enum store_rc	 (*throttle_delete)(void *h, const char *const *keys,
 			    size_t n);
+	enum store_rc	 (*throttle_list)(void *h, store_throttle_row_fn fn,
+			    void *arg);
+	enum store_rc	 (*audit_insert)(void *h, const struct audit_event *e,
+			    int64_t prune_before);
+	enum store_rc	 (*audit_list)(void *h, const struct audit_filter *f,
+			    store_audit_fn fn, void *arg);
 };
 
 extern const struct store_backend litestore_backend;
@@ -65,15 +85,22 @@ extern const struct store_backend pgstore_backend;
  * from sqlite_sequence, so ids of deleted rows are not handed out again.
  */
 enum copy_table {
-	COPY_USERS,	/* id, email, name, password, created_at */
+	COPY_USERS,	/* id, email, name, password, created_at, locked_at
+			   (NULL: an empty value list entry, see below) */
 	COPY_POSTS,	/* id, author_id, title, content, created_at, updated_at */
-	COPY_SESSIONS,	/* id, user_id, created_at, expires_at: live ones only */
+	COPY_SESSIONS,	/* id, user_id, created_at, expires_at, ends_at,
+			   last_used_at, user_agent: live ones only */
+	COPY_REFRESH,	/* digest, session_id, issued_at, expires_at,
+			   retired_at (NULL possible): of live sessions,
+			   unexpired */
 	COPY_THROTTLE,	/* key, count, level, last_at, blocked_until, pending */
+	COPY_AUDIT,	/* id, at, event, user_id (NULL possible), client, detail */
 	COPY_SEQUENCE,	/* name, seq */
 	COPY__MAX
 };
 
-#define COPY_COLUMNS_MAX	6
+/* A NULL column reaches copy_row_fn as a NULL pointer in values. */
+#define COPY_COLUMNS_MAX	7
 
 /* Receives one row; returns 0, or -1 to abandon the copy. */
 typedef int (*copy_row_fn)(void *arg, enum copy_table t,

@@ -1,111 +1,51 @@
 /*
  * store-sqlite: the SQLite backend of store.h (a file path as target): WAL,
- * one connection and one prepared statement per query for the life of the process.
+ * one connection and one prepared statement per query for the life of the
+ * process.  This file: the connection, migrations and users; the other
+ * table groups are in store-sqlite-*.c (posts, throttle, sessions, audit,
+ * and copies of the database: backup, to PostgreSQL).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "log.h"
 #include "schema.h"
-#include "store-backend.h"
+#include "store-sqlite.h"
 #include "util.h"
 
-enum stmt {
-	STMT_BEGIN,
-	STMT_COMMIT,
-	STMT_ROLLBACK,
-	STMT_USER_INSERT,
-	STMT_USER_BY_EMAIL,
-	STMT_USER_SET_PASSWORD,
-	STMT_USER_DELETE,
-	STMT_SESSION_INSERT,
-	STMT_SESSION_PRUNE,
-	STMT_SESSION_USER,
-	STMT_SESSION_DELETE,
-	STMT_POSTS_PAGE,
-	STMT_POST_GET,
-	STMT_POST_INSERT,
-	STMT_POST_AUTHOR,
-	STMT_POST_UPDATE,
-	STMT_POST_DELETE,
-	STMT_THROTTLE_GET,
-	STMT_THROTTLE_PUT,
-	STMT_THROTTLE_DELETE,
-	STMT_THROTTLE_PRUNE,
-	STMT__MAX
+static const struct litestore_sql litestore_main_sql[] = {
+	/* Take the write lock now, not at the first write. */
+	{ STMT_BEGIN, "BEGIN IMMEDIATE" },
+	{ STMT_COMMIT, "COMMIT" },
+	{ STMT_ROLLBACK, "ROLLBACK" },
+	{ STMT_SYNC_NORMAL, "PRAGMA synchronous = NORMAL" },
+	{ STMT_SYNC_FULL, "PRAGMA synchronous = FULL" },
+	{ STMT_USER_INSERT,
+	  "INSERT INTO users (email, name, password, created_at) "
+	  "VALUES (?1, ?2, ?3, ?4)" },
+	/* The column's NOCASE collation applies. */
+	{ STMT_USER_BY_EMAIL,
+	  "SELECT id, email, name, password, created_at, "
+	  "coalesce(locked_at, 0) FROM users WHERE email = ?1" },
+	{ STMT_USER_SET_PASSWORD,
+	  "UPDATE users SET password = ?2 WHERE id = ?1" },
+	/* Sessions and their refresh tokens go too: ON DELETE CASCADE. */
+	{ STMT_USER_DELETE, "DELETE FROM users WHERE email = ?1" },
+	{ STMT__MAX, NULL }
 };
 
-static const char *const stmt_sql[STMT__MAX] = {
-	/* STMT_BEGIN: take the write lock now, not at the first write. */
-	"BEGIN IMMEDIATE",
-	/* STMT_COMMIT */
-	"COMMIT",
-	/* STMT_ROLLBACK */
-	"ROLLBACK",
-	/* STMT_USER_INSERT */
-	"INSERT INTO users (email, name, password, created_at) "
-	"VALUES (?1, ?2, ?3, ?4)",
-	/* STMT_USER_BY_EMAIL: the column's NOCASE collation applies. */
-	"SELECT id, email, name, password FROM users WHERE email = ?1",
-	/* STMT_USER_SET_PASSWORD */
-	"UPDATE users SET password = ?2 WHERE id = ?1",
-	/* STMT_USER_DELETE: sessions go with the user (ON DELETE CASCADE). */
-	"DELETE FROM users WHERE email = ?1",
-	/* STMT_SESSION_INSERT */
-	"INSERT INTO sessions (id, user_id, created_at, expires_at) "
-	"VALUES (?1, ?2, ?3, ?4)",
-	/* STMT_SESSION_PRUNE */
-	"DELETE FROM sessions WHERE expires_at <= ?1",
-	/* STMT_SESSION_USER */
-	"SELECT u.id, u.email, u.name FROM sessions AS s "
-	"JOIN users AS u ON u.id = s.user_id "
-	"WHERE s.id = ?1 AND s.user_id = ?2 AND s.expires_at > ?3",
-	/* STMT_SESSION_DELETE */
-	"DELETE FROM sessions WHERE id = ?1 AND user_id = ?2",
-	/* STMT_POSTS_PAGE: walks the primary key from the cursor on. */
-	"SELECT p.id, p.title, p.content, u.id, u.name FROM posts AS p "
-	"JOIN users AS u ON u.id = p.author_id "
-	"WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
-	/* STMT_POST_GET */
-	"SELECT p.id, p.title, p.content, u.id, u.name FROM posts AS p "
-	"JOIN users AS u ON u.id = p.author_id WHERE p.id = ?1",
-	/* STMT_POST_INSERT */
-	"INSERT INTO posts (author_id, title, content, created_at, updated_at) "
-	"VALUES (?1, ?2, ?3, ?4, ?4)",
-	/* STMT_POST_AUTHOR */
-	"SELECT author_id FROM posts WHERE id = ?1",
-	/* STMT_POST_UPDATE: a NULL parameter keeps the column as it is. */
-	"UPDATE posts SET title = coalesce(?2, title), "
-	"content = coalesce(?3, content), updated_at = ?4 WHERE id = ?1",
-	/* STMT_POST_DELETE */
-	"DELETE FROM posts WHERE id = ?1",
-	/* STMT_THROTTLE_GET */
-	"SELECT count, level, last_at, blocked_until, pending FROM throttle "
-	"WHERE key = ?1",
-	/* STMT_THROTTLE_PUT */
-	"INSERT OR REPLACE INTO throttle (key, count, level, last_at, blocked_until, "
-	"pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	/* STMT_THROTTLE_DELETE */
-	"DELETE FROM throttle WHERE key = ?1",
-	/* STMT_THROTTLE_PRUNE */
-	"DELETE FROM throttle WHERE last_at < ?1 AND blocked_until < ?1",
-};
-
-struct litestore {
-	sqlite3		*db;
-	sqlite3_stmt	*stmt[STMT__MAX];
-	int		 ready;
-	enum {
-		DOWN_NONE,
-		DOWN_OPEN,	/* the file cannot be opened */
-		DOWN_SCHEMA,	/* its schema is behind */
-		DOWN_READONLY,	/* we may not write it: reopen at each ready */
-	}		 down;		/* the cause last logged: once per cause */
-	char		 path[];
+/* Every statement of the backend, by the file that holds it. */
+static const struct litestore_sql *const litestore_sql_tables[] = {
+	litestore_main_sql,
+	litestore_posts_sql,
+	litestore_throttle_sql,
+	litestore_sessions_sql,
+	litestore_audit_sql,
 };
 
 /*
@@ -138,8 +78,7 @@ litestore_writable(struct litestore *s)
 	s->down = DOWN_NONE;
 }
 
-/* Turn an SQLite result code into ours, logging the unexpected. */
-static enum store_rc
+enum store_rc
 litestore_rc(struct litestore *s, int rc, const char *what)
 {
 	switch (rc & 0xff) {
@@ -166,16 +105,14 @@ litestore_rc(struct litestore *s, int rc, const char *what)
 	}
 }
 
-/* Reset a statement for its next use and drop its bindings. */
-static void
+void
 litestore_done(struct litestore *s, enum stmt i)
 {
 	sqlite3_reset(s->stmt[i]);
 	sqlite3_clear_bindings(s->stmt[i]);
 }
 
-/* Copy a text column; a NULL or over-long value is a store error. */
-static int
+int
 litestore_text(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
 {
 	const unsigned char	*v = sqlite3_column_text(st, col);
@@ -188,8 +125,7 @@ litestore_text(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
 	return 0;
 }
 
-/* Copy id, email, name from columns 0-2 of a user row. */
-static int
+int
 litestore_user_row(sqlite3_stmt *st, struct user *out)
 {
 	out->id = sqlite3_column_int64(st, 0);
@@ -201,11 +137,37 @@ litestore_user_row(sqlite3_stmt *st, struct user *out)
 }
 
 /*
- * Open a connection with our pragmas.  busy_timeout comes first so that
- * even the journal_mode switch waits for other processes' locks.  On
- * failure the reason is copied to err for the caller to log (or not).
+ * Wait for another process's write lock up to STORE_BUSY_TIMEOUT_MS, in
+ * steps of 50 us at first, then 1 ms.  SQLite's own busy timeout sleeps
+ * 1, 2, 5, 10 ... ms, which for transactions that hold the lock for a few
+ * tens of microseconds (a refresh, an audit line) wastes most of the wait:
+ * two processes writing in turn then ran at half the speed of one.
  */
 static int
+litestore_busy(void *arg, int count)
+{
+	struct timespec	*start = arg, now, pause = { 0, 50000 };
+	int64_t		 ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (count == 0)
+		*start = now;
+	ms = (int64_t)(now.tv_sec - start->tv_sec) * 1000 +
+	    (now.tv_nsec - start->tv_nsec) / 1000000;
+	if (ms >= STORE_BUSY_TIMEOUT_MS)
+		return 0;
+	if (ms >= 10)
+		pause.tv_nsec = 1000000;
+	nanosleep(&pause, NULL);
+	return 1;
+}
+
+/*
+ * The busy handler comes first so that even the journal_mode switch waits
+ * for other processes' locks.  One process waits for one lock at a time:
+ * the handler's start time can be shared.
+ */
+int
 litestore_connect(const char *path, int flags, sqlite3 **out, char *err,
     size_t errsz)
 {
@@ -214,14 +176,16 @@ litestore_connect(const char *path, int flags, sqlite3 **out, char *err,
 	    "PRAGMA synchronous = FULL;"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA trusted_schema = OFF;";
-	sqlite3		*db = NULL;
-	int		 rc;
+	static struct timespec	 busy_start;
+	sqlite3			*db = NULL;
+	int			 rc;
 
 	rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		goto fail;
 	sqlite3_extended_result_codes(db, 1);
-	if ((rc = sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS)) != SQLITE_OK)
+	if ((rc = sqlite3_busy_handler(db, litestore_busy, &busy_start)) !=
+	    SQLITE_OK)
 		goto fail;
 	/* Refuse writes that would corrupt the file even via a bad schema. */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
@@ -236,7 +200,7 @@ fail:
 	return rc == SQLITE_OK ? SQLITE_ERROR : rc;
 }
 
-static int
+int
 litestore_user_version(sqlite3 *db)
 {
 	sqlite3_stmt	*st;
@@ -296,12 +260,55 @@ litestore_disconnect(struct litestore *s)
 	s->ready = 0;
 }
 
+/*
+ * Prepare every statement of every litestore_sql table, PERSISTENT: they
+ * live as long as the connection.  On failure none is left prepared.
+ */
+static enum store_rc
+litestore_prepare(struct litestore *s)
+{
+	const struct litestore_sql	*q;
+	enum store_rc			 rc = STORE_OK;
+	size_t				 t;
+	int				 i, step;
+
+	for (t = 0; t < NITEMS(litestore_sql_tables) && rc == STORE_OK; t++)
+		for (q = litestore_sql_tables[t]; q->sql != NULL; q++) {
+			/* Each statement given once, or one would leak. */
+			if (q->id >= STMT__MAX || s->stmt[q->id] != NULL) {
+				log_msg(NULL, "database: statement %d given twice",
+				    (int)q->id);
+				rc = STORE_ERR;
+				break;
+			}
+			step = sqlite3_prepare_v3(s->db, q->sql, -1,
+			    SQLITE_PREPARE_PERSISTENT, &s->stmt[q->id], NULL);
+			if (step != SQLITE_OK) {
+				rc = litestore_rc(s, step, q->sql);
+				break;
+			}
+		}
+	/* One that no table gives would fail only at its first use: now. */
+	for (i = 0; i < STMT__MAX && rc == STORE_OK; i++)
+		if (s->stmt[i] == NULL) {
+			log_msg(NULL, "database: statement %d has no SQL", i);
+			rc = STORE_ERR;
+		}
+	if (rc != STORE_OK)
+		for (i = 0; i < STMT__MAX; i++) {
+			sqlite3_finalize(s->stmt[i]);
+			s->stmt[i] = NULL;
+		}
+	return rc;
+}
+
 static enum store_rc
 litestore_ready(void *h)
 {
 	struct litestore	*s = h;
 	char			 err[512];
-	int			 rc, version, i;
+	enum store_rc		 src;
+	int			 rc, version;
 
 	if (s->down == DOWN_READONLY)
 		litestore_disconnect(s);
@@ -332,20 +339,8 @@ litestore_ready(void *h)
 		s->down = DOWN_SCHEMA;
 		return STORE_DOWN;
 	}
-	for (i = 0; i < STMT__MAX; i++) {
-		/* PERSISTENT: these live as long as the process. */
-		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL);
-		if (rc != SQLITE_OK) {
-			enum store_rc src = litestore_rc(s, rc, stmt_sql[i]);
-
-			while (i >= 0) {
-				sqlite3_finalize(s->stmt[i]);
-				s->stmt[i--] = NULL;
-			}
-			return src == STORE_BUSY ? STORE_BUSY : STORE_DOWN;
-		}
-	}
+	if ((src = litestore_prepare(s)) != STORE_OK)
+		return src == STORE_BUSY ? STORE_BUSY : STORE_DOWN;
 	/*
 	 * Read-only is over when a write goes through: try one here, or a
 	 * process that only reads would open the file again for every request
@@ -436,18 +431,50 @@ fail:
 	return -1;
 }
 
-/* Run a statement without results (BEGIN, COMMIT, a write). */
-static enum store_rc
+enum store_rc
 litestore_exec(struct litestore *s, enum stmt i)
 {
 	int	 rc = sqlite3_step(s->stmt[i]);
 
 	litestore_done(s, i);
-	return litestore_rc(s, rc, stmt_sql[i]);
+	return litestore_rc(s, rc, sqlite3_sql(s->stmt[i]));
 }
 
-/* Finish a write transaction: commit on STORE_OK, else roll back and keep rc. */
-static enum store_rc
+enum store_rc
+litestore_row(struct litestore *s, enum stmt i)
+{
+	int	 rc = sqlite3_step(s->stmt[i]);
+
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	litestore_done(s, i);
+	return rc == SQLITE_DONE ? STORE_NOTFOUND :
+	    litestore_rc(s, rc, sqlite3_sql(s->stmt[i]));
+}
+
+enum store_rc
+litestore_begin_light(struct litestore *s)
+{
+	enum store_rc	 rc;
+
+	if ((rc = litestore_exec(s, STMT_SYNC_NORMAL)) != STORE_OK)
+		return rc;
+	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
+		litestore_exec(s, STMT_SYNC_FULL);
+	return rc;
+}
+
+enum store_rc
+litestore_end_light(struct litestore *s, enum store_rc rc)
+{
+	rc = litestore_end(s, rc);
+	/* Every other transaction is synced again, whatever happened. */
+	if (litestore_exec(s, STMT_SYNC_FULL) != STORE_OK && rc == STORE_OK)
+		rc = STORE_ERR;
+	return rc;
+}
+
+enum store_rc
 litestore_end(struct litestore *s, enum store_rc rc)
 {
 	enum store_rc	 crc;
@@ -482,6 +509,8 @@ litestore_user_insert(void *h, const char *email, const char *name,
 	if (rc == STORE_OK) {
 		out->id = sqlite3_last_insert_rowid(s->db);
 		out->password[0] = '\0';
+		out->created_at = now;
+		out->locked_at = 0;
 		if (strlen(email) >= sizeof(out->email) ||
 		    strlen(name) >= sizeof(out->name)) {
 			log_msg(NULL, "database: refusing a user whose e-mail or name "
@@ -501,22 +530,34 @@ litestore_user_by_email(void *h, const char *email, struct user *out)
 {
 	struct litestore	*s = h;
 	sqlite3_stmt		*st = s->stmt[STMT_USER_BY_EMAIL];
-	enum store_rc		 rc = STORE_NOTFOUND;
-	int			 step;
+	enum store_rc		 rc;
 
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		rc = STORE_OK;
-		if (litestore_user_row(st, out) == -1 ||
-		    litestore_text(st, 3, out->password, sizeof(out->password)) == -1) {
-			log_msg(NULL, "database: user row %lld has an over-long field",
-			    (long long)out->id);
-			rc = STORE_ERR;
-		}
-	} else if (step != SQLITE_DONE)
-		rc = litestore_rc(s, step, stmt_sql[STMT_USER_BY_EMAIL]);
+	if ((rc = litestore_row(s, STMT_USER_BY_EMAIL)) != STORE_OK)
+		return rc;
+	if (litestore_user_row(st, out) == -1 ||
+	    litestore_text(st, 3, out->password, sizeof(out->password)) == -1) {
+		log_msg(NULL, "database: user row %lld has an over-long field",
+		    (long long)out->id);
+		rc = STORE_ERR;
+	}
+	out->created_at = sqlite3_column_int64(st, 4);
+	out->locked_at = sqlite3_column_int64(st, 5);
 	litestore_done(s, STMT_USER_BY_EMAIL);
+	return rc;
+}
+
+enum store_rc
+litestore_set_hash(struct litestore *s, int64_t id, const char *hash)
+{
+	sqlite3_stmt	*st = s->stmt[STMT_USER_SET_PASSWORD];
+	enum store_rc	 rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	rc = litestore_exec(s, STMT_USER_SET_PASSWORD);
+	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
+		rc = STORE_NOTFOUND;
 	return rc;
 }
 
@@ -524,17 +565,11 @@ static enum store_rc
 litestore_user_set_password(void *h, int64_t id, const char *hash)
 {
 	struct litestore	*s = h;
-	sqlite3_stmt		*st = s->stmt[STMT_USER_SET_PASSWORD];
 	enum store_rc		 rc;
 
 	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-	rc = litestore_exec(s, STMT_USER_SET_PASSWORD);
-	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
-		rc = STORE_NOTFOUND;
-	return litestore_end(s, rc);
+	return litestore_end(s, litestore_set_hash(s, id, hash));
 }
 
 static enum store_rc
@@ -552,353 +587,6 @@ litestore_user_delete(void *h, const char *email)
 	return litestore_end(s, rc);
 }
 
-static enum store_rc
-litestore_session_insert(void *h, const char *id, int64_t user_id,
-    int64_t now, int64_t expires_at)
-{
-	struct litestore	*s = h;
-	sqlite3_stmt		*st = s->stmt[STMT_SESSION_INSERT];
-	enum store_rc		 rc;
-
-	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	sqlite3_bind_int64(s->stmt[STMT_SESSION_PRUNE], 1, now);
-	if ((rc = litestore_exec(s, STMT_SESSION_PRUNE)) == STORE_OK) {
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, user_id);
-		sqlite3_bind_int64(st, 3, now);
-		sqlite3_bind_int64(st, 4, expires_at);
-		rc = litestore_exec(s, STMT_SESSION_INSERT);
-		/* A jti collision is a store fault here, not an answer. */
-		if (rc == STORE_EXISTS) {
-			log_msg(NULL, "database: session id collision");
-			rc = STORE_ERR;
-		}
-	}
-	return litestore_end(s, rc);
-}
-
-static enum store_rc
-litestore_session_user(void *h, const char *id, int64_t user_id,
-    int64_t now, struct user *out)
-{
-	struct litestore	*s = h;
-	sqlite3_stmt		*st = s->stmt[STMT_SESSION_USER];
-	enum store_rc		 rc = STORE_NOTFOUND;
-	int			 step;
-
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, user_id);
-	sqlite3_bind_int64(st, 3, now);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		rc = litestore_user_row(st, out) == 0 ? STORE_OK : STORE_ERR;
-	else if (step != SQLITE_DONE)
-		rc = litestore_rc(s, step, stmt_sql[STMT_SESSION_USER]);
-	litestore_done(s, STMT_SESSION_USER);
-	return rc;
-}
-
-static enum store_rc
-litestore_session_delete(void *h, const char *id, int64_t user_id)
-{
-	struct litestore	*s = h;
-	sqlite3_stmt		*st = s->stmt[STMT_SESSION_DELETE];
-	enum store_rc		 rc;
-
-	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, user_id);
-	rc = litestore_exec(s, STMT_SESSION_DELETE);
-	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
-		rc = STORE_NOTFOUND;
-	return litestore_end(s, rc);
-}
-
-/* Run a post SELECT and hand each row to fn. */
-static enum store_rc
-litestore_post_rows(struct litestore *s, enum stmt i, store_post_fn fn, void *arg)
-{
-	sqlite3_stmt	*st = s->stmt[i];
-	struct post	 p;
-	enum store_rc	 rc = STORE_NOTFOUND;
-	int		 step;
-
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		p.id = sqlite3_column_int64(st, 0);
-		p.title = (const char *)sqlite3_column_text(st, 1);
-		p.content = (const char *)sqlite3_column_text(st, 2);
-		p.author_id = sqlite3_column_int64(st, 3);
-		p.author_name = (const char *)sqlite3_column_text(st, 4);
-		if (p.title == NULL || p.content == NULL || p.author_name == NULL ||
-		    fn(arg, &p) == -1) {
-			rc = STORE_ERR;
-			break;
-		}
-		rc = STORE_OK;
-	}
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = litestore_rc(s, step, stmt_sql[i]);
-	litestore_done(s, i);
-	return rc;
-}
-
-static enum store_rc
-litestore_posts_page(void *h, int64_t after, int64_t limit,
-    store_post_fn fn, void *arg)
-{
-	struct litestore	*s = h;
-	enum store_rc		 rc;
-
-	sqlite3_bind_int64(s->stmt[STMT_POSTS_PAGE], 1, after);
-	sqlite3_bind_int64(s->stmt[STMT_POSTS_PAGE], 2, limit);
-	rc = litestore_post_rows(s, STMT_POSTS_PAGE, fn, arg);
-	/* An empty page is an ordinary answer. */
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
-}
-
-static enum store_rc
-litestore_post_get(void *h, int64_t id, store_post_fn fn, void *arg)
-{
-	struct litestore	*s = h;
-
-	sqlite3_bind_int64(s->stmt[STMT_POST_GET], 1, id);
-	return litestore_post_rows(s, STMT_POST_GET, fn, arg);
-}
-
-static enum store_rc
-litestore_post_insert(void *h, int64_t author_id, const char *title,
-    const char *content, int64_t now, int64_t *id)
-{
-	struct litestore	*s = h;
-	sqlite3_stmt		*st = s->stmt[STMT_POST_INSERT];
-	enum store_rc		 rc;
-
-	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, author_id);
-	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, content, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	if ((rc = litestore_exec(s, STMT_POST_INSERT)) == STORE_OK)
-		*id = sqlite3_last_insert_rowid(s->db);
-	return litestore_end(s, rc);
-}
-
-/* Inside a write transaction: is post id there, and did author_id write it? */
-static enum store_rc
-litestore_post_owned(struct litestore *s, int64_t id, int64_t author_id)
-{
-	sqlite3_stmt	*st = s->stmt[STMT_POST_AUTHOR];
-	enum store_rc	 rc = STORE_NOTFOUND;
-	int		 step;
-
-	sqlite3_bind_int64(st, 1, id);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		rc = sqlite3_column_int64(st, 0) == author_id ? STORE_OK : STORE_DENIED;
-	else if (step != SQLITE_DONE)
-		rc = litestore_rc(s, step, stmt_sql[STMT_POST_AUTHOR]);
-	litestore_done(s, STMT_POST_AUTHOR);
-	return rc;
-}
-
-static enum store_rc
-litestore_post_update(void *h, int64_t id, int64_t author_id,
-    const char *title, const char *content, int64_t now)
-{
-	struct litestore	*s = h;
-	sqlite3_stmt		*st = s->stmt[STMT_POST_UPDATE];
-	enum store_rc		 rc;
-
-	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	if ((rc = litestore_post_owned(s, id, author_id)) == STORE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		if (title != NULL)
-			sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-		if (content != NULL)
-			sqlite3_bind_text(st, 3, content, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, now);
-		rc = litestore_exec(s, STMT_POST_UPDATE);
-	}
-	return litestore_end(s, rc);
-}
-
-static enum store_rc
-litestore_post_delete(void *h, int64_t id, int64_t author_id)
-{
-	struct litestore	*s = h;
-	enum store_rc		 rc;
-
-	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	if ((rc = litestore_post_owned(s, id, author_id)) == STORE_OK) {
-		sqlite3_bind_int64(s->stmt[STMT_POST_DELETE], 1, id);
-		rc = litestore_exec(s, STMT_POST_DELETE);
-	}
-	return litestore_end(s, rc);
-}
-
-static enum store_rc
-litestore_throttle_get(void *h, const char *key, struct throttle_row *row)
-{
-	struct litestore	*s = h;
-	sqlite3_stmt		*st = s->stmt[STMT_THROTTLE_GET];
-	enum store_rc		 rc = STORE_OK;
-	int			 step;
-
-	memset(row, 0, sizeof(*row));
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		row->count = sqlite3_column_int64(st, 0);
-		row->level = sqlite3_column_int64(st, 1);
-		row->last_at = sqlite3_column_int64(st, 2);
-		row->blocked_until = sqlite3_column_int64(st, 3);
-		row->pending = sqlite3_column_int64(st, 4);
-	} else if (step != SQLITE_DONE)
-		rc = litestore_rc(s, step, stmt_sql[STMT_THROTTLE_GET]);
-	litestore_done(s, STMT_THROTTLE_GET);
-	return rc;
-}
-
-static enum store_rc
-litestore_throttle_update(void *h, const char *const *keys, size_t n,
-    int64_t forget_before, store_throttle_fn fn, void *arg)
-{
-	struct litestore	*s = h;
-	sqlite3_stmt		*put = s->stmt[STMT_THROTTLE_PUT];
-	struct throttle_row	 row;
-	enum store_rc		 rc;
-	size_t			 i;
-
-	/* IMMEDIATE: read-modify-write by many processes at once. */
-	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	sqlite3_bind_int64(s->stmt[STMT_THROTTLE_PRUNE], 1, forget_before);
-	rc = litestore_exec(s, STMT_THROTTLE_PRUNE);
-	for (i = 0; i < n && rc == STORE_OK; i++) {
-		if ((rc = litestore_throttle_get(s, keys[i], &row)) != STORE_OK)
-			break;
-		if (fn(arg, i, &row) == -1) {
-			rc = STORE_DENIED;
-			break;
-		}
-		sqlite3_bind_text(put, 1, keys[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(put, 2, row.count);
-		sqlite3_bind_int64(put, 3, row.level);
-		sqlite3_bind_int64(put, 4, row.last_at);
-		sqlite3_bind_int64(put, 5, row.blocked_until);
-		sqlite3_bind_int64(put, 6, row.pending);
-		rc = litestore_exec(s, STMT_THROTTLE_PUT);
-	}
-	return litestore_end(s, rc);
-}
-
-static enum store_rc
-litestore_throttle_delete(void *h, const char *const *keys, size_t n)
-{
-	struct litestore	*s = h;
-	enum store_rc		 rc;
-	size_t			 i;
-
-	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
-		return rc;
-	for (i = 0; i < n && rc == STORE_OK; i++) {
-		sqlite3_bind_text(s->stmt[STMT_THROTTLE_DELETE], 1, keys[i], -1,
-		    SQLITE_STATIC);
-		rc = litestore_exec(s, STMT_THROTTLE_DELETE);
-	}
-	return litestore_end(s, rc);
-}
-
-/* store_copy(): what each table gives, in the order of enum copy_table. */
-static const char *const copy_sql[COPY__MAX] = {
-	/* COPY_USERS */
-	"SELECT id, email, name, password, created_at FROM users ORDER BY id",
-	/* COPY_POSTS */
-	"SELECT id, author_id, title, content, created_at, updated_at FROM posts "
-	"ORDER BY id",
-	/* COPY_SESSIONS: a dead session is worth nothing on the new store. */
-	"SELECT id, user_id, created_at, expires_at FROM sessions "
-	"WHERE expires_at > ?1",
-	/* COPY_THROTTLE: an address blocked here stays blocked there. */
-	"SELECT key, count, level, last_at, blocked_until, pending FROM throttle",
-	/* COPY_SEQUENCE */
-	"SELECT name, seq FROM sqlite_sequence WHERE name IN ('users', 'posts')",
-};
-
-/* Hand every row of one copy_sql query to fn; 0, or -1 with err set. */
-static int
-litestore_copy_table(sqlite3 *db, enum copy_table t, int64_t now,
-    copy_row_fn fn, void *arg, char *err, size_t errsz)
-{
-	sqlite3_stmt	*st;
-	const char	*values[COPY_COLUMNS_MAX];
-	int		 step, n, i, rc = -1;
-
-	if (sqlite3_prepare_v2(db, copy_sql[t], -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errsz, "%s", sqlite3_errmsg(db));
-		return -1;
-	}
-	if (sqlite3_bind_parameter_count(st) == 1)
-		sqlite3_bind_int64(st, 1, now);
-	n = sqlite3_column_count(st);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (i = 0; i < n && i < COPY_COLUMNS_MAX; i++)
-			values[i] = (const char *)sqlite3_column_text(st, i);
-		if (fn(arg, t, values, n) == -1) {
-			snprintf(err, errsz, "the copy was abandoned");
-			goto done;
-		}
-	}
-	if (step == SQLITE_DONE)
-		rc = 0;
-	else
-		snprintf(err, errsz, "%s", sqlite3_errmsg(db));
-done:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int
-litestore_copy_out(const char *path, int64_t now, copy_row_fn fn, void *arg)
-{
-	sqlite3	*db;
-	char	 err[512];
-	int	 version, t, rc = -1;
-
-	if (litestore_connect(path, SQLITE_OPEN_READWRITE, &db, err,
-	    sizeof(err)) != SQLITE_OK) {
-		log_msg(NULL, "%s", err);
-		return -1;
-	}
-	if ((version = litestore_user_version(db)) < schema_version) {
-		log_msg(NULL, "database %s has schema version %d, need %d: "
-		    "migrate it before copying", path, version, schema_version);
-		goto done;
-	}
-	/* One read transaction: every table from the same snapshot. */
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, sizeof(err), "%s", sqlite3_errmsg(db));
-		goto fail;
-	}
-	for (t = 0; t < COPY__MAX; t++)
-		if (litestore_copy_table(db, t, now, fn, arg, err,
-		    sizeof(err)) == -1)
-			goto fail;
-	rc = 0;
-	goto done;
-fail:
-	log_msg(NULL, "database %s: copy failed: %s", path, err);
-done:
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(db);
-	return rc;
-}
-
 const struct store_backend litestore_backend = {
 	.name = "SQLite",
 	.open = litestore_new,
@@ -906,13 +594,20 @@ const struct store_backend litestore_backend = {
 	.close = litestore_free,
 	.migrate = litestore_migrate,
 	.schema_version = litestore_schema_version,
+	.backup = litestore_backup,
 	.user_insert = litestore_user_insert,
 	.user_by_email = litestore_user_by_email,
 	.user_set_password = litestore_user_set_password,
 	.user_delete = litestore_user_delete,
+	.user_list = litestore_user_list,
+	.user_change_password = litestore_user_change_password,
+	.user_lock = litestore_user_lock,
 	.session_insert = litestore_session_insert,
 	.session_user = litestore_session_user,
+	.session_refresh = litestore_session_refresh,
+	.session_list = litestore_session_list,
 	.session_delete = litestore_session_delete,
+	.session_delete_user = litestore_session_delete_user,
 	.posts_page = litestore_posts_page,
 	.post_get = litestore_post_get,
 	.post_insert = litestore_post_insert,
@@ -921,4 +616,7 @@ const struct store_backend litestore_backend = {
 	.throttle_get = litestore_throttle_get,
 	.throttle_update = litestore_throttle_update,
 	.throttle_delete = litestore_throttle_delete,
+	.throttle_list = litestore_throttle_list,
+	.audit_insert = litestore_audit_insert,
+	.audit_list = litestore_audit_list,
 };

@@ -1,7 +1,7 @@
 /*
  * store: picks the backend a target names (a postgresql:// URL or an SQLite
- * path) and forwards each call to it; the SQL lives in store-sqlite.c and
- * store-pg.c.
+ * path) and forwards each call to it; the SQL lives in store-sqlite*.c and
+ * store-pg*.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +107,18 @@ store_schema_version(const char *target)
 }
 
 int
+store_backup(const char *target, const char *path)
+{
+	const struct store_backend	*be = store_backend(target);
+
+	if (be == NULL) {
+		store_unsupported();
+		return -1;
+	}
+	return be->backup(target, path);
+}
+
+int
 store_copy(const char *from, const char *to, int64_t now,
     struct store_copied *out)
 {
@@ -130,7 +142,9 @@ store_copy(const char *from, const char *to, int64_t now,
 	out->users = rows[COPY_USERS];
 	out->posts = rows[COPY_POSTS];
 	out->sessions = rows[COPY_SESSIONS];
+	out->refresh_tokens = rows[COPY_REFRESH];
 	out->throttle = rows[COPY_THROTTLE];
+	out->audit = rows[COPY_AUDIT];
 	return 0;
 #else
 	(void)now;
@@ -166,10 +180,30 @@ store_user_delete(struct store *s, const char *email)
 }
 
 enum store_rc
-store_session_insert(struct store *s, const char *id, int64_t user_id,
-    int64_t now, int64_t expires_at)
+store_user_list(struct store *s, int locked_only, int64_t now,
+    store_user_fn fn, void *arg)
 {
-	return s->be->session_insert(s->h, id, user_id, now, expires_at);
+	return s->be->user_list(s->h, locked_only, now, fn, arg);
+}
+
+enum store_rc
+store_user_change_password(struct store *s, int64_t id, const char *hash,
+    const char *keep_session)
+{
+	return s->be->user_change_password(s->h, id, hash, keep_session);
+}
+
+enum store_rc
+store_user_lock(struct store *s, const char *email, int locked, int64_t now,
+    struct user *out)
+{
+	return s->be->user_lock(s->h, email, locked, now, out);
+}
+
+enum store_rc
+store_session_insert(struct store *s, const struct session_start *start)
+{
+	return s->be->session_insert(s->h, start);
 }
 
 enum store_rc
@@ -180,9 +214,32 @@ store_session_user(struct store *s, const char *id, int64_t user_id,
 }
 
 enum store_rc
+store_session_refresh(struct store *s, const char *digest,
+    const char *new_digest, int64_t now, int64_t ttl, int64_t grace,
+    struct session_refreshed *out)
+{
+	return s->be->session_refresh(s->h, digest, new_digest, now, ttl, grace,
+	    out);
+}
+
+enum store_rc
+store_session_list(struct store *s, int64_t user_id, int64_t now,
+    store_session_fn fn, void *arg)
+{
+	return s->be->session_list(s->h, user_id, now, fn, arg);
+}
+
+enum store_rc
 store_session_delete(struct store *s, const char *id, int64_t user_id)
 {
 	return s->be->session_delete(s->h, id, user_id);
+}
+
+enum store_rc
+store_session_delete_user(struct store *s, int64_t user_id, const char *keep,
+    int64_t *ended)
+{
+	return s->be->session_delete_user(s->h, user_id, keep, ended);
 }
 
 enum store_rc
@@ -235,4 +292,24 @@ enum store_rc
 store_throttle_delete(struct store *s, const char *const *keys, size_t n)
 {
 	return s->be->throttle_delete(s->h, keys, n);
+}
+
+enum store_rc
+store_throttle_list(struct store *s, store_throttle_row_fn fn, void *arg)
+{
+	return s->be->throttle_list(s->h, fn, arg);
+}
+
+enum store_rc
+store_audit_insert(struct store *s, const struct audit_event *e,
+    int64_t prune_before)
+{
+	return s->be->audit_insert(s->h, e, prune_before);
+}
+
+enum store_rc
+store_audit_list(struct store *s, const struct audit_filter *f,
+    store_audit_fn fn, void *arg)
+{
+	return s->be->audit_list(s->h, f, fn, arg);
 }

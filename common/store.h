@@ -37,7 +37,87 @@ struct user {
 	char	 email[USER_EMAIL_MAX + 1];
 	char	 name[USER_NAME_MAX * 4 + 1];
 	char	 password[PW_HASH_MAX];	/* only set by store_user_by_email() */
+	int64_t	 created_at;	/* by store_user_by_email() and store_user_list() */
+	int64_t	 locked_at;	/* the same; 0: not locked */
 };
+
+/* Receives each user listed; returns 0 to go on, or -1 (the call fails with STORE_ERR). */
+typedef int (*store_user_fn)(void *arg, const struct user *user,
+    int64_t sessions);
+
+/* A session id: the access tokens' jti, TOK_ID_LEN hex digits. */
+#define STORE_SESSION_ID_MAX	32
+/* A session's user agent is kept as printable ASCII, cut to this. */
+#define STORE_AGENT_MAX		200
+/* A refresh token's digest: SHA-256 as lower-case hex. */
+#define STORE_DIGEST_LEN	64
+
+/* What a new session is (store_session_insert()). */
+struct session_start {
+	const char	*id;		/* STORE_SESSION_ID_MAX hex digits */
+	int64_t		 user_id;
+	int64_t		 now;
+	int64_t		 expires_at;	/* idle end: the refresh token's
+					   expiry, or the access token's
+					   when refresh_digest is NULL */
+	int64_t		 ends_at;	/* absolute end, >= expires_at */
+	const char	*user_agent;	/* printable ASCII, at most
+					   STORE_AGENT_MAX bytes; "" if none */
+	const char	*refresh_digest; /* STORE_DIGEST_LEN hex, or NULL */
+};
+
+/* A session as listed. */
+struct session_info {
+	char		 id[STORE_SESSION_ID_MAX + 1];
+	int64_t		 user_id;
+	char		 email[USER_EMAIL_MAX + 1];
+	int64_t		 created_at;
+	int64_t		 last_used_at;
+	int64_t		 expires_at;
+	int64_t		 ends_at;
+	char		 user_agent[STORE_AGENT_MAX + 1];
+};
+
+/* Receives each session listed; returns 0 to go on, or -1 (STORE_ERR). */
+typedef int (*store_session_fn)(void *arg, const struct session_info *session);
+
+/* What store_session_refresh() did with a refresh token. */
+enum refresh_outcome {
+	REFRESH_ROTATED,	/* it was current: retired, new_digest now is */
+	REFRESH_GRACE,		/* retired within the grace window: the session
+				   goes on, nothing was written */
+	REFRESH_REUSED,		/* retired longer ago: the session was ended */
+};
+
+struct session_refreshed {
+	enum refresh_outcome	 outcome;
+	char			 session_id[STORE_SESSION_ID_MAX + 1];
+	struct user		 user;	/* no hash; for REUSED only the id */
+	int64_t			 expires_at;	/* the session's idle end now */
+	int64_t			 ends_at;
+};
+
+/* One audit event (see schema/004-sessions-and-audit.sql). */
+struct audit_event {
+	int64_t		 id;		/* set when read */
+	int64_t		 at;
+	const char	*event;		/* "login-succeeded" ... */
+	int64_t		 user_id;	/* 0: none */
+	const char	*client;	/* an address, or "admin" */
+	const char	*detail;	/* a short reason, never a secret */
+};
+
+/* Which audit events store_audit_list() reads; 0 or NULL: any. */
+struct audit_filter {
+	int64_t		 user_id;
+	int64_t		 since;
+	const char	*event;
+	int64_t		 limit;		/* the newest this many, 0: all */
+};
+
+/* Receives each event read (strings valid during the call only); 0 or -1. */
+typedef int (*store_audit_fn)(void *arg, const struct audit_event *e);
+
 
 /*
  * A post as read.  The strings point into the database library's row and
@@ -68,6 +148,10 @@ struct throttle_row {
  * the whole update (nothing is written, the update returns STORE_DENIED).
  */
 typedef int (*store_throttle_fn)(void *arg, size_t i, struct throttle_row *row);
+
+/* Receives each throttle counter listed; 0 or -1. */
+typedef int (*store_throttle_row_fn)(void *arg, const char *key,
+    const struct throttle_row *row);
 
 struct store;
 
@@ -116,12 +200,22 @@ int		 store_migrate(const char *target);
 /* The schema version recorded in the database target names, or -1 (logged). */
 int		 store_schema_version(const char *target);
 
+/*
+ * Copy the live SQLite database at target into a new file at path (which
+ * must not exist; created 0600) with SQLite's online backup API: a
+ * consistent snapshot while the programs go on writing.  For a PostgreSQL
+ * target it refuses and says to use pg_dump.  Returns 0, or -1 (logged).
+ */
+int		 store_backup(const char *target, const char *path);
+
 /* What store_copy() moved, per table. */
 struct store_copied {
 	int64_t	 users;
 	int64_t	 posts;
 	int64_t	 sessions;	/* live ones only */
+	int64_t	 refresh_tokens;	/* of those sessions, unexpired */
 	int64_t	 throttle;
+	int64_t	 audit;
 };
 
 /*
@@ -152,11 +246,36 @@ enum store_rc	 store_user_set_password(struct store *s, int64_t id,
 enum store_rc	 store_user_delete(struct store *s, const char *email);
 
 /*
- * Record a new session; expired sessions are pruned in the same
- * transaction, so the table does not grow without bound.
+ * Every user (locked_only: the locked ones), by id, with their live
+ * session count at now.  No hash is read.
  */
-enum store_rc	 store_session_insert(struct store *s, const char *id,
-		    int64_t user_id, int64_t now, int64_t expires_at);
+enum store_rc	 store_user_list(struct store *s, int locked_only, int64_t now,
+		    store_user_fn fn, void *arg);
+
+/*
+ * Set a user's password hash and end their sessions but keep_session (NULL:
+ * all of them), in one transaction: a password change or reset.
+ * STORE_NOTFOUND if the user is gone.
+ */
+enum store_rc	 store_user_change_password(struct store *s, int64_t id,
+		    const char *hash, const char *keep_session);
+
+/*
+ * Lock (locked: at now, ending every session of the user in the same
+ * transaction) or unlock a user, found by e-mail in any letter case; *out
+ * gets the user (no hash).  STORE_NOTFOUND if there is none.  Locking a
+ * locked user keeps the first time.
+ */
+enum store_rc	 store_user_lock(struct store *s, const char *email,
+		    int locked, int64_t now, struct user *out);
+
+/*
+ * Record a new session (and its first refresh token, if any); expired
+ * sessions and refresh tokens are pruned in the same transaction, so the
+ * tables do not grow without bound.
+ */
+enum store_rc	 store_session_insert(struct store *s,
+		    const struct session_start *start);
 
 /*
  * The user of a live session: id belongs to user_id and has not expired.
@@ -165,9 +284,43 @@ enum store_rc	 store_session_insert(struct store *s, const char *id,
 enum store_rc	 store_session_user(struct store *s, const char *id,
 		    int64_t user_id, int64_t now, struct user *out);
 
-/* Revoke one session.  STORE_NOTFOUND if it was already gone. */
+/*
+ * Use the refresh token whose digest is given, at now, in one write
+ * transaction (concurrent refreshes of one token, on any node, are
+ * serialised):
+ *   unknown, expired, or its session expired or ended: STORE_NOTFOUND;
+ *   current: retire it, add new_digest expiring at min(now + ttl, the
+ *       session's ends_at), move the session's expires_at there and its
+ *       last_used_at to now: REFRESH_ROTATED;
+ *   retired at most grace seconds ago: REFRESH_GRACE, nothing written;
+ *   retired longer ago: end the session (its every token, access and
+ *       refresh): REFRESH_REUSED.
+ * On STORE_OK *out says which, with the session and its user.
+ */
+enum store_rc	 store_session_refresh(struct store *s, const char *digest,
+		    const char *new_digest, int64_t now, int64_t ttl,
+		    int64_t grace, struct session_refreshed *out);
+
+/*
+ * Pass fn the live sessions at now of user_id (0: of every user), newest
+ * first.
+ */
+enum store_rc	 store_session_list(struct store *s, int64_t user_id,
+		    int64_t now, store_session_fn fn, void *arg);
+
+/*
+ * End one session with its refresh tokens: id of user_id (0: of whoever).
+ * STORE_NOTFOUND if it was already gone or is someone else's.
+ */
 enum store_rc	 store_session_delete(struct store *s, const char *id,
 		    int64_t user_id);
+
+/*
+ * End every session of user_id (0: of every user) but keep (NULL: none);
+ * *ended (if not NULL) gets how many.
+ */
+enum store_rc	 store_session_delete_user(struct store *s, int64_t user_id,
+		    const char *keep, int64_t *ended);
 
 /*
  * Pass fn up to limit posts with id > after, in ascending id order: a keyset
@@ -214,5 +367,20 @@ enum store_rc	 store_throttle_update(struct store *s, const char *const *keys,
 /* Delete the counters of keys[0..n-1] (after a successful log-in). */
 enum store_rc	 store_throttle_delete(struct store *s, const char *const *keys,
 		    size_t n);
+
+/* Pass fn every throttle counter, by key. */
+enum store_rc	 store_throttle_list(struct store *s, store_throttle_row_fn fn,
+		    void *arg);
+
+/*
+ * Record an event, and delete (a bounded batch of) events older than
+ * prune_before in the same transaction.
+ */
+enum store_rc	 store_audit_insert(struct store *s, const struct audit_event *e,
+		    int64_t prune_before);
+
+/* Pass fn the events f selects, oldest first. */
+enum store_rc	 store_audit_list(struct store *s, const struct audit_filter *f,
+		    store_audit_fn fn, void *arg);
 
 #endif

@@ -5,11 +5,7 @@
  * case: migrations, readiness, users, sessions, posts, pruning, locking,
  * and for PostgreSQL reconnection and the copy from SQLite.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "store-fixture.h"
 
 #include <sys/stat.h>
 
@@ -24,162 +20,12 @@
 #include <sys/wait.h>
 
 #include <sqlite3.h>
-#ifdef HAVE_POSTGRESQL
-#include <libpq-fe.h>
-#endif
 
 #include "log.h"
 #include "schema.h"
 #include "store.h"
 #include "store-backend.h"
-
-#define HASH_A	"$2b$04$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y"
-#define HASH_B	"$2b$05$abcdefghijklmnopqrstuuH5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y"
-#define SID_1	"11111111111111111111111111111111"
-#define SID_2	"22222222222222222222222222222222"
-#define SID_3	"33333333333333333333333333333333"
-#define NOW	INT64_C(1700000000)
-
-struct fixture {
-	int		 pg;		/* the case runs on PostgreSQL */
-	char		 dir[256];
-	char		 path[4096];	/* the store's target: a file or a URL */
-	char		 dbname[64];	/* PostgreSQL: the database of this case */
-	struct store	*store;
-	struct user	 alice;		/* set by with_alice() */
-};
-
-static int
-setup(void **state)
-{
-	struct fixture	*f;
-	const char	*tmp = getenv("TMPDIR");
-
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/test-store.XXXXXX",
-	    tmp != NULL && *tmp != '\0' && strlen(tmp) < 200 ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/auth.sqlite", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-	char		 p[sizeof(f->path) + 16];
-
-	/* A read-only case that failed half-way is still someone else. */
-	if (getuid() == 0 && geteuid() != 0 && (seteuid(0) == -1 ||
-	    setegid(0) == -1))
-		abort();
-	if (getuid() != 0)
-		chmod(f->dir, 0700);
-	store_free(f->store);
-	if (!f->pg) {
-		unlink(f->path);
-		snprintf(p, sizeof(p), "%s-wal", f->path);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s-shm", f->path);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s-journal", f->path);
-		unlink(p);
-	}
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
-
-static int
-exists(const char *path)
-{
-	struct stat	 st;
-
-	return stat(path, &st) == 0;
-}
-
-/*
- * Migrate, then open a store that is ready to use.  A fresh database gets
- * every migration: schema_version of them.
- */
-static void
-ready(struct fixture *f)
-{
-	assert_int_equal(store_migrate(f->path), schema_version);
-	assert_non_null(f->store = store_new(f->path));
-	assert_int_equal(store_ready(f->store), STORE_OK);
-}
-
-/* A ready store with alice@example.com in it. */
-static void
-with_alice(struct fixture *f)
-{
-	ready(f);
-	assert_int_equal(store_user_insert(f->store, "alice@example.com",
-	    "Alice", HASH_A, NOW, &f->alice), STORE_OK);
-}
-
-#ifdef HAVE_POSTGRESQL
-static int64_t	pg_count(const char *, const char *);
-static void	pg_sql(const char *, const char *, char *, size_t);
-#endif
-
-/* Run a query returning one integer on a connection of our own. */
-static int64_t
-count(const struct fixture *f, const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	int64_t		 n = -1;
-
-#ifdef HAVE_POSTGRESQL
-	if (f->pg)
-		return pg_count(f->path, sql);
-#endif
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
-}
-
-/*
- * Start sending stderr to a temporary file; returns the saved descriptor.
- * stop_capture() puts stderr back and returns what was written.
- */
-static int
-start_capture(FILE **tmp)
-{
-	int	 saved;
-
-	fflush(stderr);
-	assert_non_null(*tmp = tmpfile());
-	assert_true((saved = dup(STDERR_FILENO)) != -1);
-	assert_true(dup2(fileno(*tmp), STDERR_FILENO) != -1);
-	return saved;
-}
-
-static void
-stop_capture(FILE *tmp, int saved, char *buf, size_t bufsz)
-{
-	size_t	 n;
-
-	fflush(stderr);
-	assert_true(dup2(saved, STDERR_FILENO) != -1);
-	close(saved);
-	rewind(tmp);
-	n = fread(buf, 1, bufsz - 1, tmp);
-	buf[n] = '\0';
-	fclose(tmp);
-}
+#include "util.h"
 
 /* --- migrations and readiness */
 
@@ -301,17 +147,6 @@ ready_on_file_that_is_not_a_database_is_down(void **state)
 	assert_int_equal(fclose(fp), 0);
 	assert_non_null(f->store = store_new(f->path));
 	assert_int_equal(store_ready(f->store), STORE_DOWN);
-}
-
-static size_t
-lines(const char *s)
-{
-	size_t	 n = 0;
-
-	for (; *s != '\0'; s++)
-		if (*s == '\n')
-			n++;
-	return n;
 }
 
 /* A store on target is down three times over, which log (its stderr) tells once. */
@@ -592,11 +427,11 @@ user_delete_removes_sessions(void **state)
 	with_alice(f);
 	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
 	    HASH_A, NOW, &bob), STORE_OK);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
-	assert_int_equal(store_session_insert(f->store, SID_2, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_2, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
-	assert_int_equal(store_session_insert(f->store, SID_3, bob.id,
+	assert_int_equal(add_session(f->store, SID_3, bob.id,
 	    NOW, NOW + 3600), STORE_OK);
 	assert_int_equal(store_user_delete(f->store, "alice@example.com"),
 	    STORE_OK);
@@ -617,7 +452,7 @@ session_user_of_live_session(void **state)
 	struct user	 u;
 
 	with_alice(f);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
 	memset(&u, 'Z', sizeof(u));
 	assert_int_equal(store_session_user(f->store, SID_1, f->alice.id,
@@ -638,7 +473,7 @@ session_user_wrong_user(void **state)
 	with_alice(f);
 	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
 	    HASH_A, NOW, &bob), STORE_OK);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
 	assert_int_equal(store_session_user(f->store, SID_1, bob.id, NOW, &u),
 	    STORE_NOTFOUND);
@@ -653,7 +488,7 @@ session_user_unknown_id(void **state)
 	struct user	 u;
 
 	with_alice(f);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
 	assert_int_equal(store_session_user(f->store, SID_2, f->alice.id, NOW,
 	    &u), STORE_NOTFOUND);
@@ -666,7 +501,7 @@ session_user_expired(void **state)
 	struct user	 u;
 
 	with_alice(f);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
 	assert_int_equal(store_session_user(f->store, SID_1, f->alice.id,
 	    NOW + 3599, &u), STORE_OK);
@@ -683,7 +518,7 @@ session_delete(void **state)
 	struct user	 u;
 
 	with_alice(f);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
 	assert_int_equal(store_session_delete(f->store, SID_1, f->alice.id),
 	    STORE_OK);
@@ -697,7 +532,7 @@ session_delete_twice(void **state)
 	struct fixture	*f = *state;
 
 	with_alice(f);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
 	assert_int_equal(store_session_delete(f->store, SID_1, f->alice.id),
 	    STORE_OK);
@@ -712,7 +547,7 @@ session_delete_needs_its_user(void **state)
 	struct user	 u;
 
 	with_alice(f);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
 	assert_int_equal(store_session_delete(f->store, SID_1, f->alice.id + 1),
 	    STORE_NOTFOUND);
@@ -727,9 +562,9 @@ session_delete_leaves_others(void **state)
 	struct user	 u;
 
 	with_alice(f);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
-	assert_int_equal(store_session_insert(f->store, SID_2, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_2, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
 	assert_int_equal(store_session_delete(f->store, SID_1, f->alice.id),
 	    STORE_OK);
@@ -743,12 +578,12 @@ session_duplicate_id_is_error(void **state)
 	struct fixture	*f = *state;
 
 	with_alice(f);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 3600), STORE_ERR);
 	/* And the store is still usable afterwards. */
-	assert_int_equal(store_session_insert(f->store, SID_2, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_2, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
 }
 
@@ -762,10 +597,10 @@ session_duplicate_id_error_is_logged(void **state)
 	enum store_rc	 rc;
 
 	with_alice(f);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 3600), STORE_OK);
 	saved = start_capture(&tmp);
-	rc = store_session_insert(f->store, SID_1, f->alice.id, NOW, NOW + 3600);
+	rc = add_session(f->store, SID_1, f->alice.id, NOW, NOW + 3600);
 	stop_capture(tmp, saved, log, sizeof(log));
 	assert_int_equal(rc, STORE_ERR);
 	/* store.h: STORE_ERR is "anything else (logged)". */
@@ -778,7 +613,7 @@ session_for_missing_user_is_error(void **state)
 	struct fixture	*f = *state;
 
 	with_alice(f);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id + 100,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id + 100,
 	    NOW, NOW + 3600), STORE_ERR);
 	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 0);
 }
@@ -789,13 +624,13 @@ session_insert_prunes_expired(void **state)
 	struct fixture	*f = *state;
 
 	with_alice(f);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 100), STORE_OK);
-	assert_int_equal(store_session_insert(f->store, SID_2, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_2, f->alice.id,
 	    NOW, NOW + 200), STORE_OK);
 	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 2);
 	/* At NOW + 100 the first has expired; the second has not. */
-	assert_int_equal(store_session_insert(f->store, SID_3, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_3, f->alice.id,
 	    NOW + 100, NOW + 3700), STORE_OK);
 	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 2);
 	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
@@ -805,16 +640,6 @@ session_insert_prunes_expired(void **state)
 }
 
 /* --- locking */
-
-static double
-elapsed(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 static void
 write_while_locked_is_busy(void **state)
@@ -845,7 +670,7 @@ write_while_locked_is_busy(void **state)
 	sqlite3_close(other);
 	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
 	    HASH_A, NOW, &u), STORE_OK);
-	assert_int_equal(store_session_insert(f->store, SID_1, u.id, NOW,
+	assert_int_equal(add_session(f->store, SID_1, u.id, NOW,
 	    NOW + 3600), STORE_OK);
 	assert_int_equal(count(f, "SELECT count(*) FROM users"), 2);
 }
@@ -1078,106 +903,6 @@ user_delete_removes_posts(void **state)
 /* --- PostgreSQL: fixtures and cases of its own */
 
 #ifdef HAVE_POSTGRESQL
-/* A connection to TEST_DATABASE_URL, for creating and dropping databases. */
-static PGconn	*pg_admin;
-static char	 pg_base[4096];
-
-/* The URL of database name on the server of TEST_DATABASE_URL. */
-static void
-pg_url(char *out, size_t outsz, const char *name)
-{
-	const char	*auth = strstr(pg_base, "://") + 3;
-	const char	*query = strchr(auth, '?');
-	size_t		 host = strcspn(auth, "/?");
-
-	snprintf(out, outsz, "%.*s/%s%s", (int)(auth - pg_base + host), pg_base,
-	    name, query != NULL ? query : "");
-}
-
-/* Run sql (our own text, no input in it) on url; the SQLSTATE ("" if fine) goes to state. */
-static void
-pg_sql(const char *url, const char *sql, char *state, size_t statesz)
-{
-	PGconn		*conn = PQconnectdb(url);
-	PGresult	*res;
-	const char	*st;
-
-	assert_int_equal(PQstatus(conn), CONNECTION_OK);
-	res = PQexec(conn, sql);
-	st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	snprintf(state, statesz, "%s", st != NULL ? st : "");
-	PQclear(res);
-	PQfinish(conn);
-}
-
-static int64_t
-pg_count(const char *url, const char *sql)
-{
-	PGconn		*conn = PQconnectdb(url);
-	PGresult	*res;
-	int64_t		 n = -1;
-
-	assert_int_equal(PQstatus(conn), CONNECTION_OK);
-	res = PQexec(conn, sql);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	PQfinish(conn);
-	return n;
-}
-
-static void
-quiet(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;
-}
-
-/* Run sql on the admin connection, which must succeed. */
-static void
-pg_admin_sql(const char *sql)
-{
-	PGresult	*res = PQexec(pg_admin, sql);
-
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(pg_admin));
-	PQclear(res);
-}
-
-static int
-pg_setup(void **state)
-{
-	static int	 n;
-	struct fixture	*f;
-	char		 sql[128];
-
-	if (setup(state) == -1)
-		return -1;
-	f = *state;
-	f->pg = 1;
-	snprintf(f->dbname, sizeof(f->dbname), "fcgi_auth_test_%ld_%d",
-	    (long)getpid(), ++n);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->dbname);
-	pg_admin_sql(sql);
-	pg_url(f->path, sizeof(f->path), f->dbname);
-	return 0;
-}
-
-static int
-pg_teardown(void **state)
-{
-	struct fixture	*f = *state;
-	char		 sql[128];
-
-	store_free(f->store);
-	f->store = NULL;
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-	    f->dbname);
-	pg_admin_sql(sql);
-	return teardown(state);
-}
-
 /* End every connection to the case's database but ours, and wait until they are gone. */
 static void
 pg_terminate(const struct fixture *f)
@@ -1301,7 +1026,7 @@ pg_dropped_connection_reconnects_once(void **state)
 	assert_int_equal(rc, STORE_OK);
 	assert_int_equal(count(f, "SELECT count(*) FROM users"), 2);
 	/* And the statements were prepared again: everything works. */
-	assert_int_equal(store_session_insert(f->store, SID_1, u.id, NOW,
+	assert_int_equal(add_session(f->store, SID_1, u.id, NOW,
 	    NOW + 3600), STORE_OK);
 	assert_int_equal(store_session_user(f->store, SID_1, u.id, NOW, &u),
 	    STORE_OK);
@@ -1443,9 +1168,9 @@ pg_copy_from_sqlite(void **state)
 	    STORE_OK);
 	assert_int_equal(store_post_insert(lite.store, bob.id, "Hi", "there",
 	    NOW, &post), STORE_OK);
-	assert_int_equal(store_session_insert(lite.store, SID_1, alice.id, NOW,
+	assert_int_equal(add_session(lite.store, SID_1, alice.id, NOW,
 	    NOW + 100), STORE_OK);
-	assert_int_equal(store_session_insert(lite.store, SID_2, bob.id, NOW,
+	assert_int_equal(add_session(lite.store, SID_2, bob.id, NOW,
 	    NOW + 7200), STORE_OK);
 	store_free(lite.store);
 
@@ -1817,7 +1542,7 @@ pg_session_prune_skips_locked_rows(void **state)
 	PGresult	*res;
 
 	with_alice(f);
-	assert_int_equal(store_session_insert(f->store, SID_1, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_1, f->alice.id,
 	    NOW, NOW + 100), STORE_OK);
 	other = PQconnectdb(f->path);
 	assert_int_equal(PQstatus(other), CONNECTION_OK);
@@ -1825,7 +1550,7 @@ pg_session_prune_skips_locked_rows(void **state)
 	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
 	PQclear(res);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(store_session_insert(f->store, SID_2, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_2, f->alice.id,
 	    NOW + 200, NOW + 3600), STORE_OK);
 	assert_true(elapsed(&t0) < 1.0);
 	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 2);
@@ -1834,7 +1559,7 @@ pg_session_prune_skips_locked_rows(void **state)
 	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
 	PQclear(res);
 	PQfinish(other);
-	assert_int_equal(store_session_insert(f->store, SID_3, f->alice.id,
+	assert_int_equal(add_session(f->store, SID_3, f->alice.id,
 	    NOW + 200, NOW + 3600), STORE_OK);
 	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
 	    "WHERE id = '" SID_1 "'"), 0);
@@ -1988,9 +1713,6 @@ readonly_file_and_directory_is_down_logged_once(void **state)
 	assert_non_null(strstr(log, "is read-only for this process"));
 }
 
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
-#define P(f)	cmocka_unit_test_setup_teardown(f, pg_setup, pg_teardown)
-
 /*
  * Built twice: test-store runs every case on SQLite; test-store-pg
  * (TEST_STORE_PG) runs the cases both backends share, then PostgreSQL's
@@ -2117,40 +1839,12 @@ main(void)
 		P(pg_session_prune_skips_locked_rows),
 		P(pg_client_encoding_is_utf8),
 	};
-	int		 rc;
 #endif
-	const char	*url = getenv("TEST_DATABASE_URL");
-	int		 want_pg = 0;
 
-#ifdef TEST_STORE_PG
-	want_pg = 1;
-#endif
 	log_init("test-store");
-	if (!want_pg)
-		return cmocka_run_group_tests_name("store", lite, NULL, NULL);
 #ifdef HAVE_POSTGRESQL
-	if (url == NULL || *url == '\0') {
-		printf("1..0 # SKIP TEST_DATABASE_URL is not set: no PostgreSQL "
-		    "server to test on\n");
-		return 0;
-	}
-	if (strlen(url) >= sizeof(pg_base) || strstr(url, "://") == NULL) {
-		fprintf(stderr, "TEST_DATABASE_URL must be a postgresql:// URL\n");
-		return 99;
-	}
-	snprintf(pg_base, sizeof(pg_base), "%s", url);
-	if (PQstatus(pg_admin = PQconnectdb(url)) != CONNECTION_OK) {
-		fprintf(stderr, "TEST_DATABASE_URL: %s", PQerrorMessage(pg_admin));
-		return 99;
-	}
-	/* "database ... does not exist, skipping" is no news. */
-	PQsetNoticeProcessor(pg_admin, quiet, NULL);
-	rc = cmocka_run_group_tests_name("store-postgresql", pg, NULL, NULL);
-	PQfinish(pg_admin);
-	return rc;
+	return fixture_run("store", lite, NITEMS(lite), pg, NITEMS(pg));
 #else
-	(void)url;
-	printf("1..0 # SKIP built without PostgreSQL support\n");
-	return 0;
+	return fixture_run("store", lite, NITEMS(lite), NULL, 0);
 #endif
 }

@@ -1,0 +1,459 @@
+/*
+ * store-pg-sessions: the PostgreSQL backend's sessions and refresh tokens,
+ * and what ends sessions besides a log-out: password changes and locks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "log.h"
+#include "pq.h"
+#include "store-pg.h"
+
+const struct pgstmt pgstore_sessions_stmts[] = {
+	{ STMT_SESSION_INSERT, "session_insert", 6,
+	  "INSERT INTO sessions (id, user_id, created_at, expires_at, ends_at, "
+	  "last_used_at, user_agent) VALUES ($1, $2, $3, $4, $5, $3, $6)" },
+	/*
+	 * Inside every log-in: a bounded batch, skipping rows another node's
+	 * prune holds rather than waiting for them.  Their refresh tokens go
+	 * with them (ON DELETE CASCADE).
+	 */
+	{ STMT_SESSION_PRUNE, "session_prune", 1,
+	  "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
+	  "WHERE expires_at <= $1 ORDER BY id LIMIT " PGSTORE_PRUNE_MAX " "
+	  "FOR UPDATE SKIP LOCKED)" },
+	/*
+	 * A locked user's sessions were ended when the lock was set; one a
+	 * log-in racing with the lock added still does not count.
+	 */
+	{ STMT_SESSION_USER, "session_user", 3,
+	  "SELECT u.id, u.email, u.name FROM sessions AS s "
+	  "JOIN users AS u ON u.id = s.user_id "
+	  "WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > $3 "
+	  "AND u.locked_at IS NULL" },
+	/* $2 = 0: whoever's it is. */
+	{ STMT_SESSION_DELETE, "session_delete", 2,
+	  "DELETE FROM sessions WHERE id = $1 "
+	  "AND ($2::bigint = 0 OR user_id = $2::bigint)" },
+	/* $2 (or $1) NULL: keep none. */
+	{ STMT_SESSION_DELETE_USER, "session_delete_user", 2,
+	  "DELETE FROM sessions WHERE user_id = $1 "
+	  "AND ($2::text IS NULL OR id <> $2::text)" },
+	{ STMT_SESSION_DELETE_ALL, "session_delete_all", 1,
+	  "DELETE FROM sessions WHERE $1::text IS NULL OR id <> $1::text" },
+	/*
+	 * Two statements rather than "$1 = 0 OR user_id = $1": a generic
+	 * plan for that would scan every session to list one user's.
+	 */
+	{ STMT_SESSION_LIST_USER, "session_list_user", 2,
+	  "SELECT s.id, s.user_id, u.email, s.created_at, s.last_used_at, "
+	  "s.expires_at, s.ends_at, s.user_agent FROM sessions AS s "
+	  "JOIN users AS u ON u.id = s.user_id "
+	  "WHERE s.user_id = $1 AND s.expires_at > $2 "
+	  "ORDER BY s.created_at DESC, s.id" },
+	{ STMT_SESSION_LIST_ALL, "session_list_all", 1,
+	  "SELECT s.id, s.user_id, u.email, s.created_at, s.last_used_at, "
+	  "s.expires_at, s.ends_at, s.user_agent FROM sessions AS s "
+	  "JOIN users AS u ON u.id = s.user_id WHERE s.expires_at > $1 "
+	  "ORDER BY s.created_at DESC, s.id" },
+	/*
+	 * A refresh locks the session of the token first, then the token
+	 * (STMT_REFRESH_FIND): two refreshes of one session take turns on
+	 * every node, and the second reads what the first wrote.  Session
+	 * before token is the order of a session's delete and its cascade,
+	 * so a log-out and a refresh never wait for each other both ways.
+	 */
+	{ STMT_SESSION_LOCK, "session_lock", 1,
+	  "SELECT u.id, u.email, u.name, s.id, s.expires_at, s.ends_at, "
+	  "u.locked_at FROM sessions AS s JOIN users AS u ON u.id = s.user_id "
+	  "WHERE s.id = (SELECT session_id FROM refresh_tokens "
+	  "WHERE digest = $1) FOR UPDATE OF s" },
+	{ STMT_SESSION_TOUCH, "session_touch", 3,
+	  "UPDATE sessions SET expires_at = $2, last_used_at = $3 "
+	  "WHERE id = $1" },
+	/*
+	 * As the session prune, after it: the tokens of the sessions it
+	 * deleted are gone, and those another prune holds are skipped.
+	 */
+	{ STMT_REFRESH_PRUNE, "refresh_prune", 1,
+	  "DELETE FROM refresh_tokens WHERE digest IN (SELECT digest FROM "
+	  "refresh_tokens WHERE expires_at <= $1 ORDER BY expires_at "
+	  "LIMIT " PGSTORE_PRUNE_MAX " FOR UPDATE SKIP LOCKED)" },
+	{ STMT_REFRESH_INSERT, "refresh_insert", 4,
+	  "INSERT INTO refresh_tokens (digest, session_id, issued_at, "
+	  "expires_at) VALUES ($1, $2, $3, $4)" },
+	{ STMT_REFRESH_FIND, "refresh_find", 1,
+	  "SELECT session_id, expires_at, retired_at FROM refresh_tokens "
+	  "WHERE digest = $1 FOR UPDATE" },
+	{ STMT_REFRESH_RETIRE, "refresh_retire", 2,
+	  "UPDATE refresh_tokens SET retired_at = $2 "
+	  "WHERE digest = $1 AND retired_at IS NULL" },
+	/* $2 NULL unlocks; a lock keeps the time of the first. */
+	{ STMT_USER_LOCK, "user_lock", 2,
+	  "UPDATE users SET locked_at = CASE WHEN $2::bigint IS NULL THEN NULL "
+	  "ELSE coalesce(locked_at, $2::bigint) END "
+	  "WHERE lower(email COLLATE \"C\") = lower($1::text COLLATE \"C\") "
+	  "RETURNING id, email, name, created_at, locked_at" },
+	{ STMT_USER_LIST, "user_list", 2,
+	  "SELECT u.id, u.email, u.name, u.created_at, u.locked_at, "
+	  "(SELECT count(*) FROM sessions AS s WHERE s.user_id = u.id "
+	  "AND s.expires_at > $2) FROM users AS u "
+	  "WHERE $1::integer = 0 OR u.locked_at IS NOT NULL ORDER BY u.id" },
+	{ STMT__MAX, NULL, 0, NULL }
+};
+
+enum store_rc
+pgstore_session_insert(void *h, const struct session_start *start)
+{
+	struct pgstore	*s = h;
+	struct pgparams	 p;
+	enum store_rc	 rc;
+
+	if ((rc = pgstore_begin(s)) != STORE_OK)
+		return rc;
+	pgparam_int(&p, 0, start->now);
+	if ((rc = pgstore_exec(s, STMT_SESSION_PRUNE, p.v, NULL)) == STORE_OK)
+		rc = pgstore_exec(s, STMT_REFRESH_PRUNE, p.v, NULL);
+	if (rc == STORE_OK) {
+		p.v[0] = start->id;
+		pgparam_int(&p, 1, start->user_id);
+		pgparam_int(&p, 2, start->now);
+		pgparam_int(&p, 3, start->expires_at);
+		pgparam_int(&p, 4, start->ends_at);
+		p.v[5] = start->user_agent != NULL ? start->user_agent : "";
+		rc = pgstore_exec(s, STMT_SESSION_INSERT, p.v, NULL);
+	}
+	if (rc == STORE_OK && start->refresh_digest != NULL) {
+		p.v[0] = start->refresh_digest;
+		p.v[1] = start->id;
+		pgparam_int(&p, 2, start->now);
+		pgparam_int(&p, 3, start->expires_at);
+		rc = pgstore_exec(s, STMT_REFRESH_INSERT, p.v, NULL);
+	}
+	/* A jti or digest collision is a store fault here, not an answer. */
+	if (rc == STORE_EXISTS) {
+		log_msg(NULL, "database: session id or refresh token collision");
+		rc = STORE_ERR;
+	}
+	return pgstore_end(s, rc);
+}
+
+enum store_rc
+pgstore_session_user(void *h, const char *id, int64_t user_id, int64_t now,
+    struct user *out)
+{
+	struct pgstore	*s = h;
+	struct pgparams	 p;
+	PGresult	*res;
+	enum store_rc	 rc;
+
+	p.v[0] = id;
+	pgparam_int(&p, 1, user_id);
+	pgparam_int(&p, 2, now);
+	if ((rc = pgstore_row(s, STMT_SESSION_USER, p.v, &res)) != STORE_OK)
+		return rc;
+	rc = pgstore_user_row(res, 0, out, 0);
+	pq.PQclear(res);
+	return rc;
+}
+
+/*
+ * Inside the refresh's transaction: lock the session of the token digest
+ * and read it with its user into out; STORE_NOTFOUND unless it is live at
+ * now and the user is not locked.
+ */
+static enum store_rc
+pgstore_refresh_session(struct pgstore *s, const char *digest, int64_t now,
+    struct session_refreshed *out)
+{
+	PGresult	*res;
+	enum store_rc	 rc;
+	int64_t		 locked = 0;
+
+	if ((rc = pgstore_row(s, STMT_SESSION_LOCK, &digest, &res)) != STORE_OK)
+		return rc;
+	if ((rc = pgstore_user_row(res, 0, &out->user, 0)) == STORE_OK &&
+	    (pgstore_text(res, 0, 3, out->session_id,
+	    sizeof(out->session_id)) == -1 ||
+	    pgstore_int(res, 0, 4, &out->expires_at) == -1 ||
+	    pgstore_int(res, 0, 5, &out->ends_at) == -1 ||
+	    pgstore_int_or_0(res, 0, 6, &locked) == -1)) {
+		log_msg(NULL, "database: session row of user %lld is malformed",
+		    (long long)out->user.id);
+		rc = STORE_ERR;
+	}
+	pq.PQclear(res);
+	if (rc == STORE_OK && (out->expires_at <= now || locked != 0))
+		rc = STORE_NOTFOUND;
+	return rc;
+}
+
+/*
+ * Inside the refresh's transaction, the session locked: lock the token
+ * digest and read when it expires and when it was retired (*retired: -1
+ * if it is current).  STORE_NOTFOUND if it is gone or has expired at now.
+ */
+static enum store_rc
+pgstore_refresh_token(struct pgstore *s, const char *digest, int64_t now,
+    int64_t *retired)
+{
+	PGresult	*res;
+	enum store_rc	 rc;
+	int64_t		 expires;
+
+	if ((rc = pgstore_row(s, STMT_REFRESH_FIND, &digest, &res)) != STORE_OK)
+		return rc;
+	*retired = -1;
+	if (pgstore_int(res, 0, 1, &expires) == -1 ||
+	    (!pq.PQgetisnull(res, 0, 2) &&
+	    pgstore_int(res, 0, 2, retired) == -1)) {
+		log_msg(NULL, "database: refresh token row is malformed");
+		rc = STORE_ERR;
+	} else if (expires <= now)
+		rc = STORE_NOTFOUND;
+	pq.PQclear(res);
+	return rc;
+}
+
+/*
+ * One transaction from the lookup on, under the session's row lock: of
+ * two refreshes of one token (any processes on any nodes) the second
+ * waits, then finds the token retired: grace, or reuse.
+ */
+enum store_rc
+pgstore_session_refresh(void *h, const char *digest, const char *new_digest,
+    int64_t now, int64_t ttl, int64_t grace, struct session_refreshed *out)
+{
+	struct pgstore	*s = h;
+	struct pgparams	 p;
+	enum store_rc	 rc;
+	int64_t		 retired, expires;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = pgstore_begin(s)) != STORE_OK)
+		return rc;
+	if ((rc = pgstore_refresh_session(s, digest, now, out)) != STORE_OK ||
+	    (rc = pgstore_refresh_token(s, digest, now, &retired)) != STORE_OK)
+		return pgstore_end(s, rc);
+	if (retired == -1) {
+		/* Current: its successor lives ttl more, within the session. */
+		expires = ttl < out->ends_at - now ? now + ttl : out->ends_at;
+		out->outcome = REFRESH_ROTATED;
+		out->expires_at = expires;
+		p.v[0] = digest;
+		pgparam_int(&p, 1, now);
+		rc = pgstore_change(s, STMT_REFRESH_RETIRE, p.v);
+		if (rc == STORE_OK) {
+			p.v[0] = new_digest;
+			p.v[1] = out->session_id;
+			pgparam_int(&p, 2, now);
+			pgparam_int(&p, 3, expires);
+			if ((rc = pgstore_exec(s, STMT_REFRESH_INSERT, p.v,
+			    NULL)) == STORE_EXISTS) {
+				log_msg(NULL, "database: refresh token "
+				    "collision");
+				rc = STORE_ERR;
+			}
+		}
+		if (rc == STORE_OK) {
+			p.v[0] = out->session_id;
+			pgparam_int(&p, 1, expires);
+			pgparam_int(&p, 2, now);
+			rc = pgstore_change(s, STMT_SESSION_TOUCH, p.v);
+		}
+		/* Locked rows do not vanish: either is a store fault. */
+		if (rc == STORE_NOTFOUND)
+			rc = STORE_ERR;
+	} else if (now - retired <= grace) {
+		/* Another request of the client's rotated it just now. */
+		out->outcome = REFRESH_GRACE;
+	} else {
+		/* A stolen token, or a thief's: end the session for both. */
+		out->outcome = REFRESH_REUSED;
+		out->expires_at = now;
+		p.v[0] = out->session_id;
+		pgparam_int(&p, 1, 0);
+		rc = pgstore_exec(s, STMT_SESSION_DELETE, p.v, NULL);
+	}
+	return pgstore_end(s, rc);
+}
+
+/* Run a session SELECT and hand each row to fn. */
+static enum store_rc
+pgstore_session_rows(struct pgstore *s, enum stmt i, const char *const *params,
+    store_session_fn fn, void *arg)
+{
+	struct session_info	 info;
+	PGresult		*res;
+	enum store_rc		 rc = STORE_OK;
+	int			 r, n;
+
+	if ((res = pgstore_run(s, i, params, &rc)) == NULL)
+		return rc;
+	n = pq.PQntuples(res);
+	for (r = 0; r < n && rc == STORE_OK; r++) {
+		if (pgstore_text(res, r, 0, info.id, sizeof(info.id)) == -1 ||
+		    pgstore_int(res, r, 1, &info.user_id) == -1 ||
+		    pgstore_text(res, r, 2, info.email,
+		    sizeof(info.email)) == -1 ||
+		    pgstore_int(res, r, 3, &info.created_at) == -1 ||
+		    pgstore_int(res, r, 4, &info.last_used_at) == -1 ||
+		    pgstore_int(res, r, 5, &info.expires_at) == -1 ||
+		    pgstore_int(res, r, 6, &info.ends_at) == -1 ||
+		    pgstore_text(res, r, 7, info.user_agent,
+		    sizeof(info.user_agent)) == -1) {
+			log_msg(NULL, "database: session row %d is malformed",
+			    r);
+			rc = STORE_ERR;
+		} else if (fn(arg, &info) == -1)
+			rc = STORE_ERR;
+	}
+	pq.PQclear(res);
+	return rc;
+}
+
+enum store_rc
+pgstore_session_list(void *h, int64_t user_id, int64_t now,
+    store_session_fn fn, void *arg)
+{
+	struct pgparams	 p;
+
+	if (user_id == 0) {
+		pgparam_int(&p, 0, now);
+		return pgstore_session_rows(h, STMT_SESSION_LIST_ALL, p.v, fn,
+		    arg);
+	}
+	pgparam_int(&p, 0, user_id);
+	pgparam_int(&p, 1, now);
+	return pgstore_session_rows(h, STMT_SESSION_LIST_USER, p.v, fn, arg);
+}
+
+enum store_rc
+pgstore_session_delete(void *h, const char *id, int64_t user_id)
+{
+	struct pgstore	*s = h;
+	struct pgparams	 p;
+	enum store_rc	 rc;
+
+	if ((rc = pgstore_begin(s)) != STORE_OK)
+		return rc;
+	p.v[0] = id;
+	pgparam_int(&p, 1, user_id);
+	return pgstore_end(s, pgstore_change(s, STMT_SESSION_DELETE, p.v));
+}
+
+/* Inside a write transaction: end the sessions of user_id (0: all) but keep. */
+static enum store_rc
+pgstore_sessions_end(struct pgstore *s, int64_t user_id, const char *keep,
+    int64_t *ended)
+{
+	struct pgparams	 p;
+
+	if (user_id == 0) {
+		p.v[0] = keep;
+		return pgstore_exec(s, STMT_SESSION_DELETE_ALL, p.v, ended);
+	}
+	pgparam_int(&p, 0, user_id);
+	p.v[1] = keep;
+	return pgstore_exec(s, STMT_SESSION_DELETE_USER, p.v, ended);
+}
+
+enum store_rc
+pgstore_session_delete_user(void *h, int64_t user_id, const char *keep,
+    int64_t *ended)
+{
+	struct pgstore	*s = h;
+	enum store_rc	 rc;
+	int64_t		 n = 0;
+
+	if ((rc = pgstore_begin(s)) != STORE_OK)
+		return rc;
+	rc = pgstore_end(s, pgstore_sessions_end(s, user_id, keep, &n));
+	if (ended != NULL)
+		*ended = rc == STORE_OK ? n : 0;
+	return rc;
+}
+
+enum store_rc
+pgstore_user_change_password(void *h, int64_t id, const char *hash,
+    const char *keep_session)
+{
+	struct pgstore	*s = h;
+	struct pgparams	 p;
+	enum store_rc	 rc;
+
+	if ((rc = pgstore_begin(s)) != STORE_OK)
+		return rc;
+	pgparam_int(&p, 0, id);
+	p.v[1] = hash;
+	if ((rc = pgstore_change(s, STMT_USER_SET_PASSWORD, p.v)) == STORE_OK)
+		rc = pgstore_sessions_end(s, id, keep_session, NULL);
+	return pgstore_end(s, rc);
+}
+
+enum store_rc
+pgstore_user_lock(void *h, const char *email, int locked, int64_t now,
+    struct user *out)
+{
+	struct pgstore	*s = h;
+	struct pgparams	 p;
+	PGresult	*res;
+	enum store_rc	 rc;
+
+	if ((rc = pgstore_begin(s)) != STORE_OK)
+		return rc;
+	p.v[0] = email;
+	p.v[1] = NULL;
+	if (locked)
+		pgparam_int(&p, 1, now);
+	if ((rc = pgstore_row(s, STMT_USER_LOCK, p.v, &res)) != STORE_OK)
+		return pgstore_end(s, rc);
+	if ((rc = pgstore_user_row(res, 0, out, 0)) == STORE_OK &&
+	    (pgstore_int(res, 0, 3, &out->created_at) == -1 ||
+	    pgstore_int_or_0(res, 0, 4, &out->locked_at) == -1)) {
+		log_msg(NULL, "database: user row %lld has malformed times",
+		    (long long)out->id);
+		rc = STORE_ERR;
+	}
+	pq.PQclear(res);
+	/* A locked user's sessions end with the lock, refresh tokens too. */
+	if (rc == STORE_OK && locked)
+		rc = pgstore_sessions_end(s, out->id, NULL, NULL);
+	return pgstore_end(s, rc);
+}
+
+enum store_rc
+pgstore_user_list(void *h, int locked_only, int64_t now, store_user_fn fn,
+    void *arg)
+{
+	struct pgstore	*s = h;
+	struct pgparams	 p;
+	struct user	 u;
+	PGresult	*res;
+	enum store_rc	 rc = STORE_OK;
+	int64_t		 sessions;
+	int		 r, n;
+
+	pgparam_int(&p, 0, locked_only != 0);
+	pgparam_int(&p, 1, now);
+	if ((res = pgstore_run(s, STMT_USER_LIST, p.v, &rc)) == NULL)
+		return rc;
+	n = pq.PQntuples(res);
+	for (r = 0; r < n && rc == STORE_OK; r++) {
+		if ((rc = pgstore_user_row(res, r, &u, 0)) != STORE_OK)
+			break;
+		if (pgstore_int(res, r, 3, &u.created_at) == -1 ||
+		    pgstore_int_or_0(res, r, 4, &u.locked_at) == -1 ||
+		    pgstore_int(res, r, 5, &sessions) == -1) {
+			log_msg(NULL, "database: user row %lld is malformed",
+			    (long long)u.id);
+			rc = STORE_ERR;
+		} else if (fn(arg, &u, sessions) == -1)
+			rc = STORE_ERR;
+	}
+	pq.PQclear(res);
+	return rc;
+}

@@ -1,0 +1,111 @@
+/*
+ * store-sqlite-audit: the audit log on SQLite.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store-sqlite.h"
+
+/* Old events deleted per insert: enough to keep up, never a long write. */
+#define AUDIT_PRUNE_BATCH	100
+
+const struct litestore_sql litestore_audit_sql[] = {
+	{ STMT_AUDIT_INSERT,
+	  "INSERT INTO audit (at, event, user_id, client, detail) "
+	  "VALUES (?1, ?2, ?3, ?4, ?5)" },
+	/* The oldest first, by the at index. */
+	{ STMT_AUDIT_PRUNE,
+	  "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ?1 "
+	  "ORDER BY at LIMIT ?2)" },
+	/*
+	 * The newest ?4 (-1: all) that match, handed out oldest first.  Two
+	 * statements, so that the inner query walks audit_at, or audit_user
+	 * for one user's events.
+	 */
+	{ STMT_AUDIT_LIST,
+	  "SELECT id, at, event, user_id, client, detail FROM ("
+	  "SELECT id, at, event, user_id, client, detail FROM audit "
+	  "WHERE at >= ?2 AND (?3 IS NULL OR event = ?3) "
+	  "ORDER BY at DESC, id DESC LIMIT ?4) ORDER BY at, id" },
+	{ STMT_AUDIT_LIST_USER,
+	  "SELECT id, at, event, user_id, client, detail FROM ("
+	  "SELECT id, at, event, user_id, client, detail FROM audit "
+	  "WHERE user_id = ?1 AND at >= ?2 AND (?3 IS NULL OR event = ?3) "
+	  "ORDER BY at DESC, id DESC LIMIT ?4) ORDER BY at, id" },
+	{ STMT__MAX, NULL }
+};
+
+enum store_rc
+litestore_audit_insert(void *h, const struct audit_event *e,
+    int64_t prune_before)
+{
+	struct litestore	*s = h;
+	sqlite3_stmt		*st = s->stmt[STMT_AUDIT_INSERT];
+	enum store_rc		 rc;
+
+	if ((rc = litestore_begin_light(s)) != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, e->at);
+	sqlite3_bind_text(st, 2, e->event, -1, SQLITE_STATIC);
+	/* No account (an unknown e-mail): NULL, not a user id 0. */
+	if (e->user_id != 0)
+		sqlite3_bind_int64(st, 3, e->user_id);
+	sqlite3_bind_text(st, 4, e->client, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, e->detail, -1, SQLITE_STATIC);
+	if ((rc = litestore_exec(s, STMT_AUDIT_INSERT)) == STORE_OK) {
+		st = s->stmt[STMT_AUDIT_PRUNE];
+		sqlite3_bind_int64(st, 1, prune_before);
+		sqlite3_bind_int(st, 2, AUDIT_PRUNE_BATCH);
+		rc = litestore_exec(s, STMT_AUDIT_PRUNE);
+	}
+	return litestore_end_light(s, rc);
+}
+
+enum store_rc
+litestore_audit_list(void *h, const struct audit_filter *f,
+    store_audit_fn fn, void *arg)
+{
+	struct litestore	*s = h;
+	enum stmt		 i;
+	sqlite3_stmt		*st;
+	struct audit_event	 e;
+	enum store_rc		 rc = STORE_OK;
+	int			 step;
+
+	i = f->user_id != 0 ? STMT_AUDIT_LIST_USER : STMT_AUDIT_LIST;
+	st = s->stmt[i];
+	if (f->user_id != 0)
+		sqlite3_bind_int64(st, 1, f->user_id);
+	sqlite3_bind_int64(st, 2, f->since != 0 ? f->since : INT64_MIN);
+	if (f->event != NULL)
+		sqlite3_bind_text(st, 3, f->event, -1, SQLITE_STATIC);
+	/* A negative LIMIT is none. */
+	sqlite3_bind_int64(st, 4, f->limit > 0 ? f->limit : -1);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(st, 0);
+		e.at = sqlite3_column_int64(st, 1);
+		e.event = (const char *)sqlite3_column_text(st, 2);
+		e.user_id = sqlite3_column_int64(st, 3);
+		e.client = (const char *)sqlite3_column_text(st, 4);
+		e.detail = (const char *)sqlite3_column_text(st, 5);
+		/* NOT NULL columns: NULL is out of memory. */
+		if (e.event == NULL || e.client == NULL || e.detail == NULL) {
+			log_msg(NULL, "database: cannot read audit event %lld",
+			    (long long)e.id);
+			rc = STORE_ERR;
+			break;
+		}
+		if (fn(arg, &e) == -1) {
+			rc = STORE_ERR;
+			break;
+		}
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = litestore_rc(s, step, sqlite3_sql(st));
+	litestore_done(s, i);
+	return rc;
+}

@@ -1,0 +1,454 @@
+/*
+ * store-sqlite-sessions: sessions and their refresh tokens on SQLite, and
+ * what ends sessions besides a log-out: a password change, a lock.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store-sqlite.h"
+
+const struct litestore_sql litestore_sessions_sql[] = {
+	{ STMT_SESSION_INSERT,
+	  "INSERT INTO sessions (id, user_id, created_at, expires_at, ends_at, "
+	  "last_used_at, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?3, ?6)" },
+	/* Their refresh tokens go with them (ON DELETE CASCADE). */
+	{ STMT_SESSION_PRUNE, "DELETE FROM sessions WHERE expires_at <= ?1" },
+	/*
+	 * A locked user's sessions were ended when the lock was set; one a
+	 * log-in racing with the lock added still does not count.
+	 */
+	{ STMT_SESSION_USER,
+	  "SELECT u.id, u.email, u.name FROM sessions AS s "
+	  "JOIN users AS u ON u.id = s.user_id "
+	  "WHERE s.id = ?1 AND s.user_id = ?2 AND s.expires_at > ?3 "
+	  "AND u.locked_at IS NULL" },
+	/* ?2 = 0: whoever's it is (the operator's). */
+	{ STMT_SESSION_DELETE,
+	  "DELETE FROM sessions WHERE id = ?1 AND (?2 = 0 OR user_id = ?2)" },
+	/* keep (?2) NULL: id IS NOT NULL holds for every row. */
+	{ STMT_SESSION_DELETE_USER,
+	  "DELETE FROM sessions WHERE user_id = ?1 AND id IS NOT ?2" },
+	{ STMT_SESSION_DELETE_ALL, "DELETE FROM sessions WHERE id IS NOT ?1" },
+	{ STMT_SESSION_LIST_USER,
+	  "SELECT s.id, s.user_id, u.email, s.created_at, s.last_used_at, "
+	  "s.expires_at, s.ends_at, s.user_agent FROM sessions AS s "
+	  "JOIN users AS u ON u.id = s.user_id "
+	  "WHERE s.user_id = ?1 AND s.expires_at > ?2 "
+	  "ORDER BY s.created_at DESC, s.id" },
+	{ STMT_SESSION_LIST_ALL,
+	  "SELECT s.id, s.user_id, u.email, s.created_at, s.last_used_at, "
+	  "s.expires_at, s.ends_at, s.user_agent FROM sessions AS s "
+	  "JOIN users AS u ON u.id = s.user_id WHERE s.expires_at > ?1 "
+	  "ORDER BY s.created_at DESC, s.id" },
+	{ STMT_SESSION_TOUCH,
+	  "UPDATE sessions SET expires_at = ?2, last_used_at = ?3 "
+	  "WHERE id = ?1" },
+	{ STMT_REFRESH_PRUNE,
+	  "DELETE FROM refresh_tokens WHERE expires_at <= ?1" },
+	{ STMT_REFRESH_INSERT,
+	  "INSERT INTO refresh_tokens (digest, session_id, issued_at, "
+	  "expires_at) VALUES (?1, ?2, ?3, ?4)" },
+	/*
+	 * A token counts while it, its session and its user are live; which
+	 * of rotation, grace or reuse applies is the caller's to decide.
+	 */
+	{ STMT_REFRESH_FIND,
+	  "SELECT u.id, u.email, u.name, rt.session_id, rt.retired_at, "
+	  "s.expires_at, s.ends_at FROM refresh_tokens AS rt "
+	  "JOIN sessions AS s ON s.id = rt.session_id "
+	  "JOIN users AS u ON u.id = s.user_id "
+	  "WHERE rt.digest = ?1 AND rt.expires_at > ?2 AND s.expires_at > ?2 "
+	  "AND u.locked_at IS NULL" },
+	{ STMT_REFRESH_RETIRE,
+	  "UPDATE refresh_tokens SET retired_at = ?2 "
+	  "WHERE digest = ?1 AND retired_at IS NULL" },
+	/* ?2 NULL unlocks; locking a locked user keeps the first time. */
+	{ STMT_USER_LOCK,
+	  "UPDATE users SET locked_at = CASE WHEN ?2 IS NULL THEN NULL "
+	  "ELSE coalesce(locked_at, ?2) END WHERE id = ?1" },
+	{ STMT_USER_LIST,
+	  "SELECT u.id, u.email, u.name, u.created_at, coalesce(u.locked_at, 0), "
+	  "(SELECT count(*) FROM sessions AS s "
+	  "WHERE s.user_id = u.id AND s.expires_at > ?1) "
+	  "FROM users AS u WHERE ?2 = 0 OR u.locked_at IS NOT NULL "
+	  "ORDER BY u.id" },
+	{ STMT__MAX, NULL }
+};
+
+/* Bind text, or NULL for a NULL pointer. */
+static void
+litestore_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+enum store_rc
+litestore_session_insert(void *h, const struct session_start *start)
+{
+	struct litestore	*s = h;
+	sqlite3_stmt		*st = s->stmt[STMT_SESSION_INSERT];
+	sqlite3_stmt		*rt = s->stmt[STMT_REFRESH_INSERT];
+	enum store_rc		 rc;
+
+	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
+		return rc;
+	/* A refresh token outlives neither its session nor its own expiry. */
+	sqlite3_bind_int64(s->stmt[STMT_SESSION_PRUNE], 1, start->now);
+	if ((rc = litestore_exec(s, STMT_SESSION_PRUNE)) != STORE_OK)
+		return litestore_end(s, rc);
+	sqlite3_bind_int64(s->stmt[STMT_REFRESH_PRUNE], 1, start->now);
+	if ((rc = litestore_exec(s, STMT_REFRESH_PRUNE)) != STORE_OK)
+		return litestore_end(s, rc);
+	sqlite3_bind_text(st, 1, start->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, start->user_id);
+	sqlite3_bind_int64(st, 3, start->now);
+	sqlite3_bind_int64(st, 4, start->expires_at);
+	sqlite3_bind_int64(st, 5, start->ends_at);
+	sqlite3_bind_text(st, 6, start->user_agent != NULL ? start->user_agent :
+	    "", -1, SQLITE_STATIC);
+	rc = litestore_exec(s, STMT_SESSION_INSERT);
+	if (rc == STORE_OK && start->refresh_digest != NULL) {
+		sqlite3_bind_text(rt, 1, start->refresh_digest, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(rt, 2, start->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(rt, 3, start->now);
+		sqlite3_bind_int64(rt, 4, start->expires_at);
+		rc = litestore_exec(s, STMT_REFRESH_INSERT);
+	}
+	/* A jti or digest collision is a store fault here, not an answer. */
+	if (rc == STORE_EXISTS) {
+		log_msg(NULL, "database: session id or refresh token collision");
+		rc = STORE_ERR;
+	}
+	return litestore_end(s, rc);
+}
+
+enum store_rc
+litestore_session_user(void *h, const char *id, int64_t user_id,
+    int64_t now, struct user *out)
+{
+	struct litestore	*s = h;
+	sqlite3_stmt		*st = s->stmt[STMT_SESSION_USER];
+	enum store_rc		 rc;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_int64(st, 3, now);
+	if ((rc = litestore_row(s, STMT_SESSION_USER)) != STORE_OK)
+		return rc;
+	if (litestore_user_row(st, out) == -1)
+		rc = STORE_ERR;
+	out->created_at = out->locked_at = 0;
+	litestore_done(s, STMT_SESSION_USER);
+	return rc;
+}
+
+/*
+ * Inside the refresh transaction: rotate the current token that
+ * STMT_REFRESH_FIND found for session out->session_id.
+ */
+static enum store_rc
+litestore_rotate(struct litestore *s, const char *digest,
+    const char *new_digest, int64_t now, int64_t ttl,
+    struct session_refreshed *out)
+{
+	sqlite3_stmt	*st;
+	enum store_rc	 rc;
+
+	/* Never past the session's absolute end (nor overflowing on the way). */
+	out->expires_at = ttl < out->ends_at - now ? now + ttl : out->ends_at;
+
+	/* Retire first: the unique index allows one current token per session. */
+	st = s->stmt[STMT_REFRESH_RETIRE];
+	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = litestore_exec(s, STMT_REFRESH_RETIRE)) != STORE_OK)
+		return rc;
+	/* The write lock is ours since the lookup: nobody retired it since. */
+	if (sqlite3_changes(s->db) != 1) {
+		log_msg(NULL, "database: a current refresh token changed under "
+		    "the write lock");
+		return STORE_ERR;
+	}
+	st = s->stmt[STMT_REFRESH_INSERT];
+	sqlite3_bind_text(st, 1, new_digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, out->session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, out->expires_at);
+	if ((rc = litestore_exec(s, STMT_REFRESH_INSERT)) != STORE_OK) {
+		if (rc == STORE_EXISTS) {
+			log_msg(NULL, "database: refresh token collision");
+			rc = STORE_ERR;
+		}
+		return rc;
+	}
+	st = s->stmt[STMT_SESSION_TOUCH];
+	sqlite3_bind_text(st, 1, out->session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, out->expires_at);
+	sqlite3_bind_int64(st, 3, now);
+	return litestore_exec(s, STMT_SESSION_TOUCH);
+}
+
+/*
+ * The lookup and whatever it leads to are one BEGIN IMMEDIATE transaction:
+ * the write lock is taken before the token is read, so of two refreshes of
+ * one token (any processes) the second sees the first one's rotation.  A
+ * light one (store-sqlite.h): a power cut that undid a rotation would
+ * only make the client log in again.
+ */
+enum store_rc
+litestore_session_refresh(void *h, const char *digest, const char *new_digest,
+    int64_t now, int64_t ttl, int64_t grace, struct session_refreshed *out)
+{
+	struct litestore	*s = h;
+	sqlite3_stmt		*st = s->stmt[STMT_REFRESH_FIND];
+	enum store_rc		 rc;
+	int64_t			 retired_at;
+	int			 current;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = litestore_begin_light(s)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = litestore_row(s, STMT_REFRESH_FIND)) != STORE_OK)
+		return litestore_end_light(s, rc);
+	if (litestore_user_row(st, &out->user) == -1 ||
+	    litestore_text(st, 3, out->session_id,
+	    sizeof(out->session_id)) == -1) {
+		log_msg(NULL, "database: session of user %lld has an over-long "
+		    "field", (long long)out->user.id);
+		rc = STORE_ERR;
+	}
+	current = sqlite3_column_type(st, 4) == SQLITE_NULL;
+	retired_at = sqlite3_column_int64(st, 4);
+	out->expires_at = sqlite3_column_int64(st, 5);
+	out->ends_at = sqlite3_column_int64(st, 6);
+	litestore_done(s, STMT_REFRESH_FIND);
+	if (rc != STORE_OK)
+		return litestore_end_light(s, rc);
+
+	if (current) {
+		out->outcome = REFRESH_ROTATED;
+		rc = litestore_rotate(s, digest, new_digest, now, ttl, out);
+	} else if (now - retired_at <= grace) {
+		/* Another request of the same client rotated it a moment ago. */
+		out->outcome = REFRESH_GRACE;
+	} else {
+		/*
+		 * A retired token come back after the window: two parties
+		 * hold tokens of this session, and one of them is a thief.
+		 * End it; its refresh tokens go with it, and its access
+		 * tokens find no row.
+		 */
+		out->outcome = REFRESH_REUSED;
+		st = s->stmt[STMT_SESSION_DELETE];
+		sqlite3_bind_text(st, 1, out->session_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, 0);
+		rc = litestore_exec(s, STMT_SESSION_DELETE);
+		out->expires_at = now;
+	}
+	return litestore_end_light(s, rc);
+}
+
+enum store_rc
+litestore_session_list(void *h, int64_t user_id, int64_t now,
+    store_session_fn fn, void *arg)
+{
+	struct litestore	*s = h;
+	enum stmt		 i;
+	sqlite3_stmt		*st;
+	struct session_info	 si;
+	enum store_rc		 rc = STORE_OK;
+	int			 step;
+
+	/* Two statements, so that a user's list walks that user's index. */
+	if (user_id != 0) {
+		i = STMT_SESSION_LIST_USER;
+		st = s->stmt[i];
+		sqlite3_bind_int64(st, 1, user_id);
+		sqlite3_bind_int64(st, 2, now);
+	} else {
+		i = STMT_SESSION_LIST_ALL;
+		st = s->stmt[i];
+		sqlite3_bind_int64(st, 1, now);
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&si, 0, sizeof(si));
+		si.user_id = sqlite3_column_int64(st, 1);
+		si.created_at = sqlite3_column_int64(st, 3);
+		si.last_used_at = sqlite3_column_int64(st, 4);
+		si.expires_at = sqlite3_column_int64(st, 5);
+		si.ends_at = sqlite3_column_int64(st, 6);
+		if (litestore_text(st, 0, si.id, sizeof(si.id)) == -1 ||
+		    litestore_text(st, 2, si.email, sizeof(si.email)) == -1 ||
+		    litestore_text(st, 7, si.user_agent,
+		    sizeof(si.user_agent)) == -1) {
+			log_msg(NULL, "database: a session of user %lld has an "
+			    "over-long field", (long long)si.user_id);
+			rc = STORE_ERR;
+			break;
+		}
+		if (fn(arg, &si) == -1) {
+			rc = STORE_ERR;
+			break;
+		}
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = litestore_rc(s, step, sqlite3_sql(st));
+	litestore_done(s, i);
+	return rc;
+}
+
+enum store_rc
+litestore_session_delete(void *h, const char *id, int64_t user_id)
+{
+	struct litestore	*s = h;
+	sqlite3_stmt		*st = s->stmt[STMT_SESSION_DELETE];
+	enum store_rc		 rc;
+
+	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, user_id);
+	rc = litestore_exec(s, STMT_SESSION_DELETE);
+	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
+		rc = STORE_NOTFOUND;
+	return litestore_end(s, rc);
+}
+
+/*
+ * Inside a write transaction: delete the sessions of user_id (0: of every
+ * user) but keep (NULL: none); *ended (if not NULL) gets how many.
+ */
+static enum store_rc
+litestore_end_sessions(struct litestore *s, int64_t user_id, const char *keep,
+    int64_t *ended)
+{
+	enum stmt	 i;
+	enum store_rc	 rc;
+
+	if (user_id != 0) {
+		i = STMT_SESSION_DELETE_USER;
+		sqlite3_bind_int64(s->stmt[i], 1, user_id);
+		litestore_bind_text(s->stmt[i], 2, keep);
+	} else {
+		i = STMT_SESSION_DELETE_ALL;
+		litestore_bind_text(s->stmt[i], 1, keep);
+	}
+	rc = litestore_exec(s, i);
+	if (rc == STORE_OK && ended != NULL)
+		*ended = sqlite3_changes(s->db);
+	return rc;
+}
+
+enum store_rc
+litestore_session_delete_user(void *h, int64_t user_id, const char *keep,
+    int64_t *ended)
+{
+	struct litestore	*s = h;
+	enum store_rc		 rc;
+
+	if (ended != NULL)
+		*ended = 0;
+	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
+		return rc;
+	rc = litestore_end_sessions(s, user_id, keep, ended);
+	if ((rc = litestore_end(s, rc)) != STORE_OK && ended != NULL)
+		*ended = 0;
+	return rc;
+}
+
+enum store_rc
+litestore_user_change_password(void *h, int64_t id, const char *hash,
+    const char *keep_session)
+{
+	struct litestore	*s = h;
+	enum store_rc		 rc;
+
+	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
+		return rc;
+	if ((rc = litestore_set_hash(s, id, hash)) == STORE_OK)
+		rc = litestore_end_sessions(s, id, keep_session, NULL);
+	return litestore_end(s, rc);
+}
+
+enum store_rc
+litestore_user_lock(void *h, const char *email, int locked, int64_t now,
+    struct user *out)
+{
+	struct litestore	*s = h;
+	sqlite3_stmt		*st = s->stmt[STMT_USER_BY_EMAIL];
+	enum store_rc		 rc;
+
+	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
+		return rc;
+	/* Found inside the lock, so the user read is the user changed. */
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	if ((rc = litestore_row(s, STMT_USER_BY_EMAIL)) != STORE_OK)
+		return litestore_end(s, rc);
+	if (litestore_user_row(st, out) == -1) {
+		log_msg(NULL, "database: user row %lld has an over-long field",
+		    (long long)out->id);
+		rc = STORE_ERR;
+	}
+	out->created_at = sqlite3_column_int64(st, 4);
+	out->locked_at = sqlite3_column_int64(st, 5);
+	litestore_done(s, STMT_USER_BY_EMAIL);
+	if (rc != STORE_OK)
+		return litestore_end(s, rc);
+
+	st = s->stmt[STMT_USER_LOCK];
+	sqlite3_bind_int64(st, 1, out->id);
+	if (locked)
+		sqlite3_bind_int64(st, 2, now);
+	if ((rc = litestore_exec(s, STMT_USER_LOCK)) != STORE_OK)
+		return litestore_end(s, rc);
+	if (!locked)
+		out->locked_at = 0;
+	else {
+		if (out->locked_at == 0)
+			out->locked_at = now;
+		rc = litestore_end_sessions(s, out->id, NULL, NULL);
+	}
+	return litestore_end(s, rc);
+}
+
+enum store_rc
+litestore_user_list(void *h, int locked_only, int64_t now, store_user_fn fn,
+    void *arg)
+{
+	struct litestore	*s = h;
+	sqlite3_stmt		*st = s->stmt[STMT_USER_LIST];
+	struct user		 u;
+	enum store_rc		 rc = STORE_OK;
+	int			 step;
+
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, locked_only != 0);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&u, 0, sizeof(u));
+		if (litestore_user_row(st, &u) == -1) {
+			log_msg(NULL, "database: user row %lld has an over-long "
+			    "field", (long long)u.id);
+			rc = STORE_ERR;
+			break;
+		}
+		u.created_at = sqlite3_column_int64(st, 3);
+		u.locked_at = sqlite3_column_int64(st, 4);
+		if (fn(arg, &u, sqlite3_column_int64(st, 5)) == -1) {
+			rc = STORE_ERR;
+			break;
+		}
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = litestore_rc(s, step, sqlite3_sql(st));
+	litestore_done(s, STMT_USER_LIST);
+	return rc;
+}
