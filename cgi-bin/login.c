@@ -3,11 +3,15 @@
  *
  * Body: {"email", "password"}.
  * 200 {"id","email","name"} and Set-Cookie: Authentication=<jwt>; HttpOnly;
- *     Path=/; Max-Age=<JWT_EXPIRATION_TIME>; SameSite=Strict.  Under a
- *     base, Path=BASE; with COOKIE_SECURE=1, "; Secure" and the name
- *     __Host-Authentication (__Secure-Authentication under a base).
- * 400 "Wrong credentials provided"  unknown e-mail or wrong password, alike
- *     in body and in time: an unknown e-mail still pays one bcrypt
+ *     Path=/; Max-Age=<JWT_ACCESS_TOKEN_EXPIRATION_TIME>; SameSite=Strict,
+ *     and (unless JWT_REFRESH_TOKEN_EXPIRATION_TIME=0) Set-Cookie:
+ *     Refresh=<token>; HttpOnly; Path=/authentication; Max-Age=<its
+ *     lifetime>; SameSite=Strict.  Under a base, Path=BASE and
+ *     BASE/authentication; with COOKIE_SECURE=1, "; Secure" and prefixed
+ *     names (common/auth.h).
+ * 400 "Wrong credentials provided"  unknown e-mail, wrong password or a
+ *     locked account, alike in body and in time: an unknown e-mail still
+ *     pays one bcrypt
  * 401 "Unauthorized"                e-mail or password missing (as passport-local)
  * 400 {"message":[...]}             a field of the wrong type, or an unknown one
  * 429 "Too many failed log-ins ..." and Retry-After: this address, this
@@ -15,6 +19,7 @@
  * 413, 415, 503                     see README.md
  */
 #include "app.h"
+#include "audit.h"
 #include "auth.h"
 #include "json.h"
 #include "log.h"
@@ -33,13 +38,19 @@ static const struct json_field login_fields[F__MAX] = {
 	{ "password", JSON_STRING, 0, 0, 0, 0 },
 };
 
-/* Count, log and answer a failed log-in: the same 400 whatever the reason. */
+/*
+ * Count, log, audit and answer a failed log-in: the same 400 whatever the
+ * reason.  user_id is 0 for an e-mail without an account.
+ */
 static int
 login_failed(struct app *app, const struct http_req *req,
-    struct http_reply *rep, const char *email, const char *why)
+    struct http_reply *rep, const char *email, int64_t user_id,
+    const char *why)
 {
 	throttle_login_failed(app, req, email);
 	log_msg(req->client, "failed log-in for %s: %s", email, why);
+	audit(app, req->client, AUDIT_LOGIN_FAILED, user_id, "%s: %s", email,
+	    why);
 	return http_error(rep, ERR_WRONG_CREDENTIALS, NULL);
 }
 
@@ -57,10 +68,14 @@ login(struct app *app, struct http_req *req, struct http_reply *rep)
 	    v[F_EMAIL].len == 0 || v[F_PASSWORD].len == 0)
 		return http_error(rep, ERR_UNAUTHORIZED, NULL);
 	/* Before any hashing: a throttled guesser costs us nothing. */
-	if (throttle_login_check(app, req, v[F_EMAIL].str, rep) == -1)
+	if (throttle_login_check(app, req, v[F_EMAIL].str, rep) == -1) {
+		if (rep->status == 429)
+			audit(app, req->client, AUDIT_LOGIN_THROTTLED, 0, "%s",
+			    v[F_EMAIL].str);
 		return -1;
+	}
 	if (v[F_PASSWORD].len > PW_MAX_BYTES)
-		return login_failed(app, req, rep, v[F_EMAIL].str,
+		return login_failed(app, req, rep, v[F_EMAIL].str, 0,
 		    "password over 72 bytes");
 
 	rc = store_user_by_email(app->store, v[F_EMAIL].str, &user);
@@ -71,10 +86,16 @@ login(struct app *app, struct http_req *req, struct http_reply *rep)
 	if (rc == STORE_NOTFOUND) {
 		pw_dummy_hash(app->cfg.bcrypt_cost, hash, sizeof(hash));
 		pw_verify(v[F_PASSWORD].str, hash);
-		return login_failed(app, req, rep, v[F_EMAIL].str, "no such user");
+		return login_failed(app, req, rep, v[F_EMAIL].str, 0,
+		    "no such user");
 	}
 	if (!pw_verify(v[F_PASSWORD].str, user.password))
-		return login_failed(app, req, rep, v[F_EMAIL].str, "wrong password");
+		return login_failed(app, req, rep, v[F_EMAIL].str, user.id,
+		    "wrong password");
+	/* Checked after the hash, so a locked account answers in the same time. */
+	if (user.locked_at != 0)
+		return login_failed(app, req, rep, v[F_EMAIL].str, user.id,
+		    "account locked");
 	throttle_login_succeeded(app, req, v[F_EMAIL].str);
 
 	/* Raise old hashes to the configured cost while we hold the password. */
@@ -87,6 +108,8 @@ login(struct app *app, struct http_req *req, struct http_reply *rep)
 
 	if (auth_login(app, req, rep, &user) == -1)
 		return -1;
+	audit(app, req->client, AUDIT_LOGIN_SUCCEEDED, user.id, "%s",
+	    user.email);
 	http_ok(rep, 200, json_user(&user));
 	return 0;
 }

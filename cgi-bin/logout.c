@@ -1,11 +1,15 @@
 /*
  * logout: POST /authentication/log-out (or BASE/authentication/log-out: app.h)
  *
- * 200, empty body, Set-Cookie: Authentication=; HttpOnly; Path=/; Max-Age=0;
- *     SameSite=Strict: the log-in cookie's name and Path (see login.c),
- *     emptied.  The session is deleted on the server, so the old
- *     cookie stops working at once; the user's other sessions are untouched.
- * 401 "Unauthorized"                no valid session cookie
+ * 200, empty body, and both cookies cleared: Set-Cookie: Authentication=;
+ *     HttpOnly; Path=/; Max-Age=0; SameSite=Strict, and the same for
+ *     Refresh (Path=/authentication): the log-in cookies' names and Paths
+ *     (see login.c), emptied.  The session is deleted on the server, so
+ *     neither old cookie works any more; the user's other sessions are
+ *     untouched.  An expired access cookie does not stop a log-out: the
+ *     refresh cookie names the session too (part 13 required a valid
+ *     access token).
+ * 401 "Unauthorized"                neither cookie names a live session
  */
 #include "app.h"
 #include "auth.h"
@@ -13,11 +17,7 @@
 static int
 logout(struct app *app, struct http_req *req, struct http_reply *rep)
 {
-	struct auth_session	 session;
-
-	if (auth_require(app, req, rep, &session) == -1)
-		return -1;
-	return auth_logout(app, req, rep, &session);
+	return auth_logout(app, req, rep);
 }
 
 static const struct route routes[] = {

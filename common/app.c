@@ -152,13 +152,24 @@ app_route(const struct route *routes, size_t nroutes, struct http_req *req)
 	return r;
 }
 
+int
+app_not_found(const struct http_req *req, struct http_reply *rep)
+{
+	char	 path[256], method[32];
+
+	app_printable(path, sizeof(path), req->path, req->path_len);
+	app_printable(method, sizeof(method), req->method_name,
+	    strlen(req->method_name));
+	return http_error(rep, ERR_NOT_FOUND, "Cannot %s %s", method, path);
+}
+
 static void
 app_dispatch(struct app *app, const struct route *routes, size_t nroutes,
     struct http_req *req, struct http_reply *rep, const struct http_io *io)
 {
 	const struct route	*r;
 	app_handler		 h;
-	char			 path[256], method[32], allow[128];
+	char			 method[32], allow[128];
 	enum store_rc		 rc;
 	int			 m;
 
@@ -173,10 +184,7 @@ app_dispatch(struct app *app, const struct route *routes, size_t nroutes,
 		return;
 	}
 	if ((r = app_route(routes, nroutes, req)) == NULL) {
-		app_printable(path, sizeof(path), req->path, req->path_len);
-		app_printable(method, sizeof(method), req->method_name,
-		    strlen(req->method_name));
-		http_error(rep, ERR_NOT_FOUND, "Cannot %s %s", method, path);
+		app_not_found(req, rep);
 		return;
 	}
 	h = req->method < HTTP_METHOD__MAX ? r->handlers[req->method] : NULL;
@@ -202,8 +210,11 @@ app_dispatch(struct app *app, const struct route *routes, size_t nroutes,
 	}
 	if (csrf_check(app, req, rep) == -1)
 		return;
+	/* A DELETE may carry a body (the password deleting an account). */
 	if ((req->method == HTTP_POST || req->method == HTTP_PUT ||
-	    req->method == HTTP_PATCH) && http_req_body(req, io, rep) == -1)
+	    req->method == HTTP_PATCH || (req->method == HTTP_DELETE &&
+	    req->has_length && req->content_length > 0)) &&
+	    http_req_body(req, io, rep) == -1)
 		return;
 	if ((rc = store_ready(app->store)) != STORE_OK) {
 		app_store_error(rep, rc);

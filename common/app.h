@@ -22,7 +22,8 @@ struct app {
 /*
  * A handler answers one request: it fills rep (http_ok, http_error ...) and
  * returns 0, or -1 when rep holds an error.  The body of a POST, PUT or PATCH
- * has been read and the store is ready when it runs.
+ * (or of a DELETE that declares one) has been read and the store is ready
+ * when it runs.
  */
 typedef int (*app_handler)(struct app *, struct http_req *, struct http_reply *);
 
@@ -47,6 +48,12 @@ struct route {
  * whole path, any other method a 405.  Returns main's exit status.
  */
 int	app_main(const char *name, const struct route *routes, size_t nroutes);
+
+/*
+ * Answer as if no route matched: 404 "Cannot METHOD PATH", from a handler
+ * whose route the configuration turns off.  Returns -1.
+ */
+int	app_not_found(const struct http_req *req, struct http_reply *rep);
 
 /* Answer a failed store call: 503 for busy or unavailable, else 500.  Returns -1. */
 int	app_store_error(struct http_reply *rep, enum store_rc rc);

@@ -1,56 +1,140 @@
 /*
- * auth: tokens tied to rows in the sessions table, carried in one cookie.
+ * auth: access tokens tied to rows in the sessions table, refresh tokens
+ * stored as digests beside them, and the two cookies that carry them.
  */
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "auth.h"
 #include "log.h"
 
 /*
- * Every Set-Cookie for the session goes through here: one set of
- * attributes.  Path is the base, so a browser sends the cookie to this
- * mount only, not to another program on the host (/~bob/ must not get
- * /~alice/api's token); http_base_ok() let no byte through that would
- * need quoting there.
+ * Every Set-Cookie goes through here: one set of attributes.  The access
+ * cookie's Path is the base, so a browser sends it to this mount only, not
+ * to another program on the host (/~bob/ must not get /~alice/api's
+ * token); the refresh cookie's is BASE/authentication, the narrowest that
+ * reaches both refresh and log-out (but "/" for __Host-Refresh).
+ * http_base_ok() let no byte through that would need quoting there.
  */
 static void
-auth_cookie(const struct app *app, const struct http_req *req,
-    struct http_reply *rep, const char *value, int64_t max_age)
+auth_set_cookie(const struct app *app, const struct http_req *req,
+    struct http_reply *rep, int refresh, const char *value, int64_t max_age)
 {
-	const char	*path = req->base_len > 0 ? req->base : "/";
-	int		 path_len = req->base_len > 0 ? (int)req->base_len : 1;
+	const char	*name, *path = req->base_len > 0 ? req->base : "";
+	int		 path_len = (int)req->base_len;
+	const char	*tail;
 
-	http_header(rep, "Set-Cookie: %s=%s; HttpOnly; Path=%.*s; Max-Age=%lld; "
-	    "SameSite=Strict%s", auth_cookie_name(app, req), value, path_len,
-	    path, (long long)max_age, app->cfg.cookie_secure ? "; Secure" : "");
+	if (refresh) {
+		name = auth_refresh_name(app, req);
+		tail = strcmp(name, AUTH_REFRESH_HOST) == 0 ? "/" :
+		    "/authentication";
+		if (tail[1] == '\0')
+			path_len = 0;
+	} else {
+		name = auth_cookie_name(app, req);
+		tail = path_len > 0 ? "" : "/";
+	}
+	if (max_age < 0)
+		max_age = 0;
+	http_header(rep, "Set-Cookie: %s=%s; HttpOnly; Path=%.*s%s; "
+	    "Max-Age=%lld; SameSite=Strict%s", name, value, path_len, path,
+	    tail, (long long)max_age, app->cfg.cookie_secure ? "; Secure" : "");
+}
+
+void
+auth_clear_cookies(const struct app *app, const struct http_req *req,
+    struct http_reply *rep)
+{
+	auth_set_cookie(app, req, rep, 0, "", 0);
+	if (app->cfg.refresh_ttl > 0)
+		auth_set_cookie(app, req, rep, 1, "", 0);
+}
+
+/*
+ * Sign an access token for session id of user, valid until now + the
+ * access lifetime but never past the session's own end, and set its
+ * cookie.  Returns 0, or -1 with a 500 in rep.
+ */
+static int
+auth_access_cookie(const struct app *app, const struct http_req *req,
+    struct http_reply *rep, const char *id, int64_t user_id, int64_t now,
+    int64_t session_end)
+{
+	struct tok_claims	 c;
+	char			 token[TOK_MAX_LEN + 1];
+
+	c.user_id = user_id;
+	c.iat = now;
+	c.exp = now + app->cfg.jwt_ttl;
+	if (c.exp > session_end)
+		c.exp = session_end;
+	strcpy(c.id, id);
+	if (tok_issue(app->cfg.jwt_secret, app->cfg.jwt_secret_len, &c, token,
+	    sizeof(token)) == -1) {
+		log_msg(req->client, "cannot sign a token");
+		return http_error(rep, ERR_INTERNAL, NULL);
+	}
+	auth_set_cookie(app, req, rep, 0, token, c.exp - now);
+	return 0;
+}
+
+/*
+ * The User-Agent as a session list shows it: printable ASCII only (a
+ * header is bytes, a JSON string must be UTF-8), cut to STORE_AGENT_MAX.
+ */
+static void
+auth_agent(const struct http_req *req, char out[STORE_AGENT_MAX + 1])
+{
+	const char	*ua = req->user_agent != NULL ? req->user_agent : "";
+	size_t		 i;
+
+	for (i = 0; ua[i] != '\0' && i < STORE_AGENT_MAX; i++)
+		out[i] = (unsigned char)ua[i] >= 0x20 &&
+		    (unsigned char)ua[i] <= 0x7e ? ua[i] : '?';
+	out[i] = '\0';
 }
 
 int
 auth_login(struct app *app, const struct http_req *req,
     struct http_reply *rep, const struct user *user)
 {
-	struct tok_claims	 c;
-	char			 token[TOK_MAX_LEN + 1];
+	struct session_start	 st;
+	char			 id[TOK_ID_LEN + 1], agent[STORE_AGENT_MAX + 1];
+	char			 refresh[TOK_REFRESH_LEN + 1];
+	char			 digest[TOK_DIGEST_LEN + 1];
+	int64_t			 now = (int64_t)time(NULL);
 	enum store_rc		 rc;
 
-	c.user_id = user->id;
-	c.iat = (int64_t)time(NULL);
-	c.exp = c.iat + app->cfg.jwt_ttl;
-	if (tok_new_id(c.id) == -1) {
-		log_msg(req->client, "no randomness for a token id");
+	if (tok_new_id(id) == -1 || (app->cfg.refresh_ttl > 0 &&
+	    tok_refresh_new(refresh, digest) == -1)) {
+		log_msg(req->client, "no randomness for a session");
 		return http_error(rep, ERR_INTERNAL, NULL);
+	}
+	auth_agent(req, agent);
+	st.id = id;
+	st.user_id = user->id;
+	st.now = now;
+	st.user_agent = agent;
+	if (app->cfg.refresh_ttl > 0) {
+		st.ends_at = now + app->cfg.session_lifetime;
+		st.expires_at = now + app->cfg.refresh_ttl;
+		if (st.expires_at > st.ends_at)
+			st.expires_at = st.ends_at;
+		st.refresh_digest = digest;
+	} else {
+		/* Part 3: the session is its one access token. */
+		st.ends_at = st.expires_at = now + app->cfg.jwt_ttl;
+		st.refresh_digest = NULL;
 	}
 	/* Sign first: a failure then leaves no session row behind. */
-	if (tok_issue(app->cfg.jwt_secret, app->cfg.jwt_secret_len, &c, token,
-	    sizeof(token)) == -1) {
-		log_msg(req->client, "cannot sign a token");
-		return http_error(rep, ERR_INTERNAL, NULL);
-	}
-	if ((rc = store_session_insert(app->store, c.id, c.user_id, c.iat,
-	    c.exp)) != STORE_OK)
+	if (auth_access_cookie(app, req, rep, id, user->id, now,
+	    st.expires_at) == -1)
+		return -1;
+	if ((rc = store_session_insert(app->store, &st)) != STORE_OK)
 		return app_store_error(rep, rc);
-	auth_cookie(app, req, rep, token, app->cfg.jwt_ttl);
+	if (st.refresh_digest != NULL)
+		auth_set_cookie(app, req, rep, 1, refresh, st.expires_at - now);
 	return 0;
 }
 
@@ -75,7 +159,7 @@ auth_require(struct app *app, const struct http_req *req,
 	    (int64_t)now - app->cfg.token_leeway, &out->user);
 	if (rc == STORE_NOTFOUND) {
 		log_msg(req->client, "rejected token for user %lld: session "
-		    "logged out, expired or user deleted",
+		    "ended, expired or user deleted",
 		    (long long)out->claims.user_id);
 		return http_error(rep, ERR_UNAUTHORIZED, NULL);
 	}
@@ -84,18 +168,121 @@ auth_require(struct app *app, const struct http_req *req,
 	return 0;
 }
 
-int
-auth_logout(struct app *app, const struct http_req *req,
-    struct http_reply *rep, const struct auth_session *session)
+/*
+ * Present the refresh cookie to the store (see store_session_refresh()):
+ * rotate it, or find it just retired, or catch its reuse.  new_token gets
+ * the successor when out->outcome is REFRESH_ROTATED.  Returns 0, or -1
+ * with a 401 or 503 in rep; reuse is logged, audited and a 401.
+ */
+static int
+auth_use_refresh(struct app *app, const struct http_req *req,
+    struct http_reply *rep, struct session_refreshed *out,
+    char new_token[TOK_REFRESH_LEN + 1])
 {
+	const char	*token;
+	char		 digest[TOK_DIGEST_LEN + 1], new_digest[TOK_DIGEST_LEN + 1];
+	size_t		 len;
 	enum store_rc	 rc;
 
-	rc = store_session_delete(app->store, session->claims.id,
-	    session->claims.user_id);
+	if (app->cfg.refresh_ttl == 0 ||
+	    (token = http_cookie(req, auth_refresh_name(app, req), &len)) == NULL)
+		return http_error(rep, ERR_UNAUTHORIZED, NULL);
+	if (tok_refresh_digest(token, len, digest) == -1) {
+		log_msg(req->client, "rejected refresh token: malformed");
+		return http_error(rep, ERR_UNAUTHORIZED, NULL);
+	}
+	if (tok_refresh_new(new_token, new_digest) == -1) {
+		log_msg(req->client, "no randomness for a refresh token");
+		return http_error(rep, ERR_INTERNAL, NULL);
+	}
+	rc = store_session_refresh(app->store, digest, new_digest,
+	    (int64_t)time(NULL), app->cfg.refresh_ttl, app->cfg.refresh_grace,
+	    out);
+	if (rc == STORE_NOTFOUND) {
+		log_msg(req->client, "rejected refresh token: unknown, expired "
+		    "or its session ended");
+		return http_error(rep, ERR_UNAUTHORIZED, NULL);
+	}
+	if (rc != STORE_OK)
+		return app_store_error(rep, rc);
+	if (out->outcome == REFRESH_REUSED) {
+		log_msg(req->client, "refresh token of user %lld used again "
+		    "after it was replaced: session ended",
+		    (long long)out->user.id);
+		audit(app, req->client, AUDIT_REFRESH_REUSED, out->user.id,
+		    "session %.8s ended", out->session_id);
+		return http_error(rep, ERR_UNAUTHORIZED, NULL);
+	}
+	return 0;
+}
+
+int
+auth_refresh(struct app *app, const struct http_req *req,
+    struct http_reply *rep, struct user *out)
+{
+	struct session_refreshed	 r;
+	char				 token[TOK_REFRESH_LEN + 1];
+	int64_t				 now = (int64_t)time(NULL);
+
+	if (auth_use_refresh(app, req, rep, &r, token) == -1)
+		return -1;
+	if (auth_access_cookie(app, req, rep, r.session_id, r.user.id, now,
+	    r.expires_at) == -1)
+		return -1;
+	/*
+	 * Within the grace window another request (a second tab) has the
+	 * successor already: it is the session's one live refresh token,
+	 * and the browser's cookie jar gets it from that reply.
+	 */
+	if (r.outcome == REFRESH_ROTATED) {
+		auth_set_cookie(app, req, rep, 1, token, r.expires_at - now);
+		audit(app, req->client, AUDIT_REFRESH, r.user.id, "session %.8s",
+		    r.session_id);
+	}
+	*out = r.user;
+	return 0;
+}
+
+int
+auth_logout(struct app *app, const struct http_req *req,
+    struct http_reply *rep)
+{
+	struct auth_session		 session;
+	struct session_refreshed	 r;
+	struct http_reply		 ignored;
+	char				 token[TOK_REFRESH_LEN + 1];
+	const char			*id;
+	int64_t				 user_id;
+	enum store_rc			 rc;
+
+	/*
+	 * An expired access token must not stop a log-out (part 13 made the
+	 * client refresh first): the refresh cookie names the session too.
+	 */
+	http_reply_init(&ignored);
+	if (auth_require(app, req, &ignored, &session) == 0) {
+		id = session.claims.id;
+		user_id = session.claims.user_id;
+	} else if (ignored.status == 401 &&
+	    auth_use_refresh(app, req, rep, &r, token) == 0) {
+		id = r.session_id;
+		user_id = r.user.id;
+	} else if (ignored.status != 401) {
+		/* The store failed: that answer (a 503) is the one to give. */
+		http_reply_clear(rep);
+		*rep = ignored;
+		return -1;
+	} else {
+		http_reply_clear(&ignored);
+		return -1;
+	}
+	http_reply_clear(&ignored);
+	rc = store_session_delete(app->store, id, user_id);
 	/* Gone already (a concurrent log-out): the outcome is the same. */
 	if (rc != STORE_OK && rc != STORE_NOTFOUND)
 		return app_store_error(rep, rc);
-	auth_cookie(app, req, rep, "", 0);
+	audit(app, req->client, AUDIT_LOGOUT, user_id, "session %.8s", id);
+	auth_clear_cookies(app, req, rep);
 	http_ok(rep, 200, NULL);
 	return 0;
 }

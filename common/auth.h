@@ -1,10 +1,11 @@
 /*
- * auth: the session cookie.  Log-in creates a server-side session and sets
- * its token as a cookie, with the request's base as its Path ("/" at the
- * root), so that a browser sends it only to this mount of the API; every
- * authenticated request checks the token and the session together;
- * log-out deletes the session and clears the cookie of the same name and
- * Path.
+ * auth: the session cookies.  Log-in creates a server-side session and
+ * sets two cookies: the access token (a JWT naming the session, checked on
+ * every authenticated request together with the session's row) and, unless
+ * JWT_REFRESH_TOKEN_EXPIRATION_TIME is 0, a refresh token that buys a new
+ * access token and is replaced each time it is used.  Ending a session
+ * (log-out, the session list, a password change) deletes its row, which
+ * ends both at once.
  */
 #ifndef AUTH_H
 #define AUTH_H
@@ -14,15 +15,20 @@
 #include "token.h"
 
 /*
- * The tutorial's cookie name, so front ends written for it keep working.
- * With COOKIE_SECURE=1 it gets a prefix browsers enforce: __Host- at the
+ * The tutorial's cookie names, so front ends written for it keep working.
+ * With COOKIE_SECURE=1 they get a prefix browsers enforce: __Host- at the
  * root (only with Secure, Path=/ and no Domain: no subdomain or plain HTTP
- * page can set or overwrite it), __Secure- under a base such as /api
- * (__Host- requires Path=/, and the cookie's Path is the base).
+ * page can set or overwrite it), __Secure- where the Path is not "/"
+ * (__Host- requires Path=/): under a base such as /api, and for the refresh
+ * cookie, whose Path is BASE/authentication, except at the root, where the
+ * __Host- prefix is worth more than keeping it off /posts.
  */
 #define AUTH_COOKIE		"Authentication"
 #define AUTH_COOKIE_HOST	"__Host-Authentication"
 #define AUTH_COOKIE_SECURE	"__Secure-Authentication"
+#define AUTH_REFRESH		"Refresh"
+#define AUTH_REFRESH_HOST	"__Host-Refresh"
+#define AUTH_REFRESH_SECURE	"__Secure-Refresh"
 
 /* Who is calling: the user and the token that proved it. */
 struct auth_session {
@@ -45,26 +51,53 @@ auth_cookie_name(const struct app *app, const struct http_req *req)
 	return req->base_len == 0 ? AUTH_COOKIE_HOST : AUTH_COOKIE_SECURE;
 }
 
+/* The refresh cookie's name, likewise (CSRF checks it too). */
+static inline const char *
+auth_refresh_name(const struct app *app, const struct http_req *req)
+{
+	if (!app->cfg.cookie_secure)
+		return AUTH_REFRESH;
+	return req->base_len == 0 ? AUTH_REFRESH_HOST : AUTH_REFRESH_SECURE;
+}
+
 /*
- * Start a session for user: store it, sign a token, set the cookie on rep.
- * Returns 0, or -1 with an error in rep.
+ * Start a session for user: store it with its first refresh token, sign
+ * an access token, set both cookies on rep.  Returns 0, or -1 with an
+ * error in rep.
  */
 int	auth_login(struct app *app, const struct http_req *req,
 	    struct http_reply *rep, const struct user *user);
 
 /*
- * Identify the caller from the cookie: a valid token whose session is live
- * and whose user exists.  Returns 0 and fills *out, or -1 with a 401 (or 503
- * if the store failed) in rep; a rejected token is logged with the reason.
+ * Identify the caller from the access cookie: a valid token whose session
+ * is live and whose user exists.  Returns 0 and fills *out, or -1 with a
+ * 401 (or 503 if the store failed) in rep; a rejected token is logged with
+ * the reason.
  */
 int	auth_require(struct app *app, const struct http_req *req,
 	    struct http_reply *rep, struct auth_session *out);
 
 /*
- * End the caller's session (only this one) and clear the cookie.  Returns 0,
- * or -1 with an error in rep.
+ * Use the refresh cookie: on success set a new access cookie (and a new
+ * refresh cookie, unless the token was just retired by a concurrent
+ * refresh: see store_session_refresh()) and fill *out with the user.  A
+ * retired token used again ends its session.  Returns 0, or -1 with a 401
+ * (or 503) in rep.
+ */
+int	auth_refresh(struct app *app, const struct http_req *req,
+	    struct http_reply *rep, struct user *out);
+
+/*
+ * Log out: end the session the access cookie names, or, when there is no
+ * valid one (it expired), the one the refresh cookie names, and clear both
+ * cookies.  Returns 0 with an empty 200, or -1 with a 401 (no session) or
+ * 503 in rep.
  */
 int	auth_logout(struct app *app, const struct http_req *req,
-	    struct http_reply *rep, const struct auth_session *session);
+	    struct http_reply *rep);
+
+/* Clear both cookies (Max-Age=0, the same names and Paths). */
+void	auth_clear_cookies(const struct app *app, const struct http_req *req,
+	    struct http_reply *rep);
 
 #endif

@@ -23,6 +23,11 @@ enum setting {
 	S_JWT_SECRET,
 	S_JWT_SECRET_FILE,
 	S_JWT_EXPIRATION_TIME,
+	S_JWT_ACCESS_TOKEN_EXPIRATION_TIME,
+	S_JWT_REFRESH_TOKEN_EXPIRATION_TIME,
+	S_REFRESH_TOKEN_REUSE_INTERVAL,
+	S_SESSION_MAX_LIFETIME,
+	S_AUDIT_RETENTION_DAYS,
 	S_BCRYPT_COST,
 	S_COOKIE_SECURE,
 	S_TOKEN_LEEWAY,
@@ -41,6 +46,11 @@ static const char *const setting_names[S__MAX] = {
 	"JWT_SECRET",		/* S_JWT_SECRET */
 	"JWT_SECRET_FILE",	/* S_JWT_SECRET_FILE */
 	"JWT_EXPIRATION_TIME",	/* S_JWT_EXPIRATION_TIME */
+	"JWT_ACCESS_TOKEN_EXPIRATION_TIME", /* S_JWT_ACCESS_TOKEN_EXPIRATION_TIME */
+	"JWT_REFRESH_TOKEN_EXPIRATION_TIME", /* S_JWT_REFRESH_TOKEN_EXPIRATION_TIME */
+	"REFRESH_TOKEN_REUSE_INTERVAL",	/* S_REFRESH_TOKEN_REUSE_INTERVAL */
+	"SESSION_MAX_LIFETIME",	/* S_SESSION_MAX_LIFETIME */
+	"AUDIT_RETENTION_DAYS",	/* S_AUDIT_RETENTION_DAYS */
 	"BCRYPT_COST",		/* S_BCRYPT_COST */
 	"COOKIE_SECURE",	/* S_COOKIE_SECURE */
 	"TOKEN_LEEWAY",		/* S_TOKEN_LEEWAY */
@@ -505,6 +515,35 @@ config_path(struct config_file *file, struct config *cfg, char *err,
 	return 0;
 }
 
+/*
+ * The session lifetimes.  The access token's is part 13's
+ * JWT_ACCESS_TOKEN_EXPIRATION_TIME, else part 3's JWT_EXPIRATION_TIME, so
+ * a part-3 configuration keeps its meaning.  Cookies live at most 400 days
+ * in browsers (RFC 6265bis).
+ */
+static int
+config_sessions(struct config_file *file, struct config *cfg, char *err,
+    size_t errsz)
+{
+	const int64_t	 max = 400 * 86400;
+	int64_t		 part3;
+
+	if (config_int(file, S_JWT_EXPIRATION_TIME, 3600, 1, max, &part3,
+	    err, errsz) == -1 ||
+	    config_int(file, S_JWT_ACCESS_TOKEN_EXPIRATION_TIME, part3, 1, max,
+	    &cfg->jwt_ttl, err, errsz) == -1 ||
+	    config_int(file, S_JWT_REFRESH_TOKEN_EXPIRATION_TIME, 14 * 86400, 0,
+	    max, &cfg->refresh_ttl, err, errsz) == -1 ||
+	    config_int(file, S_REFRESH_TOKEN_REUSE_INTERVAL, 10, 0, 300,
+	    &cfg->refresh_grace, err, errsz) == -1 ||
+	    config_int(file, S_SESSION_MAX_LIFETIME, 30 * 86400, 60, max,
+	    &cfg->session_lifetime, err, errsz) == -1 ||
+	    config_int(file, S_AUDIT_RETENTION_DAYS, 90, 1, 36500,
+	    &cfg->audit_days, err, errsz) == -1)
+		return -1;
+	return 0;
+}
+
 /* config_load() and config_load_settings(): the key too if need_key. */
 static int
 config_fill(struct config *cfg, int need_key, char *err, size_t errsz)
@@ -525,9 +564,7 @@ config_fill(struct config *cfg, int need_key, char *err, size_t errsz)
 	    config_url(file, cfg, err, errsz) == -1)
 		goto done;
 
-	/* Cookies live at most 400 days in browsers (RFC 6265bis). */
-	if (config_int(file, S_JWT_EXPIRATION_TIME, 3600, 1, 400 * 86400,
-	    &cfg->jwt_ttl, err, errsz) == -1)
+	if (config_sessions(file, cfg, err, errsz) == -1)
 		goto done;
 	/* libxcrypt silently picks cost 5 for 0; never let that happen. */
 	if (config_int(file, S_BCRYPT_COST, 10, 4, 31, &v, err, errsz) == -1)

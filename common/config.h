@@ -61,7 +61,16 @@ struct config {
 	char		 database_url[4096];	/* DATABASE_URL: wins if set */
 	unsigned char	 jwt_secret[CONFIG_SECRET_MAX]; /* JWT_SECRET or JWT_SECRET_FILE */
 	size_t		 jwt_secret_len;
-	int64_t		 jwt_ttl;	/* JWT_EXPIRATION_TIME, seconds */
+	int64_t		 jwt_ttl;	/* the access token's lifetime, seconds:
+					   JWT_ACCESS_TOKEN_EXPIRATION_TIME,
+					   else JWT_EXPIRATION_TIME */
+	int64_t		 refresh_ttl;	/* JWT_REFRESH_TOKEN_EXPIRATION_TIME:
+					   a refresh token's lifetime, so a
+					   session's idle timeout; 0: no
+					   refresh tokens (part 3) */
+	int64_t		 refresh_grace;	/* REFRESH_TOKEN_REUSE_INTERVAL, s */
+	int64_t		 session_lifetime; /* SESSION_MAX_LIFETIME: absolute, s */
+	int64_t		 audit_days;	/* AUDIT_RETENTION_DAYS */
 	int		 bcrypt_cost;	/* BCRYPT_COST, 4..31 */
 	int		 cookie_secure;	/* COOKIE_SECURE=1: Secure, prefixed name */
 	int64_t		 token_leeway;	/* TOKEN_LEEWAY: clock skew allowed, seconds */

@@ -68,8 +68,9 @@ csrf_check(const struct app *app, const struct http_req *req,
 	if (req->method != HTTP_POST && req->method != HTTP_PUT &&
 	    req->method != HTTP_PATCH && req->method != HTTP_DELETE)
 		return 0;
-	/* Without the cookie a forged request has no authority to abuse. */
-	if (http_cookie(req, auth_cookie_name(app, req), &cookie_len) == NULL)
+	/* Without a cookie a forged request has no authority to abuse. */
+	if (http_cookie(req, auth_cookie_name(app, req), &cookie_len) == NULL &&
+	    http_cookie(req, auth_refresh_name(app, req), &cookie_len) == NULL)
 		return 0;
 	if ((from = req->origin) != NULL) {
 		/* "null" (sandboxed frames, file: pages) is nobody's origin. */

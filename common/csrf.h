@@ -10,7 +10,8 @@
 #include "app.h"
 
 /*
- * Let a POST, PUT, PATCH or DELETE with the session cookie through only if
+ * Let a POST, PUT, PATCH or DELETE with a session cookie (access or
+ * refresh) through only if
  * its Origin is the service's own (scheme and Host of the request) or one
  * of ALLOWED_ORIGINS; without Origin, if Sec-Fetch-Site says same-origin
  * (or none: typed by the user); without either, if the Referer's origin

@@ -83,7 +83,7 @@ http_method_name(enum http_method m)
 enum param {
 	P_METHOD, P_CLIENT, P_CONTENT_TYPE, P_COOKIE, P_HOST, P_ORIGIN,
 	P_REFERER, P_FETCH_SITE, P_FORWARDED_FOR, P_HTTPS, P_SCHEME, P_URI,
-	P_LENGTH, P__MAX
+	P_LENGTH, P_USER_AGENT, P__MAX
 };
 
 #define PARAM(s)	{ s, sizeof(s) - 1 }
@@ -95,7 +95,7 @@ static const struct {
 	PARAM("HTTP_COOKIE"), PARAM("HTTP_HOST"), PARAM("HTTP_ORIGIN"),
 	PARAM("HTTP_REFERER"), PARAM("HTTP_SEC_FETCH_SITE"),
 	PARAM("HTTP_X_FORWARDED_FOR"), PARAM("HTTPS"), PARAM("REQUEST_SCHEME"),
-	PARAM("REQUEST_URI"), PARAM("CONTENT_LENGTH"),
+	PARAM("REQUEST_URI"), PARAM("CONTENT_LENGTH"), PARAM("HTTP_USER_AGENT"),
 };
 #undef PARAM
 
@@ -150,6 +150,7 @@ http_req_parse(struct http_req *req, const struct http_io *io,
 	req->host = p[P_HOST];
 	req->origin = p[P_ORIGIN];
 	req->referer = p[P_REFERER];
+	req->user_agent = p[P_USER_AGENT];
 	req->fetch_site = p[P_FETCH_SITE];
 	req->forwarded_for = p[P_FORWARDED_FOR];
 	/* lighttpd and Apache's mod_ssl both say HTTPS=on; some only REQUEST_SCHEME. */
@@ -299,6 +300,7 @@ http_req_clear(struct http_req *req)
 	req->host = NULL;
 	req->origin = NULL;
 	req->referer = NULL;
+	req->user_agent = NULL;
 	req->fetch_site = NULL;
 	req->forwarded_for = NULL;
 	req->https = 0;

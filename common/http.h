@@ -90,6 +90,7 @@ struct http_req {
 	const char		*host;		/* Host header, or NULL */
 	const char		*origin;	/* Origin header, or NULL */
 	const char		*referer;	/* Referer header, or NULL */
+	const char		*user_agent;	/* User-Agent header, or NULL */
 	const char		*fetch_site;	/* Sec-Fetch-Site header, or NULL */
 	const char		*forwarded_for;	/* X-Forwarded-For, or NULL */
 	int			 https;		/* the server says: over TLS */
@@ -133,8 +134,9 @@ int	http_req_parse(struct http_req *req, const struct http_io *io,
 	    struct http_reply *rep);
 
 /*
- * Read the body of a POST, PUT or PATCH: its length must be declared (411
- * otherwise, as lighttpd answers itself), and a non-empty body must be
+ * Read the body of a POST, PUT or PATCH (or a DELETE that declares one):
+ * its length must be declared (411 otherwise, as lighttpd answers itself),
+ * and a non-empty body must be
  * application/json (UTF-8) and at most HTTP_BODY_MAX bytes.  Returns 0, or
  * -1 with a 400, 411, 413 or 415 error in rep.
  */

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -151,6 +152,15 @@ json_check_field(const struct json_field *f, struct json_object *v,
 		present = 0;
 	if (!present && !(f->flags & JSON_REQUIRED))
 		return;
+	if (f->kind == JSON_BOOLEAN) {
+		if (!present || !json_object_is_type(v, json_type_boolean))
+			json_msg(list, "%s must be a boolean value", f->name);
+		else {
+			out->str = json_object_get_boolean(v) ? "true" : "false";
+			out->len = strlen(out->str);
+		}
+		return;
+	}
 	if (!present || !json_object_is_type(v, json_type_string)) {
 		if (f->kind == JSON_EMAIL) {
 			json_msg(list, "%s must be an email", f->name);
@@ -470,6 +480,38 @@ json_user(const struct user *user)
 	json_object_object_add(o, "id", json_object_new_int64(user->id));
 	json_object_object_add(o, "email", json_object_new_string(user->email));
 	json_object_object_add(o, "name", json_object_new_string(user->name));
+	return o;
+}
+
+const char *
+json_time_text(int64_t t, char out[JSON_TIME_LEN + 1])
+{
+	struct tm	 tm;
+	time_t		 tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, JSON_TIME_LEN + 1, "%Y-%m-%dT%H:%M:%S.000Z", &tm) !=
+	    JSON_TIME_LEN)
+		strcpy(out, "1970-01-01T00:00:00.000Z");
+	return out;
+}
+
+struct json_object *
+json_session(const struct session_info *session, int current)
+{
+	struct json_object	*o = json_object_new_object();
+	char			 t[JSON_TIME_LEN + 1];
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_string(session->id));
+	json_object_object_add(o, "createdAt",
+	    json_object_new_string(json_time_text(session->created_at, t)));
+	json_object_object_add(o, "lastUsedAt",
+	    json_object_new_string(json_time_text(session->last_used_at, t)));
+	json_object_object_add(o, "userAgent",
+	    json_object_new_string(session->user_agent));
+	json_object_object_add(o, "current", json_object_new_boolean(current));
 	return o;
 }
 

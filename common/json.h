@@ -7,12 +7,14 @@
 #define JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct http_req;
 struct http_reply;
 struct json_object;
 struct post;
 struct user;
+struct session_info;
 
 /*
  * Deep nesting buys an attacker stack and CPU; our bodies are flat.  json-c
@@ -23,6 +25,7 @@ struct user;
 enum json_kind {
 	JSON_STRING,	/* any UTF-8 string */
 	JSON_EMAIL,	/* an e-mail address: "email must be an email" */
+	JSON_BOOLEAN,	/* true or false, read as the string "true" or "false" */
 };
 
 #define JSON_REQUIRED	0x01	/* absent is an error */
@@ -67,6 +70,17 @@ int	json_is_email(const char *s, size_t len);
 
 /* {"id", "email", "name"}: what a client may see of a user.  NULL on ENOMEM. */
 struct json_object	*json_user(const struct user *user);
+
+/* A time as JavaScript's Date.toISOString() writes it, in UTC. */
+#define JSON_TIME_LEN	24	/* 2026-12-04T03:22:00.000Z */
+const char		*json_time_text(int64_t t, char out[JSON_TIME_LEN + 1]);
+
+/*
+ * {"id", "createdAt", "lastUsedAt", "userAgent", "current"}: a session as
+ * its user sees it (never a token or digest).  NULL on ENOMEM.
+ */
+struct json_object	*json_session(const struct session_info *session,
+			    int current);
 
 /*
  * {"id", "title", "content", "author": {"id", "name"}}: what the world may

@@ -3,10 +3,12 @@
  * by itself and must have the JSON type we expect.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jwt.h>
+#include <openssl/evp.h>
 
 #include "token.h"
 #include "util.h"
@@ -15,6 +17,36 @@ int
 tok_new_id(char id[TOK_ID_LEN + 1])
 {
 	return util_random_hex(id, TOK_ID_LEN / 2);
+}
+
+int
+tok_refresh_digest(const char *token, size_t len,
+    char digest[TOK_DIGEST_LEN + 1])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	size_t		 i;
+
+	if (len != TOK_REFRESH_LEN)
+		return -1;
+	for (i = 0; i < len; i++)
+		if (util_hexval((unsigned char)token[i]) == -1)
+			return -1;
+	if (EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen * 2 != TOK_DIGEST_LEN)
+		return -1;
+	for (i = 0; i < mdlen; i++)
+		snprintf(digest + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+int
+tok_refresh_new(char token[TOK_REFRESH_LEN + 1],
+    char digest[TOK_DIGEST_LEN + 1])
+{
+	if (util_random_hex(token, TOK_REFRESH_LEN / 2) == -1)
+		return -1;
+	return tok_refresh_digest(token, TOK_REFRESH_LEN, digest);
 }
 
 int

@@ -1,7 +1,8 @@
 /*
- * token: the session JWT, HS256 only.  Issue {userId, iat, exp, jti}; verify
+ * token: the access JWT, HS256 only.  Issue {userId, iat, exp, jti}; verify
  * everything libjwt 1.10 leaves to the caller (algorithm, exp, nbf, claim
- * types, length).
+ * types, length).  And the refresh token, which is not a JWT: 256 random
+ * bits, stored only as its SHA-256 digest.
  */
 #ifndef TOKEN_H
 #define TOKEN_H
@@ -12,8 +13,16 @@
 
 /* A cookie of name + value over 4096 bytes is dropped by browsers anyway. */
 #define TOK_MAX_LEN	1024
-/* jti: 128 random bits as hex, the session's id in the store. */
+/*
+ * jti: 128 random bits as hex, the session's id in the store: every access
+ * token of one session carries it, so ending the session (one row) ends
+ * them all.
+ */
 #define TOK_ID_LEN	32
+/* A refresh token: 256 random bits as lower-case hex. */
+#define TOK_REFRESH_LEN	64
+/* Its digest: SHA-256 as lower-case hex (STORE_DIGEST_LEN). */
+#define TOK_DIGEST_LEN	64
 
 struct tok_claims {
 	int64_t	 user_id;		/* "userId", as the tutorial names it */
@@ -44,5 +53,19 @@ int	tok_issue(const unsigned char *key, size_t keylen,
 int	tok_verify(const unsigned char *key, size_t keylen, const char *token,
 	    size_t len, time_t now, int64_t leeway, struct tok_claims *claims,
 	    const char **why);
+
+/*
+ * Make a new refresh token and its digest.  Returns 0, or -1 if the kernel
+ * gave no randomness or OpenSSL failed.
+ */
+int	tok_refresh_new(char token[TOK_REFRESH_LEN + 1],
+	    char digest[TOK_DIGEST_LEN + 1]);
+
+/*
+ * The digest of a refresh token as presented (len bytes): -1 unless it is
+ * exactly TOK_REFRESH_LEN hex digits, so junk never reaches the store.
+ */
+int	tok_refresh_digest(const char *token, size_t len,
+	    char digest[TOK_DIGEST_LEN + 1]);
 
 #endif

@@ -4,7 +4,7 @@
 # What building needs, what each web server needs, and what the tests need
 # on top (they run against all three front ends).
 FA_PACKAGES="build-essential autoconf automake pkgconf libfcgi-dev
-	libsqlite3-dev libjwt-dev libjson-c-dev libcrypt-dev libpq-dev"
+	libsqlite3-dev libjwt-dev libjson-c-dev libcrypt-dev libssl-dev libpq-dev"
 FA_LIGHTTPD="lighttpd"
 FA_APACHE="apache2 libapache2-mod-fcgid"
 # The PostgreSQL store (STORE=postgresql in scripts/run, the suites' second

@@ -255,7 +255,12 @@ still_up() {
 			[/authentication/register]="POST"
 			[/authentication/log-in]="POST"
 			[/authentication/log-out]="POST"
-			[/authentication]="GET, HEAD"
+			[/authentication]="GET, HEAD, DELETE"
+			[/authentication/refresh]="GET, HEAD, POST"
+			[/authentication/sessions]="GET, HEAD"
+			[/authentication/sessions/0123456789abcdef0123456789abcdef]="DELETE"
+			[/authentication/log-out-all]="POST"
+			[/authentication/password]="PATCH"
 			[/posts]="GET, HEAD, POST"
 			[/posts/$POST]="GET, HEAD, PATCH, DELETE"
 		)

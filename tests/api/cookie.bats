@@ -34,7 +34,7 @@ teardown() {
 secure_login() {
 	URL=$URL_secure post_json /authentication/log-in "{\"email\":\"$EMAIL\",\"password\":\"password123\"}"
 	assert_equal "$STATUS" 200
-	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 1
+	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 2
 	COOKIE=$(header Set-Cookie)
 	TOKEN=$(printf '%s' "$COOKIE" | sed -n 's/^__Host-Authentication=\([^;]*\);.*/\1/p')
 	[ -n "$TOKEN" ]
@@ -52,10 +52,11 @@ logout() {
 
 @test "cookie-1.1: by default the cookie is Authentication, HttpOnly, Path=/, Max-Age, SameSite=Strict, not Secure" {
 	login "$EMAIL"
-	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 1
+	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 2
 	assert_equal "$(header Set-Cookie)" \
 	    "Authentication=$TOKEN; HttpOnly; Path=/; Max-Age=$TEST_TTL; SameSite=Strict"
 	refute grep -qi '^Set-Cookie:.*\(Secure\|Domain\|Expires\)' "$HEADERS"
+	grep -q '^Set-Cookie: Refresh=[0-9a-f]\{64\}; HttpOnly; Path=/authentication; Max-Age=1209600; SameSite=Strict'$'\r''$' "$HEADERS"
 }
 
 @test "cookie-1.2: with COOKIE_SECURE=1 it is __Host-Authentication with Secure, Path=/ and no Domain" {
@@ -67,6 +68,9 @@ logout() {
 	[[ "; $COOKIE;" == *"; Path=/;"* ]]
 	[[ ${COOKIE,,} != *domain* ]]
 	refute grep -qi '^Set-Cookie: Authentication=' "$HEADERS"
+	# The refresh cookie too: __Host- needs Path=/, which wins over a
+	# narrower path (common/auth.h).
+	grep -q '^Set-Cookie: __Host-Refresh=[0-9a-f]\{64\}; HttpOnly; Path=/; Max-Age=1209600; SameSite=Strict; Secure'$'\r''$' "$HEADERS"
 	assert_equal "$(claim "$TOKEN" userId)" "$USER_ID"
 }
 
@@ -96,9 +100,10 @@ logout() {
 	jti=$(claim "$TOKEN" jti | jq -r .)
 	logout "$URL_secure" "__Host-Authentication=$TOKEN"
 	assert_reply 200 ''
-	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 1
+	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 2
 	assert_equal "$(header Set-Cookie)" \
 	    "__Host-Authentication=; HttpOnly; Path=/; Max-Age=0; SameSite=Strict; Secure"
+	grep -q '^Set-Cookie: __Host-Refresh=; HttpOnly; Path=/; Max-Age=0; SameSite=Strict; Secure'$'\r''$' "$HEADERS"
 	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE id = '$jti'")" 0
 	me "$URL_secure" "__Host-Authentication=$TOKEN"
 	assert_reply 401 "$UNAUTHORIZED"
@@ -117,7 +122,7 @@ logout() {
 	login "$EMAIL"
 	logout "$URL_main" "Authentication=$TOKEN"
 	assert_reply 200 ''
-	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 1
+	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 2
 	assert_equal "$(header Set-Cookie)" "Authentication=; HttpOnly; Path=/; Max-Age=0; SameSite=Strict"
 }
 
@@ -134,8 +139,11 @@ logout() {
 	assert_equal "$STATUS" 201
 	req POST /authentication/log-out -H 'Content-Length: 0' -b "$jar" -c "$jar"
 	assert_reply 200 ''
-	# The client dropped the cleared cookie; the old token is dead anyway.
-	refute grep -q "	Authentication	" "$jar"
+	# Both cookies cleared (curl 7.88 keeps one of two cookies cleared in
+	# one reply in its jar, so the jar is not the test); the old token is
+	# dead anyway.
+	grep -q '^Set-Cookie: Authentication=; HttpOnly; Path=/; Max-Age=0;' "$HEADERS"
+	grep -q '^Set-Cookie: Refresh=; HttpOnly; Path=/authentication; Max-Age=0;' "$HEADERS"
 	req GET /authentication -b "$jar"
 	assert_reply 401 "$UNAUTHORIZED"
 	req GET /authentication -b "Authentication=$token"

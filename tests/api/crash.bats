@@ -287,7 +287,7 @@ assert_replies() {
 	login crash-idle@example.com
 	KILLED=()
 	declare -A n=()
-	for program in register login logout me posts notfound; do
+	for program in register login logout me sessions password posts notfound; do
 		fresh "$program"
 		[ "${#PIDS[@]}" -ge 1 ]
 		n[$program]=${#PIDS[@]}
@@ -300,6 +300,8 @@ assert_replies() {
 	respawned login "${n[login]}" /authentication/log-in
 	respawned logout "${n[logout]}" /authentication/log-out
 	respawned me "${n[me]}" /authentication
+	respawned sessions "${n[sessions]}" /authentication/sessions
+	respawned password "${n[password]}" /authentication/password
 	respawned posts "${n[posts]}" /posts
 	respawned notfound "${n[notfound]}" /nope
 	kill -0 "$(lighttpd)"

@@ -417,3 +417,45 @@ cgi() {
 cgi_header() {
 	printf '%s\n' "$CGI_HEADERS" | grep -i "^$1:" | head -n 1 | cut -d: -f2- | sed 's/^ //'
 }
+
+# --- session cookies (refresh.bats, sessions.bats, account.bats) ------------------
+
+# set_cookie NAME: the whole value of the last reply's Set-Cookie header
+# that sets NAME ("" if none).
+set_cookie() {
+	tr -d '\r' <"$HEADERS" | sed -n "s/^[Ss][Ee][Tt]-[Cc][Oo][Oo][Kk][Ii][Ee]: \($1=.*\)\$/\1/p"
+}
+
+# cookie_value NAME: the value the last reply set NAME to ("" if none).
+cookie_value() {
+	set_cookie "$1" | sed 's/;.*//; s/^[^=]*=//'
+}
+
+# cookies: how many Set-Cookie headers the last reply had.
+cookies() {
+	grep -ci '^Set-Cookie:' "$HEADERS" || true
+}
+
+# alive TOKEN RT: both tokens of a session still work, for the user whose
+# GET /authentication body is $ME (the refresh rotates: RT_NOW is its
+# successor).
+alive() {
+	req GET /authentication -b "Authentication=$1"
+	assert_reply 200 "$ME"
+	req GET /authentication/refresh -b "Refresh=$2"
+	assert_reply 200 "$ME"
+	RT_NOW=$(cookie_value Refresh)
+}
+
+# dead TOKEN RT: neither token of a session works any more.
+dead() {
+	req GET /authentication -b "Authentication=$1"
+	assert_reply 401 '{"statusCode":401,"message":"Unauthorized"}'
+	req GET /authentication/refresh -b "Refresh=$2"
+	assert_reply 401 '{"statusCode":401,"message":"Unauthorized"}'
+}
+
+# session_count: how many session rows the user $USER_ID has.
+session_count() {
+	sql "SELECT count(*) FROM sessions WHERE user_id = $USER_ID"
+}

@@ -12,19 +12,22 @@ teardown() {
 	refute_leaks password123
 }
 
-@test "login-1.1: a valid log-in is 200 with the user and one session cookie" {
+@test "login-1.1: a valid log-in is 200 with the user, an access cookie and a refresh cookie" {
 	register login-alice@example.com Alice
 	id=$(printf '%s' "$BODY" | jq .id)
 	post_json /authentication/log-in '{"email":"login-alice@example.com","password":"password123"}'
 	assert_reply 200 "{\"id\":$id,\"email\":\"login-alice@example.com\",\"name\":\"Alice\"}"
 	assert_equal "$(header Content-Type)" "application/json; charset=utf-8"
 	assert_equal "$(header Content-Length)" "${#BODY}"
-	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 1
+	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 2
 	cookie=$(header Set-Cookie)
 	token=${cookie#Authentication=}
 	token=${token%%;*}
 	[[ $token =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$ ]]
 	assert_equal "$cookie" "Authentication=$token; HttpOnly; Path=/; Max-Age=3600; SameSite=Strict"
+	# Part 13's second cookie: 256 random bits, 14 days, only for /authentication.
+	refresh=$(grep -i '^Set-Cookie: Refresh=' "$HEADERS" | tr -d '\r')
+	[[ $refresh =~ ^Set-Cookie:\ Refresh=[0-9a-f]{64}\;\ HttpOnly\;\ Path=/authentication\;\ Max-Age=1209600\;\ SameSite=Strict$ ]]
 }
 
 @test "login-1.2: the token is an HS256 JWT with userId, iat, exp and a jti" {
@@ -50,8 +53,10 @@ teardown() {
 	[ "$iat" -ge "$before" ]
 	[ "$iat" -le "$after" ]
 	[[ $jti =~ ^[0-9a-f]{32}$ ]]
-	# The session is recorded on the server under the jti.
-	assert_equal "$(sql "SELECT user_id, expires_at FROM sessions WHERE id = '$jti'")" "$id|$exp"
+	# The session is recorded on the server under the jti: idle end with
+	# the refresh token (14 days), absolute end 30 days on.
+	assert_equal "$(sql "SELECT user_id, expires_at - created_at, ends_at - created_at, created_at FROM sessions WHERE id = '$jti'")" \
+	    "$id|1209600|2592000|$iat"
 	# And the signature is HMAC-SHA256 of the first two parts with the secret.
 	assert_equal "$(forge "$head" "$payload")" "$TOKEN"
 }

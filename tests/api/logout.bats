@@ -12,15 +12,16 @@ logout() {
 	req POST /authentication/log-out -H 'Content-Length: 0' -b "Authentication=$1"
 }
 
-@test "logout-1.1: a valid cookie gives an empty 200 that clears the cookie" {
+@test "logout-1.1: a valid cookie gives an empty 200 that clears both cookies" {
 	register out-alice@example.com Alice
 	login out-alice@example.com
 	logout "$TOKEN"
 	assert_reply 200 ''
 	assert_equal "$(header Content-Length)" 0
 	refute grep -qi '^Content-Type:' "$HEADERS"
-	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 1
+	assert_equal "$(grep -ci '^Set-Cookie:' "$HEADERS")" 2
 	assert_equal "$(header Set-Cookie)" "Authentication=; HttpOnly; Path=/; Max-Age=0; SameSite=Strict"
+	grep -q '^Set-Cookie: Refresh=; HttpOnly; Path=/authentication; Max-Age=0; SameSite=Strict'$'\r''$' "$HEADERS"
 	assert_equal "$(header Cache-Control)" "no-store"
 }
 

@@ -110,7 +110,7 @@ teardown() {
 	run cat "$ERROR_LOG"
 	assert_line --regexp 'me\[[0-9]+\] 127\.0\.0\.1: rejected token: malformed token$'
 	assert_line --regexp 'me\[[0-9]+\] 127\.0\.0\.1: rejected token: bad signature or encoding$'
-	assert_line --regexp "me\\[[0-9]+\\] 127\\.0\\.0\\.1: rejected token for user $(claim "$good" userId): session logged out, expired or user deleted\$"
+	assert_line --regexp "me\\[[0-9]+\\] 127\\.0\\.0\\.1: rejected token for user $(claim "$good" userId): session ended, expired or user deleted\$"
 	refute_output --partial garbage-token-value
 	refute_output --partial "$good"
 	refute_output --partial "$tampered"

@@ -242,3 +242,54 @@ count() {
 	# And the first user logs in on node 2 with either case.
 	login MN-CASE2@example.com
 }
+
+@test "multinode-4.1: one refresh token sent 20 times at once to both nodes: one rotation, one live successor" {
+	on node1
+	register mn-refresh@example.com Refresher
+	login mn-refresh@example.com
+	refresh=$(grep -i '^Set-Cookie: Refresh=' "$HEADERS" | sed 's/^[^=]*=\([0-9a-f]*\);.*/\1/')
+	[ ${#refresh} -eq 64 ]
+	jti=$(claim "$TOKEN" jti | jq -r .)
+	d=$BATS_TEST_TMPDIR/burst
+	mkdir -p "$d"
+	for i in $(seq 20); do
+		[ "$i" -eq 1 ] || echo next
+		node=$((2 - i % 2))
+		var=URL_node$node
+		printf 'url = "%s/authentication/refresh"\n' "${!var}"
+		printf 'cookie = "Refresh=%s"\n' "$refresh"
+		printf 'output = "%s/r%s.body"\ndump-header = "%s/r%s.headers"\n' "$d" "$i" "$d" "$i"
+		printf 'write-out = "r%s %%{http_code}\\n"\n' "$i"
+	done >"$d/config"
+	curl -sS --no-progress-meter --parallel --parallel-max 20 \
+	    --parallel-immediate -K "$d/config" >"$d/statuses" 2>"$d/errors" ||
+	    fail "curl: $(cat "$d/errors")"
+	# Inside the reuse interval (10 s) every one is served ...
+	assert_equal "$(count "$d" 200)" 20
+	# ... but only one rotated: one new refresh token, and it is the
+	# session's only current one, on the shared database.
+	successors=$(cat "$d"/r*.headers | sed -n 's/^Set-Cookie: Refresh=\([0-9a-f]*\);.*/\1/p' | sort -u)
+	assert_equal "$(printf '%s\n' "$successors" | grep -c .)" 1
+	assert_equal "$(sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$jti' AND retired_at IS NULL")" 1
+	assert_equal "$(sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$jti'")" 2
+	# The successor works on either node, and rotates again.
+	on node2
+	req GET /authentication/refresh -b "Refresh=$successors"
+	assert_equal "$STATUS" 200
+	grep -qi '^Set-Cookie: Refresh=[0-9a-f]\{64\};' "$HEADERS"
+}
+
+@test "multinode-4.2: a session ended on node 2 stops node 1's refresh token and access token" {
+	on node1
+	register mn-end@example.com Ender
+	login mn-end@example.com
+	refresh=$(grep -i '^Set-Cookie: Refresh=' "$HEADERS" | sed 's/^[^=]*=\([0-9a-f]*\);.*/\1/')
+	on node2
+	req POST /authentication/log-out-all -H 'Content-Length: 0' -b "Authentication=$TOKEN"
+	assert_equal "$STATUS" 200
+	on node1
+	req GET /authentication/refresh -b "Refresh=$refresh"
+	assert_reply 401 "$UNAUTHORIZED"
+	req GET /authentication -b "Authentication=$TOKEN"
+	assert_reply 401 "$UNAUTHORIZED"
+}

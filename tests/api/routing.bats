@@ -47,7 +47,7 @@ load helpers
 }
 
 @test "routing-2.2: GET routes allow HEAD, and HEAD has no body" {
-	req DELETE /authentication
+	req DELETE /authentication/sessions
 	assert_equal "$STATUS" 405
 	assert_equal "$(header Allow)" "GET, HEAD"
 	# Raw HTTP, so a body sent after the headers would be seen.

@@ -66,8 +66,17 @@ local cases = {
 	{ "PATCH", "/posts/" .. env("SOAK_POST"), authed, '{"content":"Edited by the soak test."}' },
 	{ "DELETE", "/posts/999999999", authed },
 	{ "PUT", "/posts", authed, "{}" },
+	{ "GET", "/authentication/sessions", { Cookie = cookie } },
+	{ "DELETE", "/authentication/sessions/00000000000000000000000000000000", authed },
+	{ "POST", "/authentication/log-out-all?others=maybe", authed, "" },
+	{ "PATCH", "/authentication/password", authed, '{"currentPassword":"x"}' },
+	{ "DELETE", "/authentication", authed, '{"password":1}' },
+	{ "GET", "/authentication/refresh", { Cookie = "Refresh=" .. string.rep("0", 64) } },
+	{ "GET", "/authentication/refresh", { Cookie = "Refresh=junk" } },
 	{ "POST", "/authentication/log-out", { Cookie = env("SOAK_STALE") }, "" },
-	-- Log out a session this thread logged in (see response()).
+	-- Refresh, then log out, a session this thread logged in, by its
+	-- refresh cookie (see response()).
+	{ "GET", "/authentication/refresh", "fresh" },
 	{ "POST", "/authentication/log-out", "fresh", "" },
 	{ "POST", "/authentication/log-out", {} },
 	{ "GET", "/no/such/route", {} },
@@ -89,7 +98,7 @@ function request()
 	local c = cases[(n - 1) % #cases + 1]
 	local headers, body = c[3], c[4]
 	if headers == "fresh" then
-		headers = { Cookie = fresh or "Authentication=none" }
+		headers = { Cookie = fresh or "Refresh=none" }
 		fresh = nil
 	end
 	if type(body) == "function" then
@@ -100,8 +109,10 @@ end
 
 function response(status, headers, body)
 	statuses[status] = (statuses[status] or 0) + 1
+	-- wrk keeps the last Set-Cookie of a reply: the Refresh cookie of a
+	-- log-in or a refresh.
 	local set = headers["Set-Cookie"]
-	if status == 200 and set and set:find("^Authentication=[^;]") then
+	if status == 200 and set and set:find("^Refresh=[^;]") then
 		fresh = set:match("^([^;]*)")
 	end
 	local total = 0

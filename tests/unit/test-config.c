@@ -41,6 +41,11 @@ static const char *const config_vars[] = {
 	"JWT_SECRET",
 	"JWT_SECRET_FILE",
 	"JWT_EXPIRATION_TIME",
+	"JWT_ACCESS_TOKEN_EXPIRATION_TIME",
+	"JWT_REFRESH_TOKEN_EXPIRATION_TIME",
+	"REFRESH_TOKEN_REUSE_INTERVAL",
+	"SESSION_MAX_LIFETIME",
+	"AUDIT_RETENTION_DAYS",
 	"BCRYPT_COST",
 	"COOKIE_SECURE",
 	"DATABASE_PATH",
@@ -318,6 +323,73 @@ settings_from_environment(void **state)
 	assert_int_equal(f->cfg.jwt_ttl, 60);
 	assert_int_equal(f->cfg.bcrypt_cost, 12);
 	assert_int_equal(f->cfg.cookie_secure, 1);
+}
+
+/* load() and load_refused() with the key set again: a load wipes it. */
+static int
+load_keyed(struct fixture *f)
+{
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	return load(f);
+}
+
+static void
+refused_keyed(struct fixture *f, const char *var)
+{
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	load_refused(f, var);
+}
+
+static void
+session_lifetimes_default(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(load_keyed(f), 0);
+	assert_int_equal(f->cfg.jwt_ttl, 3600);
+	assert_int_equal(f->cfg.refresh_ttl, 14 * 86400);
+	assert_int_equal(f->cfg.refresh_grace, 10);
+	assert_int_equal(f->cfg.session_lifetime, 30 * 86400);
+	assert_int_equal(f->cfg.audit_days, 90);
+}
+
+/* Part 3's name still sets the access lifetime; part 13's wins over it. */
+static void
+access_lifetime_from_either_name(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_EXPIRATION_TIME", "120", 1), 0);
+	assert_int_equal(load_keyed(f), 0);
+	assert_int_equal(f->cfg.jwt_ttl, 120);
+	assert_int_equal(setenv("JWT_ACCESS_TOKEN_EXPIRATION_TIME", "900", 1), 0);
+	assert_int_equal(load_keyed(f), 0);
+	assert_int_equal(f->cfg.jwt_ttl, 900);
+	assert_int_equal(setenv("JWT_ACCESS_TOKEN_EXPIRATION_TIME", "0", 1), 0);
+	refused_keyed(f, "JWT_ACCESS_TOKEN_EXPIRATION_TIME");
+}
+
+static void
+refresh_settings_ranges(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("JWT_REFRESH_TOKEN_EXPIRATION_TIME", "0", 1), 0);
+	assert_int_equal(setenv("REFRESH_TOKEN_REUSE_INTERVAL", "0", 1), 0);
+	assert_int_equal(load_keyed(f), 0);
+	assert_int_equal(f->cfg.refresh_ttl, 0);
+	assert_int_equal(f->cfg.refresh_grace, 0);
+	assert_int_equal(setenv("JWT_REFRESH_TOKEN_EXPIRATION_TIME", "15m", 1), 0);
+	refused_keyed(f, "JWT_REFRESH_TOKEN_EXPIRATION_TIME");
+	assert_int_equal(setenv("JWT_REFRESH_TOKEN_EXPIRATION_TIME", "60", 1), 0);
+	assert_int_equal(setenv("REFRESH_TOKEN_REUSE_INTERVAL", "301", 1), 0);
+	refused_keyed(f, "REFRESH_TOKEN_REUSE_INTERVAL");
+	assert_int_equal(setenv("REFRESH_TOKEN_REUSE_INTERVAL", "10", 1), 0);
+	assert_int_equal(setenv("SESSION_MAX_LIFETIME", "59", 1), 0);
+	refused_keyed(f, "SESSION_MAX_LIFETIME");
+	assert_int_equal(setenv("SESSION_MAX_LIFETIME", "60", 1), 0);
+	assert_int_equal(setenv("AUDIT_RETENTION_DAYS", "0", 1), 0);
+	refused_keyed(f, "AUDIT_RETENTION_DAYS");
 }
 
 static void
@@ -1209,6 +1281,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(missing_secret_is_refused),
+		T(session_lifetimes_default),
+		T(access_lifetime_from_either_name),
+		T(refresh_settings_ranges),
 		T(database_url_wins_over_path),
 		T(database_url_must_be_postgresql),
 		T(database_url_too_long_is_refused),

@@ -231,6 +231,31 @@ post_without_cookie_passes(void **state)
 	passes(f);
 }
 
+/* The refresh cookie alone buys a session too: its writes are checked. */
+static void
+refresh_cookie_alone_is_checked(void **state)
+{
+	struct fixture	*f = *state;
+
+	request(f, "POST", "Refresh=0123456789abcdef");
+	param(f, "HTTP_ORIGIN", "https://evil.example");
+	refused(f);
+	request(f, "POST", "Refresh=0123456789abcdef");
+	param(f, "HTTP_ORIGIN", OWN);
+	passes(f);
+	/* With COOKIE_SECURE=1 the prefixed names count, the plain one not. */
+	f->app.cfg.cookie_secure = 1;
+	request(f, "POST", "__Host-Refresh=0123456789abcdef");
+	param(f, "HTTP_ORIGIN", "https://evil.example");
+	refused(f);
+	request_under_base(f, "POST", "__Secure-Refresh=0123456789abcdef");
+	param(f, "HTTP_ORIGIN", "https://evil.example");
+	refused(f);
+	request(f, "POST", "Refresh=0123456789abcdef");
+	param(f, "HTTP_ORIGIN", "https://evil.example");
+	passes(f);
+}
+
 static void
 cookie_among_others_is_found(void **state)
 {
@@ -703,6 +728,7 @@ main(void)
 		T(plain_cookie_name_ignored_when_secure),
 		T(secure_cookie_name_ignored_when_not_secure),
 		T(secure_cookie_under_base_is_secure_prefixed),
+		T(refresh_cookie_alone_is_checked),
 	};
 
 	log_init("test-csrf");

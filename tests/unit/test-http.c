@@ -304,11 +304,13 @@ parse_other_parameters(void **state)
 	param(f, "CONTENT_TYPE=application/json");
 	param(f, "CONTENT_LENGTH=17");
 	param(f, "HTTP_COOKIE=Authentication=abc");
+	param(f, "HTTP_USER_AGENT=Mozilla/5.0 (X11; Linux x86_64)");
 	assert_int_equal(parse(f), 0);
 	assert_string_equal(f->req->client, "192.0.2.7");
 	assert_string_equal(f->req->content_type, "application/json");
 	assert_int_equal(f->req->content_length, 17);
 	assert_string_equal(f->req->cookie, "Authentication=abc");
+	assert_string_equal(f->req->user_agent, "Mozilla/5.0 (X11; Linux x86_64)");
 }
 
 static void
@@ -322,6 +324,7 @@ parse_absent_parameters(void **state)
 	assert_string_equal(f->req->client, "-");
 	assert_null(f->req->content_type);
 	assert_null(f->req->cookie);
+	assert_null(f->req->user_agent);
 	assert_int_equal(f->req->content_length, 0);
 	assert_null(f->req->body);
 }

@@ -201,6 +201,52 @@ fields_optional_present_is_checked(void **state)
 
 /* --- json_body_fields: message lists */
 
+/* A JSON_BOOLEAN field: true or false only, read as text. */
+static void
+fields_boolean(void **state)
+{
+	static const struct json_field opt[] = {
+		{ "others", JSON_BOOLEAN, 0, 0, 0, 0 },
+	};
+	static const struct {
+		const char	*body;
+		const char	*value;	/* NULL: absent; "!": refused */
+	} cases[] = {
+		{ "{\"others\":true}", "true" },
+		{ "{\"others\":false}", "false" },
+		{ "{}", NULL },
+		{ "{\"others\":null}", NULL },
+		{ "{\"others\":1}", "!" },
+		{ "{\"others\":\"true\"}", "!" },
+		{ "{\"others\":[true]}", "!" },
+	};
+	struct fixture		*f = *state;
+	struct json_value	 v[1];
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		http_req_clear(f->req);
+		http_reply_clear(&f->rep);
+		strcpy(f->req->body_buf, cases[i].body);
+		f->req->body = f->req->body_buf;
+		f->req->body_len = strlen(cases[i].body);
+		rc = json_body_fields(f->req, &f->rep, opt, 1, v);
+		if (cases[i].value != NULL && strcmp(cases[i].value, "!") == 0) {
+			assert_int_equal(rc, -1);
+			assert_string_equal(json_object_to_json_string_ext(
+			    f->rep.body, JSON_C_TO_STRING_PLAIN),
+			    LIST("\"others must be a boolean value\""));
+		} else if (cases[i].value == NULL) {
+			assert_int_equal(rc, 0);
+			assert_null(v[0].str);
+		} else {
+			assert_int_equal(rc, 0);
+			assert_string_equal(v[0].str, cases[i].value);
+		}
+	}
+}
+
 static void
 fields_empty_object(void **state)
 {
@@ -1071,6 +1117,7 @@ main(void)
 		T(fields_escapes_are_decoded),
 		T(fields_optional_absent_is_null),
 		T(fields_optional_present_is_checked),
+		T(fields_boolean),
 		T(fields_empty_object),
 		T(fields_empty_body_reads_as_empty_object),
 		T(fields_unread_body_reads_as_empty_object),

@@ -1,6 +1,7 @@
 /*
- * Unit tests for common/token.c: the session JWT round trip, and every
- * token tok_verify() must refuse, each with its short reason.
+ * Unit tests for common/token.c: the session JWT round trip, every token
+ * tok_verify() must refuse, each with its short reason, and the refresh
+ * token and its digest.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -699,6 +700,68 @@ verify_why_is_null_on_success(void **state)
 	assert_null(why);
 }
 
+/* The digest is SHA-256 of the token's text (vectors from sha256sum). */
+static void
+refresh_digest_is_sha256_of_the_text(void **state)
+{
+	char	 digest[TOK_DIGEST_LEN + 1];
+	char	 zeros[TOK_REFRESH_LEN + 1];
+
+	(void)state;
+	memset(zeros, '0', TOK_REFRESH_LEN);
+	zeros[TOK_REFRESH_LEN] = '\0';
+	assert_int_equal(tok_refresh_digest(zeros, TOK_REFRESH_LEN, digest), 0);
+	assert_string_equal(digest,
+	    "60e05bd1b195af2f94112fa7197a5c88289058840ce7c6df9693756bc6250f55");
+	assert_int_equal(tok_refresh_digest("abcdef0123456789abcdef0123456789"
+	    "abcdef0123456789abcdef0123456789", TOK_REFRESH_LEN, digest), 0);
+	assert_string_equal(digest,
+	    "aa23e893b52d03b02bf174650b65a913289dfaa6cce7ec7d48cae141325f7036");
+}
+
+/* Junk never reaches the store: only 64 hex digits have a digest. */
+static void
+refresh_digest_refuses_junk(void **state)
+{
+	char	 digest[TOK_DIGEST_LEN + 1];
+	char	 t[TOK_REFRESH_LEN + 2];
+
+	(void)state;
+	memset(t, 'a', sizeof(t) - 1);
+	t[sizeof(t) - 1] = '\0';
+	assert_int_equal(tok_refresh_digest(t, TOK_REFRESH_LEN - 1, digest), -1);
+	assert_int_equal(tok_refresh_digest(t, TOK_REFRESH_LEN + 1, digest), -1);
+	assert_int_equal(tok_refresh_digest(t, 0, digest), -1);
+	t[10] = 'g';
+	assert_int_equal(tok_refresh_digest(t, TOK_REFRESH_LEN, digest), -1);
+	t[10] = '\0';
+	assert_int_equal(tok_refresh_digest(t, TOK_REFRESH_LEN, digest), -1);
+	t[10] = ';';
+	assert_int_equal(tok_refresh_digest(t, TOK_REFRESH_LEN, digest), -1);
+}
+
+static void
+refresh_new_is_random_and_matches_its_digest(void **state)
+{
+	char	 a[TOK_REFRESH_LEN + 1], b[TOK_REFRESH_LEN + 1];
+	char	 da[TOK_DIGEST_LEN + 1], db[TOK_DIGEST_LEN + 1];
+	char	 again[TOK_DIGEST_LEN + 1];
+	size_t	 i;
+
+	(void)state;
+	assert_int_equal(tok_refresh_new(a, da), 0);
+	assert_int_equal(tok_refresh_new(b, db), 0);
+	assert_int_equal(strlen(a), TOK_REFRESH_LEN);
+	for (i = 0; i < TOK_REFRESH_LEN; i++)
+		assert_non_null(strchr("0123456789abcdef", a[i]));
+	assert_string_not_equal(a, b);
+	assert_string_not_equal(da, db);
+	assert_int_equal(tok_refresh_digest(a, TOK_REFRESH_LEN, again), 0);
+	assert_string_equal(again, da);
+	/* The digest is not the token. */
+	assert_string_not_equal(a, da);
+}
+
 int
 main(void)
 {
@@ -749,6 +812,9 @@ main(void)
 		cmocka_unit_test(verify_dots_missing),
 		cmocka_unit_test(verify_illegal_characters),
 		cmocka_unit_test(verify_why_is_null_on_success),
+		cmocka_unit_test(refresh_digest_is_sha256_of_the_text),
+		cmocka_unit_test(refresh_digest_refuses_junk),
+		cmocka_unit_test(refresh_new_is_random_and_matches_its_digest),
 	};
 
 	return cmocka_run_group_tests_name("token", tests, NULL, NULL);
