@@ -1,8 +1,12 @@
 /*
  * fcgi-auth-admin: the operator's tool for what the endpoint programs
- * share: create and migrate the database, show its state, delete a user,
- * copy an SQLite database into PostgreSQL, create the signing key.  It
- * reads the programs' settings (config.h), all but the key itself.
+ * share: create and migrate the database, show its state, list, lock,
+ * unlock, delete users and set their passwords, list and end sessions,
+ * list and clear the throttle's counters, read the audit log, back the
+ * database up, copy an SQLite database into PostgreSQL, create the signing
+ * key.  It reads the programs' settings (config.h), all but the key
+ * itself.  This file holds the command table, the usage and the commands
+ * that set a database up; admin-*.c the others (admin.h).
  */
 #include <sys/stat.h>
 
@@ -16,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "config.h"
 #include "log.h"
 #include "schema.h"
@@ -30,27 +35,6 @@
 /* 256 bits for HS256 (RFC 7518 3.2), written as 64 hex digits. */
 #define ADMIN_KEY_BYTES	32
 
-enum cmd {
-	CMD_MIGRATE,
-	CMD_STATUS,
-	CMD_DELETE_USER,
-	CMD_COPY,
-	CMD_INIT_SECRET,
-	CMD__MAX
-};
-
-/* Each command's name and how many arguments it takes. */
-static const struct {
-	const char	*name;
-	int		 min, max;
-} cmds[CMD__MAX] = {
-	{ "migrate", 0, 0 },		/* CMD_MIGRATE */
-	{ "status", 0, 0 },		/* CMD_STATUS */
-	{ "delete-user", 1, 1 },	/* CMD_DELETE_USER */
-	{ "copy", 1, 2 },		/* CMD_COPY */
-	{ "init-secret", 0, 1 },	/* CMD_INIT_SECRET */
-};
-
 /* A target as shown to the operator: a URL without its password. */
 struct shown {
 	char	 s[4096];
@@ -62,18 +46,103 @@ shown(struct shown *buf, const char *target)
 	return util_redact_url(target, buf->s, sizeof(buf->s));
 }
 
-/* Print the usage on fp and exit with status: 0 when asked for, else 2. */
-static void
-usage(FILE *fp, int status)
+/* Each group's usage (fcgi-auth-admin GROUP --help). */
+static const struct {
+	const char	*group;
+	const char	*text;
+} group_usage[] = {
+	{ "user",
+	  "usage: fcgi-auth-admin [-d database] user list [--locked] [--json]\n"
+	  "       fcgi-auth-admin [-d database] user show email [--json]\n"
+	  "       fcgi-auth-admin [-d database] user lock email\n"
+	  "       fcgi-auth-admin [-d database] user unlock email\n"
+	  "       fcgi-auth-admin [-d database] user delete email\n"
+	  "       fcgi-auth-admin [-d database] user set-password email "
+	  "<password-file\n"
+	  "list: every user (--locked: the locked ones), by id: id, e-mail,\n"
+	  "name, when created, since when locked, live sessions.\n"
+	  "show: one user, the same.\n"
+	  "lock: refuse the user's log-ins (with the answer a wrong password\n"
+	  "gets) and end every session of theirs; unlock: let them in again.\n"
+	  "delete: the user, their sessions and posts (as delete-user).\n"
+	  "set-password: the first line of standard input (never an argument)\n"
+	  "becomes the password, under registration's rules: 8 characters to\n"
+	  "72 bytes of UTF-8, not only blanks; on a terminal it is asked for\n"
+	  "twice, unechoed.  Every session of the user ends.\n"
+	  "An e-mail matches in any letter case.  Every change is recorded in\n"
+	  "the audit log (fcgi-auth-admin audit) with the client \"admin\".\n" },
+	{ "sessions",
+	  "usage: fcgi-auth-admin [-d database] sessions list [email] [--json]\n"
+	  "       fcgi-auth-admin [-d database] sessions revoke "
+	  "id | --user email|id | --all\n"
+	  "list: the live sessions (of one user), newest first: id, e-mail,\n"
+	  "when created, last used and expiring unless refreshed, user agent.\n"
+	  "revoke: end one session (its id, or its first 8 or more hex digits,\n"
+	  "as the audit log shows them), every session of a user, or every\n"
+	  "session of every user; it says how many ended.  Their access and\n"
+	  "refresh tokens are refused (401) from the next request on.\n" },
+	{ "throttle",
+	  "usage: fcgi-auth-admin [-d database] throttle list [--json]\n"
+	  "       fcgi-auth-admin [-d database] throttle clear "
+	  "[address | email]\n"
+	  "list: the log-in and registration counters, by key: key, count,\n"
+	  "level (blocks so far), blocked until (- when not blocked), last\n"
+	  "event.  Keys: login-pair ADDRESS EMAIL, login-account EMAIL,\n"
+	  "login-address ADDRESS, register-address ADDRESS.\n"
+	  "clear: delete every counter, or every one whose key names the\n"
+	  "address or e-mail (an IPv6 address stands for its /64, which the\n"
+	  "throttle counts), lifting its block.\n" },
+	{ "audit",
+	  "usage: fcgi-auth-admin [-d database] audit [--user email|id] "
+	  "[--since time]\n"
+	  "                       [--event name] [--limit n] [--json]\n"
+	  "The audit log, oldest first, one event a line: time (UTC), event,\n"
+	  "user id (- for none), client (the address, or admin), detail; or\n"
+	  "with --json an array of {id, at, event, userId, client, detail}.\n"
+	  "--user: one user's events (a deleted user by id).\n"
+	  "--since: from Unix seconds, an ISO 8601 UTC date or time\n"
+	  "(2026-12-04, 2026-12-04T10:00:00Z), or an age (30m, 24h, 7d, 2w).\n"
+	  "--event: login-succeeded, login-failed, login-throttled, logout,\n"
+	  "refresh, refresh-reused, session-ended, sessions-ended,\n"
+	  "password-changed, account-deleted, user-locked, user-unlocked,\n"
+	  "password-set or user-deleted.\n"
+	  "--limit: only the newest n of them.\n"
+	  "Events are kept AUDIT_RETENTION_DAYS days (90 by default).\n" },
+	{ "backup",
+	  "usage: fcgi-auth-admin [-d database] backup file\n"
+	  "Copy the live SQLite database into file, which must not exist and\n"
+	  "is made with mode 0600, through SQLite's online backup API: a\n"
+	  "consistent snapshot while the programs go on writing, checked with\n"
+	  "PRAGMA integrity_check before this reports it.  A PostgreSQL\n"
+	  "database is backed up with pg_dump instead.\n" },
+};
+
+void
+admin_usage(const char *group, FILE *fp, int status)
 {
+	size_t	 i;
+
+	for (i = 0; group != NULL && i < NITEMS(group_usage); i++)
+		if (strcmp(group, group_usage[i].group) == 0) {
+			fputs(group_usage[i].text, fp);
+			exit(status);
+		}
 	fprintf(fp,
 	    "usage: fcgi-auth-admin [-d database] migrate\n"
 	    "       fcgi-auth-admin [-d database] status\n"
+	    "       fcgi-auth-admin [-d database] user "
+	    "list|show|lock|unlock|delete|set-password ...\n"
+	    "       fcgi-auth-admin [-d database] sessions list|revoke ...\n"
+	    "       fcgi-auth-admin [-d database] throttle list|clear ...\n"
+	    "       fcgi-auth-admin [-d database] audit [--user email|id] "
+	    "[--since time] ...\n"
+	    "       fcgi-auth-admin [-d database] backup file\n"
 	    "       fcgi-auth-admin [-d database] delete-user email\n"
 	    "       fcgi-auth-admin [-d postgresql-url] copy sqlite-path "
 	    "[postgresql-url]\n"
 	    "       fcgi-auth-admin init-secret [file]\n"
 	    "       fcgi-auth-admin -h | --help | -V | --version\n"
+	    "       fcgi-auth-admin user|sessions|throttle|audit|backup --help\n"
 	    "Settings come from the environment, else from one settings file, as\n"
 	    "for the programs: $FCGI_AUTH_CONFIG, else fcgi-auth.conf beside this\n"
 	    "tool, else %s.\n"
@@ -87,9 +156,13 @@ usage(FILE *fp, int status)
 	    "JWT_SECRET_FILE, else %s;\n"
 	    "32 random bytes in hex, mode 0600 (as root, owned like migrate's).\n"
 	    "copy moves the users (with their password hashes), posts, live\n"
-	    "sessions and throttle counters of an SQLite database into a migrated,\n"
-	    "empty PostgreSQL database, in one transaction; that database is the\n"
+	    "sessions with their refresh tokens, throttle counters and audit log\n"
+	    "of an SQLite database into a migrated, empty PostgreSQL database,\n"
+	    "in one transaction; that database is the\n"
 	    "URL argument, else -d, else DATABASE_URL.\n"
+	    "user, sessions, throttle, audit and backup: see their --help.\n"
+	    "Exit status: 0 done, 1 failed (no such user or session, the database\n"
+	    "unavailable ...), 2 misused (usage on standard error).\n"
 	    "Every local user can read a URL given as an argument or to -d in the\n"
 	    "process list: pass one that holds a password in $DATABASE_URL.\n",
 	    config_default_file, DEFAULT_DATABASE_PATH,
@@ -253,25 +326,6 @@ cmd_status(const char *target, const char *note)
 	return v >= schema_version ? 0 : 1;
 }
 
-/* delete-user: remove a user with their sessions and posts. */
-static int
-cmd_delete_user(const char *target, const char *email)
-{
-	struct store	*s;
-	enum store_rc	 rc;
-
-	if ((s = store_new(target)) == NULL)
-		return 1;
-	if ((rc = store_ready(s)) == STORE_OK)
-		rc = store_user_delete(s, email);
-	store_free(s);
-	if (rc == STORE_NOTFOUND)
-		fprintf(stderr, "fcgi-auth-admin: no user with e-mail %s\n", email);
-	else if (rc == STORE_OK)
-		printf("deleted user %s, their sessions and posts\n", email);
-	return rc == STORE_OK ? 0 : 1;
-}
-
 /* copy: an SQLite database into an empty PostgreSQL one. */
 static int
 cmd_copy(const char *from, const char *to)
@@ -282,9 +336,10 @@ cmd_copy(const char *from, const char *to)
 	if (store_copy(from, to, (int64_t)time(NULL), &n) == -1)
 		return 1;
 	printf("copied %s into %s: %lld users, %lld posts, %lld live sessions, "
-	    "%lld throttle counters\n", from, shown(&buf, to),
-	    (long long)n.users, (long long)n.posts, (long long)n.sessions,
-	    (long long)n.throttle);
+	    "%lld refresh tokens, %lld throttle counters, %lld audit events\n",
+	    from, shown(&buf, to), (long long)n.users, (long long)n.posts,
+	    (long long)n.sessions, (long long)n.refresh_tokens,
+	    (long long)n.throttle, (long long)n.audit);
 	return 0;
 }
 
@@ -382,96 +437,238 @@ admin_path_note(const struct config *cfg, const char *dflag, char *note,
 	}
 }
 
-/* Run command c with its arguments args[0..n-1]; main's exit status. */
+/* migrate */
 static int
-admin_run(const struct config *cfg, const char *dflag, enum cmd c,
-    char **args, int n)
+run_migrate(struct admin *a, char **args, int n)
 {
-	const char	*target = dflag != NULL ? dflag : config_database(cfg);
-	const char	*to, *file;
-	char		 note[PATH_MAX + 64];
+	(void)args;
+	(void)n;
+	return cmd_migrate(a->target);
+}
 
-	switch (c) {
-	case CMD_MIGRATE:
-		return cmd_migrate(target);
-	case CMD_STATUS:
-		admin_path_note(cfg, dflag, note, sizeof(note));
-		return cmd_status(target, note);
-	case CMD_DELETE_USER:
-		return cmd_delete_user(target, args[0]);
-	case CMD_COPY:
-		/* Never an SQLite default: only a URL can be copied into. */
-		to = n == 2 ? args[1] : dflag != NULL ? dflag :
-		    cfg->database_url[0] != '\0' ? cfg->database_url : NULL;
-		if (to == NULL) {
-			fprintf(stderr, "fcgi-auth-admin: copy: no PostgreSQL URL: "
-			    "set DATABASE_URL (or give -d)\n");
-			return 2;
-		}
-		return cmd_copy(args[0], to);
-	case CMD_INIT_SECRET:
-		file = n == 1 ? args[0] : cfg->secret_file;
-		if (*file == '\0') {
-			fprintf(stderr, "fcgi-auth-admin: init-secret: JWT_SECRET "
-			    "is set, so the programs read no key file: unset it, "
-			    "or name the file to create\n");
-			return 1;
-		}
-		return cmd_init_secret(file);
-	case CMD__MAX:
-		break;
+/* status */
+static int
+run_status(struct admin *a, char **args, int n)
+{
+	char	 note[PATH_MAX + 64];
+
+	(void)args;
+	(void)n;
+	admin_path_note(&a->app.cfg, a->dflag, note, sizeof(note));
+	return cmd_status(a->target, note);
+}
+
+/* copy sqlite-path [postgresql-url] */
+static int
+run_copy(struct admin *a, char **args, int n)
+{
+	const struct config	*cfg = &a->app.cfg;
+	const char		*to;
+
+	/* Never an SQLite default: only a URL can be copied into. */
+	to = n == 2 ? args[1] : a->dflag != NULL ? a->dflag :
+	    cfg->database_url[0] != '\0' ? cfg->database_url : NULL;
+	if (to == NULL) {
+		fprintf(stderr, "fcgi-auth-admin: copy: no PostgreSQL URL: "
+		    "set DATABASE_URL (or give -d)\n");
+		return ADMIN_USAGE;
 	}
-	return 2;
+	return cmd_copy(args[0], to);
+}
+
+/* init-secret [file] */
+static int
+run_init_secret(struct admin *a, char **args, int n)
+{
+	const char	*file = n == 1 ? args[0] : a->app.cfg.secret_file;
+
+	if (*file == '\0') {
+		fprintf(stderr, "fcgi-auth-admin: init-secret: JWT_SECRET "
+		    "is set, so the programs read no key file: unset it, "
+		    "or name the file to create\n");
+		return ADMIN_FAIL;
+	}
+	return cmd_init_secret(file);
+}
+
+/* Every command: group (NULL: none), name, arguments, options, function. */
+static const struct admin_cmd cmds[] = {
+	{ NULL, "migrate", 0, 0, 0, run_migrate },
+	{ NULL, "status", 0, 0, 0, run_status },
+	{ NULL, "delete-user", 1, 1, 0, admin_user_delete },
+	{ NULL, "copy", 1, 2, 0, run_copy },
+	{ NULL, "init-secret", 0, 1, 0, run_init_secret },
+	{ NULL, "audit", 0, 0, OPT_USER | OPT_SINCE | OPT_EVENT | OPT_LIMIT |
+	    OPT_JSON, admin_audit_list },
+	{ NULL, "backup", 1, 1, 0, admin_backup },
+	{ "user", "list", 0, 0, OPT_LOCKED | OPT_JSON, admin_user_list },
+	{ "user", "show", 1, 1, OPT_JSON, admin_user_show },
+	{ "user", "lock", 1, 1, 0, admin_user_lock },
+	{ "user", "unlock", 1, 1, 0, admin_user_unlock },
+	{ "user", "delete", 1, 1, 0, admin_user_delete },
+	{ "user", "set-password", 1, 1, 0, admin_user_set_password },
+	{ "sessions", "list", 0, 1, OPT_JSON, admin_sessions_list },
+	{ "sessions", "revoke", 0, 1, OPT_USER | OPT_ALL,
+	    admin_sessions_revoke },
+	{ "throttle", "list", 0, 0, OPT_JSON, admin_throttle_list },
+	{ "throttle", "clear", 0, 1, 0, admin_throttle_clear },
+};
+
+/* getopt_long() returns a long-only option's bit above any char. */
+#define LONG_OPT	0x100
+
+/*
+ * The options beyond -d: --help, --version, and one for each OPT_ bit
+ * (whose name "--%s does not apply here" takes from here too).
+ */
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "json", no_argument, NULL, LONG_OPT | OPT_JSON },
+	{ "locked", no_argument, NULL, LONG_OPT | OPT_LOCKED },
+	{ "user", required_argument, NULL, LONG_OPT | OPT_USER },
+	{ "since", required_argument, NULL, LONG_OPT | OPT_SINCE },
+	{ "event", required_argument, NULL, LONG_OPT | OPT_EVENT },
+	{ "limit", required_argument, NULL, LONG_OPT | OPT_LIMIT },
+	{ "all", no_argument, NULL, LONG_OPT | OPT_ALL },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The OPT_ bit of what getopt_long() returned; 0 for any other. */
+static unsigned
+opt_bit(int ch)
+{
+	return ch & LONG_OPT ? (unsigned)ch & ~(unsigned)LONG_OPT : 0;
+}
+
+/* Is word a group of commands (user, sessions, throttle)? */
+static int
+admin_is_group(const char *word)
+{
+	size_t	 i;
+
+	for (i = 0; i < NITEMS(cmds); i++)
+		if (cmds[i].group != NULL && strcmp(cmds[i].group, word) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The command argv[0] (or argv[0] argv[1] for a group) names, with *args
+ * and *n its arguments; NULL if none does.  *usage gets the usage to show
+ * when it is misused: its group's or command's, or NULL (the whole tool).
+ */
+static const struct admin_cmd *
+admin_find_cmd(int argc, char **argv, char ***args, int *n,
+    const char **usage)
+{
+	const char	*group = NULL;
+	size_t		 i;
+
+	*usage = NULL;
+	if (argc < 1)
+		return NULL;
+	if (admin_is_group(argv[0])) {
+		group = *usage = argv[0];
+		argc--;
+		argv++;
+		if (argc < 1)
+			return NULL;
+	}
+	for (i = 0; i < NITEMS(cmds); i++) {
+		if ((group == NULL) != (cmds[i].group == NULL) ||
+		    (group != NULL && strcmp(group, cmds[i].group) != 0) ||
+		    strcmp(argv[0], cmds[i].name) != 0)
+			continue;
+		if (group == NULL)
+			*usage = cmds[i].name;
+		*args = argv + 1;
+		*n = argc - 1;
+		return &cmds[i];
+	}
+	return NULL;
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct config	 cfg;
-	const char	*dflag = NULL;
-	char		 err[1024];
-	int		 ch, c, rc;
+	const struct admin_cmd	*cmd;
+	const struct option	*o;
+	struct admin		 a;
+	const char		*usage;
+	char			**args = NULL;
+	char			 err[1024], name[64];
+	int			 ch, n = 0, help = 0, bad = 0, rc;
 
 	log_init("fcgi-auth-admin");
+	memset(&a, 0, sizeof(a));
+	a.app.name = "fcgi-auth-admin";
+	/* Options anywhere, as before: fcgi-auth-admin user list --json. */
 	while ((ch = getopt_long(argc, argv, "d:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			dflag = optarg;
+			a.dflag = optarg;
 			break;
 		case 'h':
-			usage(stdout, 0);
+			help = 1;
 			break;
 		case 'V':
 			printf("fcgi-auth-admin (fcgi-auth) %s\n", PACKAGE_VERSION);
 			return fflush(stdout) == 0 ? 0 : 1;
+		case LONG_OPT | OPT_JSON:
+		case LONG_OPT | OPT_LOCKED:
+		case LONG_OPT | OPT_ALL:
+			break;
+		case LONG_OPT | OPT_USER:
+			a.user = optarg;
+			break;
+		case LONG_OPT | OPT_SINCE:
+			a.since = optarg;
+			break;
+		case LONG_OPT | OPT_EVENT:
+			a.event = optarg;
+			break;
+		case LONG_OPT | OPT_LIMIT:
+			a.limit = optarg;
+			break;
 		default:
-			usage(stderr, 2);
+			bad = 1;
+			break;
 		}
+		/* Each option's bit, whatever else it does. */
+		a.given |= opt_bit(ch);
 	}
 	argc -= optind;
 	argv += optind;
-	for (c = 0; c < CMD__MAX; c++)
-		if (argc >= 1 && strcmp(argv[0], cmds[c].name) == 0 &&
-		    argc - 1 >= cmds[c].min && argc - 1 <= cmds[c].max)
-			break;
-	if (c == CMD__MAX)
-		usage(stderr, 2);
+	cmd = admin_find_cmd(argc, argv, &args, &n, &usage);
+	/* fcgi-auth-admin user --help: that group's usage. */
+	if (help)
+		admin_usage(usage, stdout, ADMIN_OK);
+	if (bad || cmd == NULL || n < cmd->min || n > cmd->max)
+		admin_usage(usage, stderr, ADMIN_USAGE);
+	if (cmd->group != NULL)
+		snprintf(name, sizeof(name), "%s %s", cmd->group, cmd->name);
+	else
+		snprintf(name, sizeof(name), "%s", cmd->name);
+	a.cmd = name;
+	a.usage = usage;
+	for (o = longopts; o->name != NULL; o++)
+		if (opt_bit(o->val) & a.given & ~cmd->opts)
+			admin_misused(&a, "--%s does not apply here", o->name);
 	/* The programs' settings, so that both see the same database and key. */
-	if (config_load_settings(&cfg, err, sizeof(err)) == -1) {
+	if (config_load_settings(&a.app.cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "fcgi-auth-admin: %s\n", err);
-		return 1;
+		return ADMIN_FAIL;
 	}
-	rc = admin_run(&cfg, dflag, (enum cmd)c, argv + 1, argc - 1);
-	config_clear(&cfg);
+	a.target = a.dflag != NULL ? a.dflag : config_database(&a.app.cfg);
+	a.now = (int64_t)time(NULL);
+	rc = cmd->run(&a, args, n);
+	store_free(a.app.store);
+	config_clear(&a.app.cfg);
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "fcgi-auth-admin: standard output: %s\n",
 		    strerror(errno));
-		rc = 1;
+		rc = ADMIN_FAIL;
 	}
 	return rc;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # admin: fcgi-auth-admin (migrate, status, delete-user, copy, init-secret,
-# its options and settings), the programs as plain CGI, their 503 for a
-# missing, old or read-only database, and start-up refusals.  Under
+# user, sessions, throttle, audit, backup, its options and settings), the
+# programs as plain CGI, their 503 for a missing, old or read-only
+# database, and start-up refusals.  Under
 # STORE=postgresql the same tests run on a database of their own (DB is its
 # URL), created empty for each test.
 
@@ -9,8 +10,14 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 # No web server here: the programs and the admin tool are run directly.
+# (backup's write load starts one of its own.)
 setup_file() { :; }
-teardown_file() { pg_drop_databases; }
+teardown_file() {
+	if [ -L "$BATS_FILE_TMPDIR/state" ]; then
+		rm -rf "$(readlink "$BATS_FILE_TMPDIR/state")"
+	fi
+	pg_drop_databases
+}
 
 # VERSION: the schema version these programs need, as the admin program
 # records it on a fresh SQLite file (migrations are numbered 1, 2, ...; the
@@ -33,10 +40,14 @@ setup() {
 	# No settings file but the tests' own: this machine may have a real
 	# one where the programs and the admin tool look by default.
 	export FCGI_AUTH_CONFIG=/dev/null
+	# The audit names who ran the tool; under sudo, that too.
+	unset SUDO_USER
 }
 
 teardown() {
 	local d
+	server_stop load
+	[ -z "${LOAD_PID:-}" ] || kill "$LOAD_PID" 2>/dev/null || :
 	pg_drop_databases
 	for d in "${SHARED_DIRS[@]}"; do
 		chmod -R u+w "$d" 2>/dev/null
@@ -196,7 +207,7 @@ migrations() {
 	register_cgi "$DB" del@example.com
 	assert_equal "$CGI_STATUS" "Status: 201 Created"
 	id=$(dbsql "SELECT id FROM users WHERE email = 'del@example.com'")
-	dbsql "INSERT INTO sessions VALUES ('0123456789abcdef0123456789abcdef', $id, 0, 9999999999)"
+	dbsql "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ('0123456789abcdef0123456789abcdef', $id, 0, 9999999999)"
 	dbsql "INSERT INTO posts (author_id, title, content, created_at, updated_at) VALUES ($id, 'T', 'C', 0, 0)"
 	run "$ADMIN" -d "$DB" delete-user DEL@Example.com
 	assert_success
@@ -362,8 +373,8 @@ copy_source() {
 	        SELECT 'copy-c@example.com', 'C', password, created_at FROM users;
 	    INSERT INTO posts (author_id, title, content, created_at, updated_at)
 	        SELECT id, 'by ' || name, 'content', 1, 2 FROM users;
-	    INSERT INTO sessions VALUES ('00000000000000000000000000000001', (SELECT min(id) FROM users), $now, $((now + 600)));
-	    INSERT INTO sessions VALUES ('00000000000000000000000000000002', (SELECT min(id) FROM users), 0, 1);
+	    INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ('00000000000000000000000000000001', (SELECT min(id) FROM users), $now, $((now + 600)));
+	    INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ('00000000000000000000000000000002', (SELECT min(id) FROM users), 0, 1);
 	    INSERT INTO throttle (key, count, level, last_at, blocked_until) VALUES ('login-pair 10.0.0.1 x@example.com', 3, 1, $now, 0)"
 	printf '%s\n' "$src"
 }
@@ -376,7 +387,9 @@ copy_source() {
 	assert_success
 	# Counters: the one written here and register's own for 127.0.0.1.
 	assert_equal "$(sqlite3 "$src" 'SELECT count(*) FROM throttle')" 2
-	assert_output "copied $src into $SHOWN: 2 users, 2 posts, 1 live sessions, 2 throttle counters"
+	audit=$(sqlite3 "$src" 'SELECT count(*) FROM audit')
+	assert_output "copied $src into $SHOWN: 2 users, 2 posts, 1 live sessions, 0 refresh tokens, 2 throttle counters, $audit audit events"
+	assert_equal "$(dbsql 'SELECT count(*) FROM audit')" "$audit"
 	for q in "SELECT id || '|' || email || '|' || name || '|' || password || '|' || created_at FROM users ORDER BY id" \
 	    "SELECT id || '|' || author_id || '|' || title || '|' || content || '|' || created_at || '|' || updated_at FROM posts ORDER BY id" \
 	    "SELECT id || '|' || user_id || '|' || created_at || '|' || expires_at FROM sessions WHERE expires_at > 1 ORDER BY id" \
@@ -789,4 +802,699 @@ assert_readonly_reply() {
 	readonly_register "$db" $user
 	assert_readonly_reply "$db" "$uid"
 	[ -n "$user" ] || chmod 755 "$dir"
+}
+
+# --- issue 13: the operator's tool: users, sessions, throttle, audit, backup
+
+WRONG='{"statusCode":400,"message":"Wrong credentials provided"}'
+# An ISO 8601 UTC time as the tool writes it.
+ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
+
+# migrated: migrate DB, quietly.
+migrated() {
+	"$ADMIN" -d "$DB" migrate >/dev/null 2>&1
+}
+
+# login_cgi EMAIL [PASSWORD [VAR=value...]]: POST /authentication/log-in as
+# CGI on DB (from 127.0.0.1 unless REMOTE_ADDR is given); sets CGI_* and
+# TOKEN, the Authentication cookie's value ("" if none was set).
+login_cgi() {
+	local email=$1 password=${2:-password123} json
+	shift
+	[ $# -eq 0 ] || shift
+	json="{\"email\":\"$email\",\"password\":\"$password\"}"
+	printf '%s' "$json" >"$BATS_TEST_TMPDIR/login.json"
+	# Bytes, not characters: a password may be UTF-8.
+	cgi login REQUEST_METHOD=POST REQUEST_URI=/authentication/log-in \
+	    CONTENT_TYPE=application/json \
+	    CONTENT_LENGTH="$(wc -c <"$BATS_TEST_TMPDIR/login.json")" \
+	    "$DB_VAR=$DB" JWT_SECRET="$TEST_SECRET" BCRYPT_COST=4 "$@" \
+	    <"$BATS_TEST_TMPDIR/login.json"
+	TOKEN=$(printf '%s\n' "$CGI_HEADERS" |
+	    sed -n 's/^Set-Cookie: Authentication=\([^;]*\);.*/\1/p')
+}
+
+# me_status TOKEN: the status line of GET /authentication with that cookie.
+me_status() {
+	me_cgi "$DB" HTTP_COOKIE="Authentication=$1"
+	printf '%s\n' "$CGI_STATUS"
+}
+
+# audit_lines ARGS...: the audit events the tool lists, as
+# "event|user id|client|detail", one a line.
+audit_lines() {
+	"$ADMIN" -d "$DB" audit --json "$@" |
+	    jq -r '.[] | "\(.event)|\(.userId // "-")|\(.client)|\(.detail)"'
+}
+
+@test "admin-13.1: user list shows every user (--locked: the locked ones) as a table or JSON" {
+	migrated
+	run --separate-stderr "$ADMIN" -d "$DB" user list
+	assert_success
+	assert_output "no users"
+	register_cgi "$DB" list-a@example.com
+	json='{"email":"list-b@example.com","name":"Bob\u001b[31m\u202eRed","password":"password123"}'
+	printf '%s' "$json" >"$BATS_TEST_TMPDIR/body.json"
+	cgi register REQUEST_METHOD=POST REQUEST_URI=/authentication/register \
+	    CONTENT_TYPE=application/json CONTENT_LENGTH=${#json} \
+	    "$DB_VAR=$DB" JWT_SECRET="$TEST_SECRET" BCRYPT_COST=4 \
+	    <"$BATS_TEST_TMPDIR/body.json"
+	assert_equal "$CGI_STATUS" "Status: 201 Created"
+	a=$(user_id_of list-a@example.com)
+	b=$(user_id_of list-b@example.com)
+	login_cgi list-a@example.com
+	login_cgi list-a@example.com
+	run --separate-stderr "$ADMIN" -d "$DB" user list
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 --regexp '^ID +EMAIL +NAME +CREATED +LOCKED +SESSIONS$'
+	assert_line --index 1 --regexp "^$a +list-a@example\\.com +Cgi +$ISO +- +2\$"
+	# A name's control characters never reach the terminal.
+	assert_line --index 2 --regexp "^$b +list-b@example\\.com +Bob\\?\\[31m\\?Red +$ISO +- +0\$"
+	[[ $output != *$'\e'* ]] || fail "an escape reached the output"
+	run --separate-stderr "$ADMIN" -d "$DB" user list --json
+	assert_success
+	# JSON keeps the name as it is (jq writes ESC escaped, U+202E raw).
+	assert_equal "$(jq -c 'map([.id, .email, .name, .locked, .lockedAt, .sessions])' <<<"$output")" \
+	    "[[$a,\"list-a@example.com\",\"Cgi\",false,null,2],[$b,\"list-b@example.com\",$(printf '"Bob\\u001b[31m\u202eRed"'),false,null,0]]"
+	created=$(dbsql "SELECT created_at FROM users WHERE id = $a")
+	assert_equal "$(jq -r '.[0].createdAt' <<<"$output")" "$(date -u -d "@$created" +%Y-%m-%dT%H:%M:%SZ)"
+	run "$ADMIN" -d "$DB" user list --locked
+	assert_success
+	assert_output "no locked users"
+	"$ADMIN" -d "$DB" user lock list-b@example.com >/dev/null
+	run --separate-stderr "$ADMIN" -d "$DB" --json user list --locked
+	assert_success
+	assert_equal "$(jq -r '.[] | "\(.id) \(.locked)"' <<<"$output")" "$b true"
+	[[ $(jq -r '.[0].lockedAt' <<<"$output") =~ ^$ISO$ ]]
+}
+
+# user_id_of EMAIL: the id of the user in DB.
+user_id_of() {
+	dbsql "SELECT id FROM users WHERE lower(email) = lower('$1')"
+}
+
+@test "admin-13.2: user show EMAIL (any letter case), as text or JSON; an unknown one exits 1" {
+	migrated
+	register_cgi "$DB" show@example.com
+	id=$(user_id_of show@example.com)
+	login_cgi show@example.com
+	run --separate-stderr "$ADMIN" -d "$DB" user show SHOW@Example.com
+	assert_success
+	assert_line --index 0 "id:        $id"
+	assert_line --index 1 "email:     show@example.com"
+	assert_line --index 2 "name:      Cgi"
+	assert_line --index 3 --regexp "^created:   $ISO\$"
+	assert_line --index 4 "locked:    no"
+	assert_line --index 5 "sessions:  1 live"
+	run --separate-stderr "$ADMIN" -d "$DB" user show show@example.com --json
+	assert_success
+	assert_equal "$(jq -c '[.id, .email, .name, .locked, .lockedAt, .sessions]' <<<"$output")" \
+	    "[$id,\"show@example.com\",\"Cgi\",false,null,1]"
+	run --separate-stderr "$ADMIN" -d "$DB" user show nobody@example.com
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "fcgi-auth-admin: no user with e-mail nobody@example.com"
+}
+
+@test "admin-13.3: user lock refuses log-in with the wrong password's 400 and ends every session; unlock lets the user in" {
+	migrated
+	register_cgi "$DB" lock@example.com
+	register_cgi "$DB" other@example.com
+	id=$(user_id_of lock@example.com)
+	login_cgi lock@example.com
+	first=$TOKEN
+	login_cgi lock@example.com
+	second=$TOKEN
+	login_cgi other@example.com
+	other=$TOKEN
+	assert_equal "$(me_status "$first")" "Status: 200 OK"
+	run --separate-stderr "$ADMIN" -d "$DB" user lock LOCK@example.com
+	assert_success
+	assert_output "locked user lock@example.com: log-in refused, every session ended"
+	assert_equal "$stderr" ""
+	for t in "$first" "$second"; do
+		assert_equal "$(me_status "$t")" "Status: 401 Unauthorized"
+	done
+	assert_equal "$(me_status "$other")" "Status: 200 OK"
+	assert_equal "$(dbsql "SELECT count(*) FROM sessions WHERE user_id = $id")" 0
+	# The right password gets exactly what a wrong one gets, and no cookie.
+	login_cgi lock@example.com
+	assert_equal "$CGI_STATUS" "Status: 400 Bad Request"
+	assert_equal "$CGI_BODY" "$WRONG"
+	assert_equal "$TOKEN" ""
+	login_cgi lock@example.com wrong-password
+	assert_equal "$CGI_BODY" "$WRONG"
+	locked_at=$(dbsql "SELECT locked_at FROM users WHERE id = $id")
+	[ "$locked_at" -gt 0 ]
+	# Locking again keeps the first time, and says so.
+	run --separate-stderr "$ADMIN" -d "$DB" user lock lock@example.com
+	assert_success
+	assert_output "user lock@example.com was already locked (since $(date -u -d "@$locked_at" +%Y-%m-%dT%H:%M:%SZ)): log-in refused, every session ended"
+	assert_equal "$(dbsql "SELECT locked_at FROM users WHERE id = $id")" "$locked_at"
+	run --separate-stderr "$ADMIN" -d "$DB" user unlock lock@example.com
+	assert_success
+	assert_output "unlocked user lock@example.com: log-in allowed again"
+	assert_equal "$(dbsql "SELECT count(*) FROM users WHERE id = $id AND locked_at IS NULL")" 1
+	login_cgi lock@example.com
+	assert_equal "$CGI_STATUS" "Status: 200 OK"
+	assert_equal "$(me_status "$TOKEN")" "Status: 200 OK"
+	run --separate-stderr "$ADMIN" -d "$DB" user unlock lock@example.com
+	assert_success
+	assert_output "user lock@example.com is not locked"
+	# Each change, and only those, in the audit log with the client "admin".
+	assert_equal "$(audit_lines --user lock@example.com | grep '|admin|' | cut -d'|' -f1-3)" \
+	    "user-locked|$id|admin
+user-locked|$id|admin
+user-unlocked|$id|admin"
+	for cmd in lock unlock; do
+		run --separate-stderr "$ADMIN" -d "$DB" user "$cmd" nobody@example.com
+		assert_failure 1
+		assert_output ""
+		assert_equal "$stderr" "fcgi-auth-admin: no user with e-mail nobody@example.com"
+	done
+}
+
+@test "admin-13.4: user delete (delete-user's twin) removes the user and their sessions, and is audited" {
+	migrated
+	register_cgi "$DB" gone@example.com
+	id=$(user_id_of gone@example.com)
+	login_cgi gone@example.com
+	run --separate-stderr "$ADMIN" -d "$DB" user delete Gone@Example.com
+	assert_success
+	assert_output "deleted user Gone@Example.com, their sessions and posts"
+	assert_equal "$stderr" ""
+	assert_equal "$(me_status "$TOKEN")" "Status: 401 Unauthorized"
+	assert_equal "$(dbsql 'SELECT count(*) FROM users')" 0
+	assert_equal "$(dbsql 'SELECT count(*) FROM sessions')" 0
+	# The id names no one now: the detail says who it was.
+	assert_equal "$(audit_lines --event user-deleted)" "user-deleted|$id|admin|user gone@example.com deleted by $(id -un)"
+	assert_equal "$(audit_lines --user "$id" --event user-deleted | wc -l)" 1
+	run --separate-stderr "$ADMIN" -d "$DB" user delete gone@example.com
+	assert_failure 1
+	assert_equal "$stderr" "fcgi-auth-admin: no user with e-mail gone@example.com"
+	# delete-user is audited alike.
+	register_cgi "$DB" old@example.com
+	run "$ADMIN" -d "$DB" delete-user old@example.com
+	assert_success
+	assert_equal "$(audit_lines --event user-deleted | wc -l)" 2
+}
+
+@test "admin-13.5: user set-password takes standard input's first line: the old password and every session end" {
+	migrated
+	register_cgi "$DB" pw@example.com
+	id=$(user_id_of pw@example.com)
+	login_cgi pw@example.com
+	old=$TOKEN
+	before=$(dbsql "SELECT password FROM users WHERE id = $id")
+	run --separate-stderr env BCRYPT_COST=5 "$ADMIN" -d "$DB" user set-password PW@example.com \
+	    < <(printf 'new password 1\nthe second line is not read\n')
+	assert_success
+	assert_output "set a new password for pw@example.com: every session ended"
+	assert_equal "$stderr" ""
+	# Hashed with bcrypt at the configured cost; never stored as given.
+	hash=$(dbsql "SELECT password FROM users WHERE id = $id")
+	[[ $hash == '$2b$05$'* ]] || fail "not bcrypt at cost 5: $hash"
+	[ "$hash" != "$before" ]
+	assert_equal "$(me_status "$old")" "Status: 401 Unauthorized"
+	login_cgi pw@example.com password123
+	assert_equal "$CGI_BODY" "$WRONG"
+	login_cgi pw@example.com 'new password 1'
+	assert_equal "$CGI_STATUS" "Status: 200 OK"
+	assert_equal "$(me_status "$TOKEN")" "Status: 200 OK"
+	# A CRLF line ending is not part of the password; 72 bytes are enough.
+	long=$(printf 'p%.0s' $(seq 72))
+	printf '%s\r\n' "$long" | "$ADMIN" -d "$DB" user set-password pw@example.com >/dev/null
+	login_cgi pw@example.com "$long"
+	assert_equal "$CGI_STATUS" "Status: 200 OK"
+	# So are 8 characters of 2 bytes each, and no newline at all.
+	printf 'éééééééé' | "$ADMIN" -d "$DB" user set-password pw@example.com >/dev/null
+	login_cgi pw@example.com 'éééééééé'
+	assert_equal "$CGI_STATUS" "Status: 200 OK"
+	assert_equal "$(audit_lines --event password-set | cut -d'|' -f1-3 | sort -u)" "password-set|$id|admin"
+	assert_equal "$(audit_lines --event password-set | wc -l)" 3
+}
+
+@test "admin-13.6: user set-password refuses a password registration would, and never takes one as an argument" {
+	migrated
+	register_cgi "$DB" rules@example.com
+	hash=$(dbsql "SELECT password FROM users WHERE email = 'rules@example.com'")
+	# input|message
+	n=0
+	while IFS='|' read -r input message; do
+		n=$((n + 1))
+		run --separate-stderr "$ADMIN" -d "$DB" user set-password rules@example.com \
+		    < <(printf "$input")
+		assert_failure 1
+		assert_output ""
+		[[ $stderr == *"fcgi-auth-admin: user set-password: $message"* ]] ||
+		    fail "for '$input': $stderr"
+	done <<CASES
+|no password on standard input (give it as the first line)
+\n|password should not be empty
+        \n|password should not be empty
+short7!\n|password must be longer than or equal to 8 characters
+pp\377\376pppppp\n|password must be valid UTF-8
+$(printf 'p%.0s' $(seq 73))\n|password must be shorter than or equal to 72 bytes in UTF-8
+$(printf 'é%.0s' $(seq 36))p\n|password must be shorter than or equal to 72 bytes in UTF-8
+CASES
+	assert_equal "$n" 7
+	assert_equal "$(dbsql "SELECT password FROM users WHERE email = 'rules@example.com'")" "$hash"
+	login_cgi rules@example.com
+	assert_equal "$CGI_STATUS" "Status: 200 OK"
+	run --separate-stderr "$ADMIN" -d "$DB" user set-password rules@example.com new-password-1
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *'usage: fcgi-auth-admin [-d database] user list'* ]]
+	run --separate-stderr "$ADMIN" -d "$DB" user set-password nobody@example.com </dev/null
+	assert_failure 1
+	assert_equal "$stderr" "fcgi-auth-admin: no user with e-mail nobody@example.com"
+	assert_equal "$(audit_lines --event password-set)" ""
+}
+
+@test "admin-14.1: sessions list shows the live sessions, newest first, of everyone or of one user" {
+	migrated
+	run "$ADMIN" -d "$DB" sessions list
+	assert_success
+	assert_output "no live sessions"
+	register_cgi "$DB" s1@example.com
+	register_cgi "$DB" s2@example.com
+	id1=$(user_id_of s1@example.com)
+	# A second apart: sessions are listed by when they began.
+	login_cgi s1@example.com password123 HTTP_USER_AGENT='Mozilla/5.0 (first)'
+	sleep 1
+	login_cgi s2@example.com password123
+	sleep 1
+	login_cgi s1@example.com password123 HTTP_USER_AGENT='curl/8.0'
+	dbsql "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ('0123456789abcdef0123456789abcdef', $id1, 1, 2)"
+	ids=$(dbsql "SELECT id FROM sessions WHERE expires_at > 2 ORDER BY created_at DESC, id")
+	run --separate-stderr "$ADMIN" -d "$DB" sessions list
+	assert_success
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 0 --regexp '^ID +EMAIL +CREATED +LAST USED +EXPIRES +USER AGENT$'
+	assert_line --index 1 --regexp "^[0-9a-f]{32} +s1@example\\.com +$ISO +$ISO +$ISO +curl/8\\.0\$"
+	assert_line --index 3 --regexp "^[0-9a-f]{32} +s1@example\\.com +$ISO +$ISO +$ISO +Mozilla/5\\.0 \\(first\\)\$"
+	assert_line --index 2 --regexp "^[0-9a-f]{32} +s2@example\\.com +$ISO +$ISO +$ISO +-\$"
+	assert_equal "$(printf '%s\n' "${lines[@]:1}" | cut -d' ' -f1)" "$ids"
+	run --separate-stderr "$ADMIN" -d "$DB" sessions list S1@example.com --json
+	assert_success
+	assert_equal "$(jq -r '.[] | "\(.userId) \(.email) \(.userAgent)"' <<<"$output")" \
+	    "$id1 s1@example.com curl/8.0
+$id1 s1@example.com Mozilla/5.0 (first)"
+	for field in createdAt lastUsedAt expiresAt endsAt; do
+		[[ $(jq -r ".[0].$field" <<<"$output") =~ ^$ISO$ ]] || fail "$field: $output"
+	done
+	run --separate-stderr "$ADMIN" -d "$DB" sessions list nobody@example.com
+	assert_failure 1
+	assert_equal "$stderr" "fcgi-auth-admin: no user with e-mail nobody@example.com"
+}
+
+@test "admin-14.2: sessions revoke ID ends that session (its cookie gets 401 at once) and no other" {
+	migrated
+	register_cgi "$DB" rev@example.com
+	id=$(user_id_of rev@example.com)
+	login_cgi rev@example.com
+	one=$TOKEN
+	login_cgi rev@example.com
+	two=$TOKEN
+	jti=$(claim "$one" jti | tr -d '"')
+	[[ $jti =~ ^[0-9a-f]{32}$ ]]
+	run --separate-stderr "$ADMIN" -d "$DB" sessions revoke "$jti"
+	assert_success
+	assert_output "ended 1 session: $jti of rev@example.com"
+	assert_equal "$(me_status "$one")" "Status: 401 Unauthorized"
+	assert_equal "$(me_status "$two")" "Status: 200 OK"
+	run --separate-stderr "$ADMIN" -d "$DB" sessions revoke "$jti"
+	assert_failure 1
+	assert_equal "$stderr" "fcgi-auth-admin: no live session $jti"
+	# Its first 8 digits, as the audit log shows it, are enough.
+	jti2=$(claim "$two" jti | tr -d '"')
+	run --separate-stderr "$ADMIN" -d "$DB" sessions revoke "${jti2:0:8}"
+	assert_success
+	assert_output "ended 1 session: $jti2 of rev@example.com"
+	assert_equal "$(me_status "$two")" "Status: 401 Unauthorized"
+	assert_equal "$(audit_lines --event session-ended)" \
+	    "session-ended|$id|admin|session ${jti:0:8} ended by $(id -un)
+session-ended|$id|admin|session ${jti2:0:8} ended by $(id -un)"
+	for bad in 1234567 xyz 0123456789abcdef0123456789abcdef0 0123456g; do
+		run --separate-stderr "$ADMIN" -d "$DB" sessions revoke "$bad"
+		assert_failure 2
+		[[ $stderr == *"$bad is not a session id"*'usage: fcgi-auth-admin [-d database] sessions list'* ]] ||
+		    fail "$bad: $stderr"
+	done
+}
+
+@test "admin-14.3: sessions revoke --user EMAIL|ID and --all say how many ended" {
+	migrated
+	register_cgi "$DB" many@example.com
+	register_cgi "$DB" few@example.com
+	id=$(user_id_of many@example.com)
+	login_cgi many@example.com
+	m1=$TOKEN
+	login_cgi many@example.com
+	m2=$TOKEN
+	login_cgi few@example.com
+	f1=$TOKEN
+	run --separate-stderr "$ADMIN" -d "$DB" sessions revoke --user Many@example.com
+	assert_success
+	assert_output "ended 2 sessions of many@example.com"
+	assert_equal "$(me_status "$m1")" "Status: 401 Unauthorized"
+	assert_equal "$(me_status "$m2")" "Status: 401 Unauthorized"
+	assert_equal "$(me_status "$f1")" "Status: 200 OK"
+	run "$ADMIN" -d "$DB" sessions revoke --user "$id"
+	assert_success
+	assert_output "ended 0 sessions of user $id"
+	login_cgi many@example.com
+	m3=$TOKEN
+	run "$ADMIN" -d "$DB" sessions revoke --all
+	assert_success
+	assert_output "ended 2 sessions of every user"
+	assert_equal "$(me_status "$m3")" "Status: 401 Unauthorized"
+	assert_equal "$(me_status "$f1")" "Status: 401 Unauthorized"
+	assert_equal "$(audit_lines --event sessions-ended | cut -d'|' -f1-4)" \
+	    "sessions-ended|$id|admin|2 sessions ended by $(id -un)
+sessions-ended|$id|admin|0 sessions ended by $(id -un)
+sessions-ended|-|admin|2 sessions of every user ended by $(id -un)"
+	run --separate-stderr "$ADMIN" -d "$DB" sessions revoke --user nobody@example.com
+	assert_failure 1
+	assert_equal "$stderr" "fcgi-auth-admin: no user with e-mail nobody@example.com"
+	for args in '' '0123456789abcdef --all' '--all --user many@example.com' \
+	    '0123456789abcdef --user many@example.com' '--json --all' 'a b'; do
+		run --separate-stderr "$ADMIN" -d "$DB" sessions revoke $args
+		assert_failure 2
+		assert_output ""
+		[[ $stderr == *'usage: fcgi-auth-admin [-d database] sessions list'* ]] || fail "$args: $stderr"
+	done
+}
+
+# THROTTLED: the programs' throttle, on (the tests' servers turn it off).
+THROTTLED=(THROTTLE_LOGIN_PER_PAIR=5 THROTTLE_LOGIN_PER_ACCOUNT=10
+    THROTTLE_LOGIN_PER_ADDRESS=30 THROTTLE_REGISTER_PER_ADDRESS=10)
+
+# block EMAIL ADDRESS: 5 failed log-ins of EMAIL from ADDRESS, then the
+# right password is refused with 429.
+block() {
+	local i
+	for i in 1 2 3 4 5; do
+		login_cgi "$1" wrong-password REMOTE_ADDR="$2" "${THROTTLED[@]}"
+		assert_equal "$CGI_BODY" "$WRONG"
+	done
+	login_cgi "$1" password123 REMOTE_ADDR="$2" "${THROTTLED[@]}"
+	assert_equal "$CGI_STATUS" "Status: 429 Too Many Requests"
+}
+
+@test "admin-15.1: throttle list shows the counters; throttle clear ADDRESS lifts that address's block" {
+	migrated
+	register_cgi "$DB" thr@example.com
+	dbsql 'DELETE FROM throttle'
+	run "$ADMIN" -d "$DB" throttle list
+	assert_success
+	assert_output "no throttle counters"
+	block thr@example.com 10.9.9.9
+	run --separate-stderr "$ADMIN" -d "$DB" throttle list
+	assert_success
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 0 --regexp '^KEY +COUNT +LEVEL +BLOCKED UNTIL +LAST EVENT$'
+	assert_line --index 1 --regexp "^login-account thr@example\\.com +5 +0 +- +$ISO\$"
+	assert_line --index 2 --regexp "^login-address 10\\.9\\.9\\.9 +5 +0 +- +$ISO\$"
+	assert_line --index 3 --regexp "^login-pair 10\\.9\\.9\\.9 thr@example\\.com +5 +1 +$ISO +$ISO\$"
+	run --separate-stderr "$ADMIN" -d "$DB" throttle list --json
+	assert_success
+	assert_equal "$(jq -c '.[2] | [.key, .count, .level, .blocked, .pending]' <<<"$output")" \
+	    '["login-pair 10.9.9.9 thr@example.com",5,1,true,0]'
+	until=$(dbsql "SELECT blocked_until FROM throttle WHERE key = 'login-pair 10.9.9.9 thr@example.com'")
+	assert_equal "$(jq -r '.[2].blockedUntil' <<<"$output")" "$(date -u -d "@$until" +%Y-%m-%dT%H:%M:%SZ)"
+	assert_equal "$(jq -r '.[0].blockedUntil' <<<"$output")" null
+	run --separate-stderr "$ADMIN" -d "$DB" throttle clear 10.9.9.9
+	assert_success
+	assert_output "cleared 2 throttle counters naming 10.9.9.9"
+	assert_equal "$(dbsql 'SELECT key FROM throttle')" "login-account thr@example.com"
+	login_cgi thr@example.com password123 REMOTE_ADDR=10.9.9.9 "${THROTTLED[@]}"
+	assert_equal "$CGI_STATUS" "Status: 200 OK"
+	run --separate-stderr "$ADMIN" -d "$DB" throttle clear 10.9.9.8
+	assert_failure 1
+	assert_equal "$stderr" "fcgi-auth-admin: no throttle counter names 10.9.9.8"
+}
+
+@test "admin-15.2: throttle clear EMAIL (any case), an IPv6 client's /64, or everything" {
+	migrated
+	register_cgi "$DB" six@example.com
+	dbsql 'DELETE FROM throttle'
+	# An e-mail names its pair and account counters, from any address.
+	block six@example.com 10.8.8.8
+	run --separate-stderr "$ADMIN" -d "$DB" throttle clear SIX@Example.COM
+	assert_success
+	assert_output "cleared 2 throttle counters naming SIX@Example.COM"
+	assert_equal "$(dbsql 'SELECT key FROM throttle')" "login-address 10.8.8.8"
+	login_cgi six@example.com password123 REMOTE_ADDR=10.8.8.8 "${THROTTLED[@]}"
+	assert_equal "$CGI_STATUS" "Status: 200 OK"
+	# An IPv6 client is counted by its /64: any address in it names it.
+	block six@example.com 2001:db8:1:2::10
+	assert_equal "$(dbsql "SELECT count(*) FROM throttle WHERE key LIKE '%2001:db8:1:2::/64%'")" 2
+	run --separate-stderr "$ADMIN" -d "$DB" throttle clear 2001:DB8:1:2:ffff::1
+	assert_success
+	assert_output "cleared 2 throttle counters naming 2001:db8:1:2::/64"
+	login_cgi six@example.com password123 REMOTE_ADDR=2001:db8:1:2::10 "${THROTTLED[@]}"
+	assert_equal "$CGI_STATUS" "Status: 200 OK"
+	# With no argument: every counter.
+	block six@example.com 10.7.7.7
+	n=$(dbsql 'SELECT count(*) FROM throttle')
+	[ "$n" -ge 3 ]
+	run --separate-stderr "$ADMIN" -d "$DB" throttle clear
+	assert_success
+	assert_output "cleared $n throttle counters"
+	assert_equal "$(dbsql 'SELECT count(*) FROM throttle')" 0
+	login_cgi six@example.com password123 REMOTE_ADDR=10.7.7.7 "${THROTTLED[@]}"
+	assert_equal "$CGI_STATUS" "Status: 200 OK"
+	for args in 'clear a b' 'list x' 'list --all' 'clear --json' 'frob'; do
+		run --separate-stderr "$ADMIN" -d "$DB" throttle $args
+		assert_failure 2
+		[[ $stderr == *'usage: fcgi-auth-admin [-d database] throttle list'* ]] || fail "$args: $stderr"
+	done
+}
+
+@test "admin-16.1: audit lists what the API and the tool wrote, oldest first, filtered by user, time, event and count" {
+	migrated
+	register_cgi "$DB" aud@example.com
+	register_cgi "$DB" else@example.com
+	id=$(user_id_of aud@example.com)
+	other=$(user_id_of else@example.com)
+	# Two days old: within AUDIT_RETENTION_DAYS, so not pruned.
+	old=$(($(date +%s) - 2 * 86400 - 100))
+	dbsql "INSERT INTO audit (at, event, user_id, client, detail) VALUES ($old, 'logout', $id, '10.0.0.1', 'an old one')"
+	login_cgi aud@example.com
+	login_cgi aud@example.com wrong-password
+	login_cgi nobody@example.com wrong-password
+	login_cgi else@example.com
+	"$ADMIN" -d "$DB" user lock aud@example.com >/dev/null
+	run --separate-stderr "$ADMIN" -d "$DB" audit
+	assert_success
+	assert_equal "${#lines[@]}" 6
+	assert_line --index 0 --regexp "^$(date -u -d "@$old" +%Y-%m-%dT%H:%M:%SZ) +logout +$id +10\\.0\\.0\\.1 +an old one\$"
+	assert_line --index 1 --regexp "^$ISO +login-succeeded +$id +127\\.0\\.0\\.1 +"
+	assert_line --index 2 --regexp "^$ISO +login-failed +$id +127\\.0\\.0\\.1 +"
+	assert_line --index 3 --regexp "^$ISO +login-failed +- +127\\.0\\.0\\.1 +"
+	assert_line --index 4 --regexp "^$ISO +login-succeeded +$other +127\\.0\\.0\\.1 +"
+	assert_line --index 5 --regexp "^$ISO +user-locked +$id +admin +locked by "
+	# Never a password.
+	[[ $output != *password123* && $output != *wrong-password* ]] || fail "a password in the audit: $output"
+	assert_equal "$(audit_lines --user aud@example.com | cut -d'|' -f1)" \
+	    "logout
+login-succeeded
+login-failed
+user-locked"
+	assert_equal "$(audit_lines --user "$other" | cut -d'|' -f1,2)" "login-succeeded|$other"
+	assert_equal "$(audit_lines --event login-failed | cut -d'|' -f1-3)" \
+	    "login-failed|$id|127.0.0.1
+login-failed|-|127.0.0.1"
+	assert_equal "$(audit_lines --event login-failed --user AUD@example.com | wc -l)" 1
+	# --since: an age, a date, a time, Unix seconds.
+	assert_equal "$(audit_lines --since 1h | wc -l)" 5
+	assert_equal "$(audit_lines --since 2d | wc -l)" 5
+	assert_equal "$(audit_lines --since $((old + 1)) | wc -l)" 5
+	assert_equal "$(audit_lines --since $old | wc -l)" 6
+	assert_equal "$(audit_lines --since 3d | wc -l)" 6
+	assert_equal "$(audit_lines --since 1970-01-01 | wc -l)" 6
+	assert_equal "$(audit_lines --since "$(date -u +%Y-%m-%d)" | wc -l)" 5
+	assert_equal "$(audit_lines --since "$(date -u -d @$(($(date +%s) + 60)) +%Y-%m-%dT%H:%M:%SZ)")" ""
+	assert_equal "$(audit_lines --since 2100-01-01T00:00)" ""
+	# --limit: the newest n, still oldest first.
+	assert_equal "$(audit_lines --limit 2 | cut -d'|' -f1)" "login-succeeded
+user-locked"
+	assert_equal "$(audit_lines --user "$id" --limit 1 | cut -d'|' -f1)" user-locked
+	run --separate-stderr "$ADMIN" -d "$DB" audit --json --event user-locked
+	assert_success
+	assert_equal "$(jq -c '.[] | [.event, .userId, .client]' <<<"$output")" "[\"user-locked\",$id,\"admin\"]"
+	[[ $(jq -r '.[0].at' <<<"$output") =~ ^$ISO$ ]]
+	[[ $(jq -r '.[0].id' <<<"$output") =~ ^[0-9]+$ ]]
+	run --separate-stderr "$ADMIN" -d "$DB" audit --json --user 999999
+	assert_success
+	assert_output "[]"
+}
+
+@test "admin-16.2: audit refuses an unknown event, time or limit (usage, 2), and an unknown user (1)" {
+	migrated
+	run --separate-stderr "$ADMIN" -d "$DB" audit --event login-bogus
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *"--event login-bogus: no such event; the events are login-succeeded, login-failed,"*"user-deleted"* ]] || fail "$stderr"
+	[[ $stderr == *'usage: fcgi-auth-admin [-d database] audit'* ]]
+	for since in yesterday 2026-02-30 2026-13-01 1d2h -5 7x 2026-12-04T25:00Z ''; do
+		run --separate-stderr "$ADMIN" -d "$DB" audit --since "$since"
+		assert_failure 2
+		[[ $stderr == *"--since $since: expected Unix seconds"* ]] || fail "$since: $stderr"
+	done
+	for limit in 0 -1 x 01 ''; do
+		run --separate-stderr "$ADMIN" -d "$DB" audit --limit "$limit"
+		assert_failure 2
+		[[ $stderr == *"--limit $limit: expected a whole number from 1"* ]] || fail "$limit: $stderr"
+	done
+	# Digits alone are an id; an e-mail may begin with them.
+	for user in nobody@example.com 12@example.com; do
+		run --separate-stderr "$ADMIN" -d "$DB" audit --user "$user"
+		assert_failure 1
+		assert_equal "$stderr" "fcgi-auth-admin: no user with e-mail $user"
+	done
+	register_cgi "$DB" 12@example.com
+	login_cgi 12@example.com
+	assert_equal "$(audit_lines --user 12@example.com | cut -d'|' -f1,2)" "login-succeeded|$(user_id_of 12@example.com)"
+	for args in 'audit --locked' 'audit now' 'user list --since 1h' 'user lock a@example.com --json' 'status --json'; do
+		run --separate-stderr "$ADMIN" -d "$DB" $args
+		assert_failure 2
+		assert_output ""
+		[[ $stderr == *'usage: fcgi-auth-admin'* ]] || fail "$args: $stderr"
+	done
+}
+
+@test "admin-17.1: backup copies a live SQLite database under a write load: intact, with every acknowledged user" {
+	sqlite_only "PostgreSQL is backed up with pg_dump"
+	migrated
+	server_start load "$DB_VAR=$DB"
+	acked=$BATS_TEST_TMPDIR/acked
+	: >"$acked"
+	# Registrations, one after another, each recorded once acknowledged.
+	(
+		for i in $(seq 1 400); do
+			code=$(curl -s -o /dev/null -w '%{http_code}' \
+			    -H 'Content-Type: application/json' \
+			    --data-binary "{\"email\":\"load$i@example.com\",\"name\":\"Load\",\"password\":\"password123\"}" \
+			    "$URL/authentication/register")
+			[ "$code" != 201 ] || echo "load$i@example.com" >>"$acked"
+		done
+	) 3>&- &
+	LOAD_PID=$!
+	for _ in $(seq 1 300); do
+		[ "$(wc -l <"$acked")" -lt 30 ] || break
+		sleep 0.05
+	done
+	[ "$(wc -l <"$acked")" -ge 30 ] || fail "the load did not start"
+	cp "$acked" "$BATS_TEST_TMPDIR/before"
+	copy=$BATS_TEST_TMPDIR/backup.sqlite
+	run --separate-stderr "$ADMIN" -d "$DB" backup "$copy"
+	kill -0 "$LOAD_PID" 2>/dev/null || fail "the load ended before the backup did"
+	wait "$LOAD_PID"
+	LOAD_PID=
+	assert_success
+	assert_output --regexp "^backed up $DB into $copy: [0-9]+ bytes, mode 600, integrity checked\$"
+	assert_equal "$(mode "$copy")" 600
+	assert_equal "$(sqlite3 "$copy" 'PRAGMA integrity_check')" ok
+	sqlite3 "$copy" 'SELECT email FROM users' | sort >"$BATS_TEST_TMPDIR/copied"
+	missing=$(sort "$BATS_TEST_TMPDIR/before" | comm -23 - "$BATS_TEST_TMPDIR/copied")
+	[ -z "$missing" ] || fail "acknowledged before the backup, missing from it: $missing"
+	# A snapshot: the load went on after it, into the live database only.
+	assert_equal "$(dbsql 'SELECT count(*) FROM users')" "$(wc -l <"$acked")"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/copied")" -lt "$(wc -l <"$acked")" ]
+	# The copy is a database the programs serve.
+	assert_equal "$(sqlite3 "$copy" 'PRAGMA user_version')" "$VERSION"
+	run "$ADMIN" -d "$copy" user show load1@example.com
+	assert_success
+	# An existing file is never overwritten.
+	before=$(sha256sum <"$copy")
+	run --separate-stderr "$ADMIN" -d "$DB" backup "$copy"
+	assert_failure 1
+	assert_output ""
+	[ -n "$stderr" ]
+	assert_equal "$(sha256sum <"$copy")" "$before"
+}
+
+@test "admin-17.2: backup of a PostgreSQL database says to use pg_dump, and exits 1" {
+	postgresql_only "SQLite is backed up with the online backup API"
+	migrated
+	run --separate-stderr "$ADMIN" -d "$DB" backup "$BATS_TEST_TMPDIR/backup"
+	assert_failure 1
+	assert_output ""
+	[[ $stderr == *pg_dump* ]] || fail "$stderr"
+	[ ! -e "$BATS_TEST_TMPDIR/backup" ]
+}
+
+@test "admin-17.3: backup of a missing database, or into a missing directory, exits 1 and makes nothing" {
+	sqlite_only "a file"
+	run --separate-stderr "$ADMIN" -d "$DB" backup "$BATS_TEST_TMPDIR/backup"
+	assert_failure 1
+	[ -n "$stderr" ]
+	[ ! -e "$DB" ]
+	[ ! -e "$BATS_TEST_TMPDIR/backup" ]
+	migrated
+	run --separate-stderr "$ADMIN" -d "$DB" backup "$BATS_TEST_TMPDIR/no/such/dir/backup"
+	assert_failure 1
+	[ ! -e "$BATS_TEST_TMPDIR/no" ]
+}
+
+@test "admin-18.1: each group's --help prints its usage on stdout and exits 0" {
+	for group in user sessions throttle audit backup; do
+		for args in "$group --help" "$group -h" "--help $group" "$group list --help"; do
+			run --separate-stderr "$ADMIN" $args
+			assert_success
+			assert_equal "$stderr" ""
+			assert_line --index 0 --partial "usage: fcgi-auth-admin [-d database] $group"
+		done
+	done
+	run "$ADMIN" user --help
+	assert_output --partial 'user set-password email <password-file'
+	run "$ADMIN" sessions --help
+	assert_output --partial 'sessions revoke id | --user email|id | --all'
+	run "$ADMIN" throttle --help
+	assert_output --partial 'throttle clear [address | email]'
+	run "$ADMIN" audit --help
+	assert_output --partial 'password-set or user-deleted.'
+	# The whole tool's usage names every group.
+	run "$ADMIN" --help
+	for group in user sessions throttle audit backup; do
+		assert_output --partial "fcgi-auth-admin [-d database] $group "
+	done
+}
+
+@test "admin-18.2: a group without a command, an unknown one or wrong arguments: its usage on stderr, 2, nothing opened" {
+	for args in user 'user frob' 'user lock' 'user lock a b' 'user show' \
+	    'user list x' 'user delete' 'sessions' 'sessions list a b' \
+	    'sessions frob' 'throttle' 'backup' 'backup a b' 'user list --user'; do
+		run --separate-stderr "$ADMIN" -d "$DB" $args
+		assert_failure 2
+		assert_output ""
+		[[ $stderr == *'usage: fcgi-auth-admin'* ]] || fail "$args: $stderr"
+		group=${args%% *}
+		[[ $stderr == *"usage: fcgi-auth-admin [-d database] $group"* ]] || fail "$args: $stderr"
+	done
+	! db_exists "$DB" || [ "$STORE" = postgresql ]
+	[ "$STORE" = sqlite ] || assert_equal "$(db_tables users)" 0
+}
+
+@test "admin-18.3: with the database missing or behind, every command exits 1 with the reason and creates nothing" {
+	db=$(missing_db)
+	for args in 'user list' 'user show a@example.com' 'user lock a@example.com' \
+	    'user unlock a@example.com' 'user delete a@example.com' \
+	    'sessions list' 'sessions revoke --all' 'throttle list' 'throttle clear' \
+	    'audit' 'user set-password a@example.com'; do
+		run --separate-stderr "$ADMIN" -d "$db" $args </dev/null
+		assert_failure 1
+		assert_output ""
+		[[ $stderr == *"fcgi-auth-admin: database $(shown "$db") is unavailable"* ]] || fail "$args: $stderr"
+		[[ $stderr != *"$db"* ]] || [ "$STORE" = sqlite ] || fail "the password is in the error: $stderr"
+	done
+	refute db_exists "$db"
+	behind
+	run --separate-stderr "$ADMIN" -d "$DB" user list
+	assert_failure 1
+	[[ $stderr == *"has schema version 0, need $VERSION: run the admin program's migrate command"* ]] || fail "$stderr"
 }

@@ -1,0 +1,233 @@
+/*
+ * admin-throttle: fcgi-auth-admin throttle list and throttle clear
+ * [ADDRESS | EMAIL]: the counters of common/throttle.h, and lifting a
+ * block.  Their keys are "login-pair <address> <e-mail>", "login-account
+ * <e-mail>", "login-address <address>" and "register-address <address>",
+ * in lower case, with an IPv6 client counted by its /64
+ * ("2001:db8:1:2::/64").
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "admin.h"
+
+/* Counters deleted per store call. */
+#define THROTTLE_BATCH	100
+
+static struct json_object *
+throttle_json(const char *key, const struct throttle_row *row, int blocked)
+{
+	struct json_object	*o;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	json_object_object_add(o, "key", json_object_new_string(key));
+	json_object_object_add(o, "count", json_object_new_int64(row->count));
+	json_object_object_add(o, "level", json_object_new_int64(row->level));
+	json_object_object_add(o, "blocked", json_object_new_boolean(blocked));
+	json_object_object_add(o, "blockedUntil",
+	    admin_json_time(row->blocked_until));
+	json_object_object_add(o, "lastAt", admin_json_time(row->last_at));
+	json_object_object_add(o, "pending",
+	    json_object_new_int64(row->pending));
+	return o;
+}
+
+/* store_throttle_row_fn: one counter into the listing. */
+static int
+throttle_row(void *arg, const char *key, const struct throttle_row *row)
+{
+	struct admin_listing	*out = arg;
+	char			 count[24], level[24];
+	char			 until[ADMIN_TIME_LEN + 1];
+	char			 last[ADMIN_TIME_LEN + 1];
+	const char		*cells[5];
+	int			 blocked = row->blocked_until > out->a->now;
+
+	if (out->json)
+		return admin_listing_json(out,
+		    throttle_json(key, row, blocked));
+	snprintf(count, sizeof(count), "%lld", (long long)row->count);
+	snprintf(level, sizeof(level), "%lld", (long long)row->level);
+	cells[0] = key;
+	cells[1] = count;
+	cells[2] = level;
+	/* A block in the past is no block. */
+	cells[3] = blocked ? admin_time(row->blocked_until, until) : "-";
+	cells[4] = admin_time(row->last_at, last);
+	return admin_listing_row(out, cells);
+}
+
+/* throttle list [--json]: every counter, by key. */
+int
+admin_throttle_list(struct admin *a, char **args, int n)
+{
+	static const char *const header[] = {
+		"KEY", "COUNT", "LEVEL", "BLOCKED UNTIL", "LAST EVENT"
+	};
+	struct admin_listing	 out;
+	enum store_rc		 rc;
+	int			 status = ADMIN_FAIL;
+
+	(void)args;
+	(void)n;
+	if (admin_listing_init(&out, a, NITEMS(header), header) == -1)
+		return ADMIN_FAIL;
+	if (admin_open(a) == 0) {
+		rc = store_throttle_list(a->app.store, throttle_row, &out);
+		status = admin_listing_finish(&out, rc, "no throttle counters");
+	}
+	admin_listing_free(&out);
+	return status;
+}
+
+/*
+ * The word a key holds for arg, as common/throttle.c writes it: an IPv6
+ * address (or a /64 of one) as its /64, any other address canonical, an
+ * e-mail (anything else) as given; keys are compared without regard to
+ * case.
+ */
+static void
+throttle_word(const char *arg, char *out, size_t outsz)
+{
+	struct in6_addr	 a6;
+	char		 addr[INET6_ADDRSTRLEN + 4], text[INET6_ADDRSTRLEN];
+	size_t		 len = strlen(arg);
+
+	snprintf(addr, sizeof(addr), "%s", arg);
+	if (len > 3 && len < sizeof(addr) && strcmp(arg + len - 3, "/64") == 0)
+		addr[len - 3] = '\0';
+	if (inet_pton(AF_INET6, addr, &a6) == 1) {
+		if (!IN6_IS_ADDR_V4MAPPED(&a6)) {
+			memset(a6.s6_addr + 8, 0, 8);
+			if (inet_ntop(AF_INET6, &a6, text, sizeof(text)) != NULL) {
+				snprintf(out, outsz, "%s/64", text);
+				return;
+			}
+		} else if (util_ip_canonical(addr, text, sizeof(text)) == 0) {
+			snprintf(out, outsz, "%s", text);
+			return;
+		}
+	}
+	if (util_ip_canonical(arg, text, sizeof(text)) == 0) {
+		snprintf(out, outsz, "%s", text);
+		return;
+	}
+	snprintf(out, outsz, "%s", arg);
+}
+
+/* Does key hold word as one of the words after its rule's name? */
+static int
+throttle_names(const char *key, const char *word)
+{
+	const char	*p = strchr(key, ' '), *end;
+	size_t		 len, wlen = strlen(word);
+
+	while (p != NULL) {
+		p++;
+		end = strchr(p, ' ');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == wlen && strncasecmp(p, word, len) == 0)
+			return 1;
+		p = end;
+	}
+	return 0;
+}
+
+/* The keys throttle clear deletes. */
+struct throttle_pick {
+	const char	*word;	/* NULL: all */
+	char		**keys;
+	size_t		 n, cap;
+	int		 oom;
+};
+
+static int
+throttle_pick(void *arg, const char *key, const struct throttle_row *row)
+{
+	struct throttle_pick	*p = arg;
+	char			**grown;
+
+	(void)row;
+	if (p->word != NULL && !throttle_names(key, p->word))
+		return 0;
+	if (p->n == p->cap) {
+		p->cap = p->cap == 0 ? 16 : p->cap * 2;
+		if ((grown = reallocarray(p->keys, p->cap,
+		    sizeof(*grown))) == NULL) {
+			p->oom = 1;
+			return -1;
+		}
+		p->keys = grown;
+	}
+	if ((p->keys[p->n] = strdup(key)) == NULL) {
+		p->oom = 1;
+		return -1;
+	}
+	p->n++;
+	return 0;
+}
+
+/*
+ * throttle clear [ADDRESS | EMAIL]: delete every counter (no argument), or
+ * every one whose key names the address or e-mail; a block goes with its
+ * counter.
+ */
+int
+admin_throttle_clear(struct admin *a, char **args, int n)
+{
+	struct throttle_pick	 p;
+	char			 word[400];
+	enum store_rc		 rc = STORE_OK;
+	size_t			 i, k;
+	int			 status = ADMIN_FAIL;
+
+	memset(&p, 0, sizeof(p));
+	if (n == 1) {
+		throttle_word(args[0], word, sizeof(word));
+		p.word = word;
+	}
+	if (admin_open(a) == -1)
+		return ADMIN_FAIL;
+	rc = store_throttle_list(a->app.store, throttle_pick, &p);
+	if (p.oom) {
+		admin_warnx(a, "out of memory");
+		goto done;
+	}
+	if (rc != STORE_OK) {
+		status = admin_store_error(a, rc);
+		goto done;
+	}
+	if (n == 1 && p.n == 0) {
+		admin_warnx(a, "no throttle counter names %s", word);
+		goto done;
+	}
+	for (i = 0; i < p.n && rc == STORE_OK; i += k) {
+		k = p.n - i < THROTTLE_BATCH ? p.n - i : THROTTLE_BATCH;
+		rc = store_throttle_delete(a->app.store,
+		    (const char *const *)(p.keys + i), k);
+	}
+	if (rc != STORE_OK) {
+		status = admin_store_error(a, rc);
+		goto done;
+	}
+	if (n == 1)
+		printf("cleared %zu throttle counter%s naming %s\n", p.n,
+		    p.n == 1 ? "" : "s", word);
+	else
+		printf("cleared %zu throttle counter%s\n", p.n,
+		    p.n == 1 ? "" : "s");
+	status = ADMIN_OK;
+done:
+	for (i = 0; i < p.n; i++)
+		free(p.keys[i]);
+	free(p.keys);
+	return status;
+}
