@@ -9,7 +9,7 @@
 wrk_figures() {
 	label=$1
 	shift
-	wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency \
+	BENCH_THREADS=2 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency \
 	    -s "$top/bench/request.lua" "$@" | awk -v c="$label" '
 		function ms(v) {
 			if (v ~ /us$/) return v / 1000
