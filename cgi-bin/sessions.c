@@ -14,7 +14,7 @@
  *
  * GET /authentication/sessions
  * 200 [{"id","createdAt","lastUsedAt","userAgent","current"}, ...] the
- *     caller's live sessions, newest first
+ *     caller's live sessions, newest first, at most SESSIONS_LIST_MAX
  *
  * DELETE /authentication/sessions/:id
  * 200, empty body: that session ended (and the cookies cleared if it is
@@ -55,6 +55,12 @@ refresh(struct app *app, struct http_req *req, struct http_reply *rep)
 	return 0;
 }
 
+/*
+ * The most sessions a list shows, newest first: a reply (and the memory it
+ * takes) must not grow with however often a user has logged in.
+ */
+#define SESSIONS_LIST_MAX	100
+
 /* What sessions_list_one() needs: the reply's array and the caller's session. */
 struct listing {
 	struct json_object	*array;
@@ -66,6 +72,9 @@ sessions_list_one(void *arg, const struct session_info *session)
 {
 	struct listing		*l = arg;
 	struct json_object	*o;
+
+	if (json_object_array_length(l->array) >= SESSIONS_LIST_MAX)
+		return 0;
 
 	if ((o = json_session(session, strcmp(session->id, l->current) == 0))
 	    == NULL || json_object_array_add(l->array, o) != 0) {

@@ -168,6 +168,25 @@ field() {
 	assert_equal "$(printf '%s' "$BODY" | jq -c 'map(.id) | sort')" "$(printf '["%s","%s"]' "$o1" "$o2" | jq -c sort)"
 }
 
+@test "sessions-1.5: a list shows the newest 100 sessions at most" {
+	signin
+	now=$(date +%s)
+	# 120 older sessions, written straight into the store (120 log-ins
+	# would only cost bcrypt time), one a second before this one.
+	values=
+	for i in $(seq 120); do
+		values+="${values:+,}('$(printf '%032x' "$i")', $USER_ID, $((now - 1000 + i)), $((now + 3600)), $((now + 3600)), $((now - 1000 + i)), 'old $i')"
+	done
+	sql "INSERT INTO sessions (id, user_id, created_at, expires_at, ends_at, last_used_at, user_agent) VALUES $values" >/dev/null
+	list "$TOKEN"
+	assert_equal "$STATUS" 200
+	assert_equal "$(printf '%s' "$BODY" | jq length)" 100
+	# Newest first: this log-in, then old 120 down to old 22.
+	assert_equal "$(field 0 current)" true
+	assert_equal "$(field 1 userAgent)" "old 120"
+	assert_equal "$(field 99 userAgent)" "old 22"
+}
+
 @test "sessions-2.1: the user agent is cut to 200 bytes" {
 	ua="Mozilla/5.0 $(printf 'abcdefghij%.0s' $(seq 30))"
 	signin "$EMAIL" -H "User-Agent: $ua"
