@@ -169,14 +169,15 @@ auth_require(struct app *app, const struct http_req *req,
 }
 
 /*
- * Present the refresh cookie to the store (see store_session_refresh()):
- * rotate it, or find it just retired, or catch its reuse.  new_token gets
+ * Present the refresh cookie to the store (see store_session_refresh()) at
+ * now, the time the cookies' Max-Age is counted from too: rotate it, or
+ * find it just retired, or catch its reuse.  new_token gets
  * the successor when out->outcome is REFRESH_ROTATED.  Returns 0, or -1
  * with a 401 or 503 in rep; reuse is logged, audited and a 401.
  */
 static int
 auth_use_refresh(struct app *app, const struct http_req *req,
-    struct http_reply *rep, struct session_refreshed *out,
+    struct http_reply *rep, int64_t now, struct session_refreshed *out,
     char new_token[TOK_REFRESH_LEN + 1])
 {
 	const char	*token;
@@ -195,9 +196,8 @@ auth_use_refresh(struct app *app, const struct http_req *req,
 		log_msg(req->client, "no randomness for a refresh token");
 		return http_error(rep, ERR_INTERNAL, NULL);
 	}
-	rc = store_session_refresh(app->store, digest, new_digest,
-	    (int64_t)time(NULL), app->cfg.refresh_ttl, app->cfg.refresh_grace,
-	    out);
+	rc = store_session_refresh(app->store, digest, new_digest, now,
+	    app->cfg.refresh_ttl, app->cfg.refresh_grace, out);
 	if (rc == STORE_NOTFOUND) {
 		log_msg(req->client, "rejected refresh token: unknown, expired "
 		    "or its session ended");
@@ -224,7 +224,7 @@ auth_refresh(struct app *app, const struct http_req *req,
 	char				 token[TOK_REFRESH_LEN + 1];
 	int64_t				 now = (int64_t)time(NULL);
 
-	if (auth_use_refresh(app, req, rep, &r, token) == -1)
+	if (auth_use_refresh(app, req, rep, now, &r, token) == -1)
 		return -1;
 	if (auth_access_cookie(app, req, rep, r.session_id, r.user.id, now,
 	    r.expires_at) == -1)
@@ -264,7 +264,8 @@ auth_logout(struct app *app, const struct http_req *req,
 		id = session.claims.id;
 		user_id = session.claims.user_id;
 	} else if (ignored.status == 401 &&
-	    auth_use_refresh(app, req, rep, &r, token) == 0) {
+	    auth_use_refresh(app, req, rep, (int64_t)time(NULL), &r,
+	    token) == 0) {
 		id = r.session_id;
 		user_id = r.user.id;
 	} else if (ignored.status != 401) {
