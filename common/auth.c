@@ -21,16 +21,14 @@ static void
 auth_set_cookie(const struct app *app, const struct http_req *req,
     struct http_reply *rep, int refresh, const char *value, int64_t max_age)
 {
-	const char	*name, *path = req->base_len > 0 ? req->base : "";
+	const char	*name, *tail;
 	int		 path_len = (int)req->base_len;
-	const char	*tail;
 
 	if (refresh) {
 		name = auth_refresh_name(app, req);
+		/* __Host-Refresh is the root's (base_len 0), and needs Path=/. */
 		tail = strcmp(name, AUTH_REFRESH_HOST) == 0 ? "/" :
 		    "/authentication";
-		if (tail[1] == '\0')
-			path_len = 0;
 	} else {
 		name = auth_cookie_name(app, req);
 		tail = path_len > 0 ? "" : "/";
@@ -38,7 +36,7 @@ auth_set_cookie(const struct app *app, const struct http_req *req,
 	if (max_age < 0)
 		max_age = 0;
 	http_header(rep, "Set-Cookie: %s=%s; HttpOnly; Path=%.*s%s; "
-	    "Max-Age=%lld; SameSite=Strict%s", name, value, path_len, path,
+	    "Max-Age=%lld; SameSite=Strict%s", name, value, path_len, req->base,
 	    tail, (long long)max_age, app->cfg.cookie_secure ? "; Secure" : "");
 }
 
