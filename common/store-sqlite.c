@@ -137,16 +137,25 @@ litestore_user_row(sqlite3_stmt *st, struct user *out)
 }
 
 /*
- * Wait for another process's write lock up to STORE_BUSY_TIMEOUT_MS, in
- * steps of 50 us at first, then 1 ms.  SQLite's own busy timeout sleeps
- * 1, 2, 5, 10 ... ms, which for transactions that hold the lock for a few
- * tens of microseconds (a refresh, an audit line) wastes most of the wait:
- * two processes writing in turn then ran at half the speed of one.
+ * The log is checkpointed once it holds LITESTORE_CHECKPOINT_FRAMES pages
+ * (SQLite's default); see litestore_wal_hook().
+ */
+#define LITESTORE_CHECKPOINT_FRAMES	1000
+#define LITESTORE_CHECKPOINT_STEP	250
+#define LITESTORE_CHECKPOINT_WAIT_MS	2
+
+/*
+ * Wait up to limit_ms from the first call (count 0, which sets *start), in
+ * steps of 50 us at first, then 1 ms; 0 once the time is up.  SQLite's own
+ * busy timeout sleeps 1, 2, 5, 10 ... ms, which for transactions that hold
+ * the lock for a few tens of microseconds (a refresh, an audit line)
+ * wastes most of the wait: two processes writing in turn then ran at half
+ * the speed of one.
  */
 static int
-litestore_busy(void *arg, int count)
+litestore_wait(struct timespec *start, int count, int64_t limit_ms)
 {
-	struct timespec	*start = arg, now, pause = { 0, 50000 };
+	struct timespec	 now, pause = { 0, 50000 };
 	int64_t		 ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -154,7 +163,7 @@ litestore_busy(void *arg, int count)
 		*start = now;
 	ms = (int64_t)(now.tv_sec - start->tv_sec) * 1000 +
 	    (now.tv_nsec - start->tv_nsec) / 1000000;
-	if (ms >= STORE_BUSY_TIMEOUT_MS)
+	if (ms >= limit_ms)
 		return 0;
 	if (ms >= 10)
 		pause.tv_nsec = 1000000;
@@ -163,9 +172,64 @@ litestore_busy(void *arg, int count)
 }
 
 /*
+ * One process waits for one lock at a time: the handlers' start time can
+ * be shared.
+ */
+static struct timespec	 litestore_busy_start;
+
+/* Another process's lock: wait up to STORE_BUSY_TIMEOUT_MS. */
+static int
+litestore_busy(void *arg, int count)
+{
+	(void)arg;
+	return litestore_wait(&litestore_busy_start, count,
+	    STORE_BUSY_TIMEOUT_MS);
+}
+
+/* Readers of the log a checkpoint would start over: wait a moment only. */
+static int
+litestore_busy_brief(void *arg, int count)
+{
+	(void)arg;
+	return litestore_wait(&litestore_busy_start, count,
+	    LITESTORE_CHECKPOINT_WAIT_MS);
+}
+
+/*
+ * SQLite's own automatic checkpoint is PASSIVE: while other processes
+ * read (as they always do under load) it cannot start the log over, so
+ * once the log passes its size every commit checkpoints again, with two
+ * fsyncs each: a refresh ran at a third of its speed.  A RESTART
+ * checkpoint waits for the readers of the old log, which take
+ * microseconds, so the next writer starts the log from its head; it waits
+ * briefly, as it holds back every writer meanwhile (a long reader, such as
+ * a backup, must not stall them), and if readers remain it checkpoints
+ * what it can and the next try comes LITESTORE_CHECKPOINT_STEP pages
+ * later, not at the next commit.
+ */
+static int
+litestore_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	static int	 tried;	/* the log's size when it could not restart */
+	int		 rc;
+
+	(void)arg;
+	if (frames < tried)
+		tried = 0;	/* it did restart since */
+	if (frames < LITESTORE_CHECKPOINT_FRAMES ||
+	    (tried != 0 && frames - tried < LITESTORE_CHECKPOINT_STEP))
+		return SQLITE_OK;
+	sqlite3_busy_handler(db, litestore_busy_brief, NULL);
+	rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART,
+	    NULL, NULL);
+	sqlite3_busy_handler(db, litestore_busy, NULL);
+	tried = rc == SQLITE_OK ? 0 : frames;
+	return SQLITE_OK;
+}
+
+/*
  * The busy handler comes first so that even the journal_mode switch waits
- * for other processes' locks.  One process waits for one lock at a time:
- * the handler's start time can be shared.
+ * for other processes' locks.
  */
 int
 litestore_connect(const char *path, int flags, sqlite3 **out, char *err,
@@ -176,7 +240,6 @@ litestore_connect(const char *path, int flags, sqlite3 **out, char *err,
 	    "PRAGMA synchronous = FULL;"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA trusted_schema = OFF;";
-	static struct timespec	 busy_start;
 	sqlite3			*db = NULL;
 	int			 rc;
 
@@ -184,13 +247,14 @@ litestore_connect(const char *path, int flags, sqlite3 **out, char *err,
 	if (rc != SQLITE_OK)
 		goto fail;
 	sqlite3_extended_result_codes(db, 1);
-	if ((rc = sqlite3_busy_handler(db, litestore_busy, &busy_start)) !=
+	if ((rc = sqlite3_busy_handler(db, litestore_busy, NULL)) !=
 	    SQLITE_OK)
 		goto fail;
 	/* Refuse writes that would corrupt the file even via a bad schema. */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	if ((rc = sqlite3_exec(db, pragmas, NULL, NULL, NULL)) != SQLITE_OK)
 		goto fail;
+	sqlite3_wal_hook(db, litestore_wal_hook, NULL);
 	*out = db;
 	return SQLITE_OK;
 fail:
