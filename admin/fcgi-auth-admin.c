@@ -336,9 +336,9 @@ cmd_copy(const char *from, const char *to)
 	if (store_copy(from, to, (int64_t)time(NULL), &n) == -1)
 		return 1;
 	printf("copied %s into %s: %lld users, %lld posts, %lld live sessions, "
-	    "%lld refresh tokens, %lld throttle counters, %lld audit events\n",
+	    "%lld retired refresh tokens, %lld throttle counters, %lld audit events\n",
 	    from, shown(&buf, to), (long long)n.users, (long long)n.posts,
-	    (long long)n.sessions, (long long)n.refresh_tokens,
+	    (long long)n.sessions, (long long)n.retired_tokens,
 	    (long long)n.throttle, (long long)n.audit);
 	return 0;
 }

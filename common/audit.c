@@ -1,6 +1,7 @@
 /*
  * audit: one row per event, written in its own small transaction after the
- * action it records, so that it can never undo or fail that action.
+ * action it records, or inside that action's transaction where the store
+ * offers it (a refresh), in either case never undoing or failing it.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,32 +18,48 @@ const char *const audit_events[] = {
 	AUDIT_USER_DELETED, NULL
 };
 
+static void
+audit_vline(struct app *app, struct audit_line *l, const char *client,
+    const char *event, int64_t user_id, const char *fmt, va_list ap)
+{
+	size_t	 i;
+
+	vsnprintf(l->detail, sizeof(l->detail), fmt, ap);
+	/* Input echoed in a detail (an e-mail) stays one printable line. */
+	for (i = 0; l->detail[i] != '\0'; i++)
+		if ((unsigned char)l->detail[i] < 0x20 ||
+		    (unsigned char)l->detail[i] > 0x7e)
+			l->detail[i] = '?';
+	l->e.id = 0;
+	l->e.at = (int64_t)time(NULL);
+	l->e.event = event;
+	l->e.user_id = user_id;
+	l->e.client = client != NULL ? client : "-";
+	l->e.detail = l->detail;
+	l->prune_before = l->e.at - app->cfg.audit_days * 86400;
+}
+
+void
+audit_line(struct app *app, struct audit_line *line, const char *client,
+    const char *event, int64_t user_id, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	audit_vline(app, line, client, event, user_id, fmt, ap);
+	va_end(ap);
+}
+
 void
 audit(struct app *app, const char *client, const char *event,
     int64_t user_id, const char *fmt, ...)
 {
-	struct audit_event	 e;
-	char			 detail[AUDIT_DETAIL_MAX + 1];
+	struct audit_line	 l;
 	va_list			 ap;
-	size_t			 i;
-	enum store_rc		 rc;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	audit_vline(app, &l, client, event, user_id, fmt, ap);
 	va_end(ap);
-	/* Input echoed in a detail (an e-mail) stays one printable line. */
-	for (i = 0; detail[i] != '\0'; i++)
-		if ((unsigned char)detail[i] < 0x20 ||
-		    (unsigned char)detail[i] > 0x7e)
-			detail[i] = '?';
-	e.id = 0;
-	e.at = (int64_t)time(NULL);
-	e.event = event;
-	e.user_id = user_id;
-	e.client = client != NULL ? client : "-";
-	e.detail = detail;
-	rc = store_audit_insert(app->store, &e,
-	    e.at - app->cfg.audit_days * 86400);
-	if (rc != STORE_OK)
+	if (store_audit_insert(app->store, &l.e, l.prune_before) != STORE_OK)
 		log_msg(client, "could not record the audit event %s", event);
 }

@@ -42,4 +42,18 @@ extern const char *const audit_events[];
 void	audit(struct app *app, const char *client, const char *event,
 	    int64_t user_id, const char *fmt, ...) PRINTF_LIKE(5, 6);
 
+/*
+ * An event made ready, as audit() would record it, for a store operation
+ * that records it inside its own transaction (store_session_refresh()).
+ */
+struct audit_line {
+	struct audit_event	 e;
+	int64_t			 prune_before;
+	char			 detail[AUDIT_DETAIL_MAX + 1];
+};
+
+void	audit_line(struct app *app, struct audit_line *line,
+	    const char *client, const char *event, int64_t user_id,
+	    const char *fmt, ...) PRINTF_LIKE(6, 7);
+
 #endif

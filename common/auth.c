@@ -1,6 +1,6 @@
 /*
  * auth: access tokens tied to rows in the sessions table, refresh tokens
- * stored as digests beside them, and the two cookies that carry them.
+ * stored as digests in those rows, and the two cookies that carry them.
  */
 #include <string.h>
 #include <time.h>
@@ -105,7 +105,7 @@ auth_login(struct app *app, const struct http_req *req,
 	enum store_rc		 rc;
 
 	if (tok_new_id(id) == -1 || (app->cfg.refresh_ttl > 0 &&
-	    tok_refresh_new(refresh, digest) == -1)) {
+	    tok_refresh_new(id, refresh, digest) == -1)) {
 		log_msg(req->client, "no randomness for a session");
 		return http_error(rep, ERR_INTERNAL, NULL);
 	}
@@ -169,33 +169,51 @@ auth_require(struct app *app, const struct http_req *req,
 /*
  * Present the refresh cookie to the store (see store_session_refresh()) at
  * now, the time the cookies' Max-Age is counted from too: rotate it, or
- * find it just retired, or catch its reuse.  new_token gets
- * the successor when out->outcome is REFRESH_ROTATED.  Returns 0, or -1
- * with a 401 or 503 in rep; reuse is logged, audited and a 401.
+ * find it just retired, or catch its reuse.  new_token gets the successor
+ * when out->outcome is REFRESH_ROTATED; with audited set, a rotation is
+ * recorded in the audit log in the same transaction.  Returns 0, or -1 with a 401 or 503 in rep; reuse is
+ * logged, audited and a 401.
  */
 static int
 auth_use_refresh(struct app *app, const struct http_req *req,
-    struct http_reply *rep, int64_t now, struct session_refreshed *out,
-    char new_token[TOK_REFRESH_LEN + 1])
+    struct http_reply *rep, int64_t now, int audited,
+    struct session_refreshed *out, char new_token[TOK_REFRESH_LEN + 1])
 {
-	const char	*token;
-	char		 digest[TOK_DIGEST_LEN + 1], new_digest[TOK_DIGEST_LEN + 1];
-	size_t		 len;
-	enum store_rc	 rc;
+	struct session_refresh	 r;
+	struct audit_line	 line;
+	const char		*token;
+	char			 id[TOK_ID_LEN + 1];
+	char			 digest[TOK_DIGEST_LEN + 1];
+	char			 new_digest[TOK_DIGEST_LEN + 1];
+	size_t			 len;
+	enum store_rc		 rc;
 
 	if (app->cfg.refresh_ttl == 0 ||
 	    (token = http_cookie(req, auth_refresh_name(app, req), &len)) == NULL)
 		return http_error(rep, ERR_UNAUTHORIZED, NULL);
-	if (tok_refresh_digest(token, len, digest) == -1) {
+	if (tok_refresh_parse(token, len, id, digest) == -1) {
 		log_msg(req->client, "rejected refresh token: malformed");
 		return http_error(rep, ERR_UNAUTHORIZED, NULL);
 	}
-	if (tok_refresh_new(new_token, new_digest) == -1) {
+	if (tok_refresh_new(id, new_token, new_digest) == -1) {
 		log_msg(req->client, "no randomness for a refresh token");
 		return http_error(rep, ERR_INTERNAL, NULL);
 	}
-	rc = store_session_refresh(app->store, digest, new_digest, now,
-	    app->cfg.refresh_ttl, app->cfg.refresh_grace, out);
+	r.session_id = id;
+	r.digest = digest;
+	r.new_digest = new_digest;
+	r.now = now;
+	r.ttl = app->cfg.refresh_ttl;
+	r.grace = app->cfg.refresh_grace;
+	r.audit = NULL;
+	r.prune_before = 0;
+	if (audited) {
+		audit_line(app, &line, req->client, AUDIT_REFRESH, 0,
+		    "session %.8s", id);
+		r.audit = &line.e;
+		r.prune_before = line.prune_before;
+	}
+	rc = store_session_refresh(app->store, &r, out);
 	if (rc == STORE_NOTFOUND) {
 		log_msg(req->client, "rejected refresh token: unknown, expired "
 		    "or its session ended");
@@ -222,7 +240,7 @@ auth_refresh(struct app *app, const struct http_req *req,
 	char				 token[TOK_REFRESH_LEN + 1];
 	int64_t				 now = (int64_t)time(NULL);
 
-	if (auth_use_refresh(app, req, rep, now, &r, token) == -1)
+	if (auth_use_refresh(app, req, rep, now, 1, &r, token) == -1)
 		return -1;
 	if (auth_access_cookie(app, req, rep, r.session_id, r.user.id, now,
 	    r.expires_at) == -1)
@@ -232,11 +250,8 @@ auth_refresh(struct app *app, const struct http_req *req,
 	 * successor already: it is the session's one live refresh token,
 	 * and the browser's cookie jar gets it from that reply.
 	 */
-	if (r.outcome == REFRESH_ROTATED) {
+	if (r.outcome == REFRESH_ROTATED)
 		auth_set_cookie(app, req, rep, 1, token, r.expires_at - now);
-		audit(app, req->client, AUDIT_REFRESH, r.user.id, "session %.8s",
-		    r.session_id);
-	}
 	*out = r.user;
 	return 0;
 }
@@ -262,7 +277,7 @@ auth_logout(struct app *app, const struct http_req *req,
 		id = session.claims.id;
 		user_id = session.claims.user_id;
 	} else if (ignored.status == 401 &&
-	    auth_use_refresh(app, req, rep, (int64_t)time(NULL), &r,
+	    auth_use_refresh(app, req, rep, (int64_t)time(NULL), 0, &r,
 	    token) == 0) {
 		id = r.session_id;
 		user_id = r.user.id;

@@ -39,9 +39,9 @@ struct store_backend {
 			    const struct session_start *start);
 	enum store_rc	 (*session_user)(void *h, const char *id,
 			    int64_t user_id, int64_t now, struct user *out);
-	enum store_rc	 (*session_refresh)(void *h, const char *digest,
-			    const char *new_digest, int64_t now, int64_t ttl,
-			    int64_t grace, struct session_refreshed *out);
+	enum store_rc	 (*session_refresh)(void *h,
+			    const struct session_refresh *r,
+			    struct session_refreshed *out);
 	enum store_rc	 (*session_list)(void *h, int64_t user_id, int64_t now,
 			    store_session_fn fn, void *arg);
 	enum store_rc	 (*session_delete)(void *h, const char *id,
@@ -89,10 +89,10 @@ enum copy_table {
 			   (NULL: an empty value list entry, see below) */
 	COPY_POSTS,	/* id, author_id, title, content, created_at, updated_at */
 	COPY_SESSIONS,	/* id, user_id, created_at, expires_at, ends_at,
-			   last_used_at, user_agent: live ones only */
-	COPY_REFRESH,	/* digest, session_id, issued_at, expires_at,
-			   retired_at (NULL possible): of live sessions,
-			   unexpired */
+			   last_used_at, user_agent, refresh_digest (NULL
+			   possible): live ones only */
+	COPY_RETIRED,	/* session_id, digest, retired_at: retired refresh
+			   tokens of live sessions */
 	COPY_THROTTLE,	/* key, count, level, last_at, blocked_until, pending */
 	COPY_AUDIT,	/* id, at, event, user_id (NULL possible), client, detail */
 	COPY_SEQUENCE,	/* name, seq */
@@ -100,7 +100,7 @@ enum copy_table {
 };
 
 /* A NULL column reaches copy_row_fn as a NULL pointer in values. */
-#define COPY_COLUMNS_MAX	7
+#define COPY_COLUMNS_MAX	8
 
 /* Receives one row; returns 0, or -1 to abandon the copy. */
 typedef int (*copy_row_fn)(void *arg, enum copy_table t,

@@ -38,19 +38,21 @@ const struct pgstmt pgstore_audit_stmts[] = {
 	  "WHERE user_id = $4 AND at >= $1 "
 	  "AND ($2::text IS NULL OR event = $2::text) "
 	  "ORDER BY at DESC, id DESC LIMIT $3) AS a ORDER BY at, id" },
+	{ STMT_AUDIT_SAVEPOINT, "audit_savepoint", 0, "SAVEPOINT audit" },
+	/* Undoes the insert and prune; the savepoint stays, to be released. */
+	{ STMT_AUDIT_ROLLBACK, "audit_rollback", 0, "ROLLBACK TO SAVEPOINT audit" },
+	{ STMT_AUDIT_RELEASE, "audit_release", 0, "RELEASE SAVEPOINT audit" },
 	{ STMT__MAX, NULL, 0, NULL }
 };
 
-enum store_rc
-pgstore_audit_insert(void *h, const struct audit_event *e,
+/* Add e, then prune a batch of events older than prune_before. */
+static enum store_rc
+pgstore_audit_add(struct pgstore *s, const struct audit_event *e,
     int64_t prune_before)
 {
-	struct pgstore	*s = h;
 	struct pgparams	 p;
 	enum store_rc	 rc;
 
-	if ((rc = pgstore_begin(s)) != STORE_OK)
-		return rc;
 	pgparam_int(&p, 0, e->at);
 	p.v[1] = e->event;
 	/* No account (an unknown e-mail): NULL, not a user id 0. */
@@ -59,11 +61,42 @@ pgstore_audit_insert(void *h, const struct audit_event *e,
 		pgparam_int(&p, 2, e->user_id);
 	p.v[3] = e->client;
 	p.v[4] = e->detail;
-	if ((rc = pgstore_exec(s, STMT_AUDIT_INSERT, p.v, NULL)) == STORE_OK) {
-		pgparam_int(&p, 0, prune_before);
-		rc = pgstore_exec(s, STMT_AUDIT_PRUNE, p.v, NULL);
+	if ((rc = pgstore_exec(s, STMT_AUDIT_INSERT, p.v, NULL)) != STORE_OK)
+		return rc;
+	pgparam_int(&p, 0, prune_before);
+	return pgstore_exec(s, STMT_AUDIT_PRUNE, p.v, NULL);
+}
+
+/*
+ * Inside a transaction, so that the event costs no commit of its own.  A
+ * failure is logged and undone to a savepoint (a failed statement would
+ * otherwise abort the whole transaction): it never undoes what the
+ * transaction did besides.
+ */
+void
+pgstore_audit_write(struct pgstore *s, const struct audit_event *e,
+    int64_t prune_before)
+{
+	if (pgstore_exec(s, STMT_AUDIT_SAVEPOINT, NULL, NULL) != STORE_OK)
+		return;
+	if (pgstore_audit_add(s, e, prune_before) != STORE_OK) {
+		log_msg(NULL, "database: could not record the audit event %s",
+		    e->event);
+		pgstore_exec(s, STMT_AUDIT_ROLLBACK, NULL, NULL);
 	}
-	return pgstore_end(s, rc);
+	pgstore_exec(s, STMT_AUDIT_RELEASE, NULL, NULL);
+}
+
+enum store_rc
+pgstore_audit_insert(void *h, const struct audit_event *e,
+    int64_t prune_before)
+{
+	struct pgstore	*s = h;
+	enum store_rc	 rc;
+
+	if ((rc = pgstore_begin(s)) != STORE_OK)
+		return rc;
+	return pgstore_end(s, pgstore_audit_add(s, e, prune_before));
 }
 
 enum store_rc

@@ -23,7 +23,7 @@ struct pgcopy_stmt {
 
 /*
  * Where each table's rows go, in the order of enum copy_table; a NULL
- * value (locked_at, retired_at, an audit event's user_id) goes in as
+ * value (locked_at, refresh_digest, an audit event's user_id) goes in as
  * NULL.
  */
 static const struct pgcopy_stmt copy_stmts[COPY_SEQUENCE] = {
@@ -35,12 +35,13 @@ static const struct pgcopy_stmt copy_stmts[COPY_SEQUENCE] = {
 	[COPY_POSTS] = { "copy_posts", 6,
 	  "INSERT INTO posts (id, author_id, title, content, created_at, "
 	  "updated_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6)" },
-	[COPY_SESSIONS] = { "copy_sessions", 7,
+	[COPY_SESSIONS] = { "copy_sessions", 8,
 	  "INSERT INTO sessions (id, user_id, created_at, expires_at, ends_at, "
-	  "last_used_at, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)" },
-	[COPY_REFRESH] = { "copy_refresh", 5,
-	  "INSERT INTO refresh_tokens (digest, session_id, issued_at, "
-	  "expires_at, retired_at) VALUES ($1, $2, $3, $4, $5)" },
+	  "last_used_at, user_agent, refresh_digest) "
+	  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)" },
+	[COPY_RETIRED] = { "copy_retired", 3,
+	  "INSERT INTO retired_refresh_tokens (session_id, digest, retired_at) "
+	  "VALUES ($1, $2, $3)" },
 	[COPY_THROTTLE] = { "copy_throttle", 6,
 	  "INSERT INTO throttle (key, count, level, last_at, blocked_until, "
 	  "pending) VALUES ($1, $2, $3, $4, $5, $6)" },
@@ -89,7 +90,7 @@ pgstore_copy_begin(const char *url)
 	if (pgstore_simple(c->conn, "BEGIN") != 0)
 		goto error;
 	if ((t = pgstore_simple(c->conn, "LOCK TABLE users, posts, sessions, "
-	    "refresh_tokens, throttle, audit IN EXCLUSIVE MODE")) ==
+	    "retired_refresh_tokens, throttle, audit IN EXCLUSIVE MODE")) ==
 	    PGSTORE_LOCKED) {
 		log_msg(NULL, "database %s is in use (its tables were not "
 		    "locked within %d ms): stop the programs using it and copy "
@@ -99,7 +100,8 @@ pgstore_copy_begin(const char *url)
 		goto error;
 	if ((rows = pgstore_scalar(c->conn, "SELECT (SELECT count(*) FROM "
 	    "users) + (SELECT count(*) FROM posts) + (SELECT count(*) FROM "
-	    "sessions) + (SELECT count(*) FROM refresh_tokens) + (SELECT "
+	    "sessions) + (SELECT count(*) FROM retired_refresh_tokens) + "
+	    "(SELECT "
 	    "count(*) FROM throttle) + (SELECT count(*) FROM audit)",
 	    -1)) == -1)
 		goto error;

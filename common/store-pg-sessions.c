@@ -13,17 +13,18 @@
 #include "store-pg.h"
 
 const struct pgstmt pgstore_sessions_stmts[] = {
-	{ STMT_SESSION_INSERT, "session_insert", 6,
+	{ STMT_SESSION_INSERT, "session_insert", 7,
 	  "INSERT INTO sessions (id, user_id, created_at, expires_at, ends_at, "
-	  "last_used_at, user_agent) VALUES ($1, $2, $3, $4, $5, $3, $6)" },
+	  "last_used_at, user_agent, refresh_digest) "
+	  "VALUES ($1, $2, $3, $4, $5, $3, $6, $7)" },
 	/*
 	 * Inside every log-in: a bounded batch, skipping rows another node's
-	 * prune holds rather than waiting for them.  Their refresh tokens go
-	 * with them (ON DELETE CASCADE).
+	 * prune holds rather than waiting for them.  Their retired refresh
+	 * tokens go with them (ON DELETE CASCADE).
 	 */
 	{ STMT_SESSION_PRUNE, "session_prune", 1,
 	  "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
-	  "WHERE expires_at <= $1 ORDER BY id LIMIT " PGSTORE_PRUNE_MAX " "
+	  "WHERE ends_at <= $1 ORDER BY id LIMIT " PGSTORE_PRUNE_MAX " "
 	  "FOR UPDATE SKIP LOCKED)" },
 	/*
 	 * A locked user's sessions were ended when the lock was set; one a
@@ -60,37 +61,23 @@ const struct pgstmt pgstore_sessions_stmts[] = {
 	  "JOIN users AS u ON u.id = s.user_id WHERE s.expires_at > $1 "
 	  "ORDER BY s.created_at DESC, s.id" },
 	/*
-	 * A refresh locks the session of the token first, then the token
-	 * (STMT_REFRESH_FIND): two refreshes of one session take turns on
-	 * every node, and the second reads what the first wrote.  Session
-	 * before token is the order of a session's delete and its cascade,
-	 * so a log-out and a refresh never wait for each other both ways.
+	 * A refresh locks the session its token names: two refreshes of one
+	 * session take turns on every node, and the second reads what the
+	 * first wrote.
 	 */
 	{ STMT_SESSION_LOCK, "session_lock", 1,
-	  "SELECT u.id, u.email, u.name, s.id, s.expires_at, s.ends_at, "
-	  "u.locked_at FROM sessions AS s JOIN users AS u ON u.id = s.user_id "
-	  "WHERE s.id = (SELECT session_id FROM refresh_tokens "
-	  "WHERE digest = $1) FOR UPDATE OF s" },
-	{ STMT_SESSION_TOUCH, "session_touch", 3,
-	  "UPDATE sessions SET expires_at = $2, last_used_at = $3 "
-	  "WHERE id = $1" },
-	/*
-	 * As the session prune, after it: the tokens of the sessions it
-	 * deleted are gone, and those another prune holds are skipped.
-	 */
-	{ STMT_REFRESH_PRUNE, "refresh_prune", 1,
-	  "DELETE FROM refresh_tokens WHERE digest IN (SELECT digest FROM "
-	  "refresh_tokens WHERE expires_at <= $1 ORDER BY expires_at "
-	  "LIMIT " PGSTORE_PRUNE_MAX " FOR UPDATE SKIP LOCKED)" },
-	{ STMT_REFRESH_INSERT, "refresh_insert", 4,
-	  "INSERT INTO refresh_tokens (digest, session_id, issued_at, "
-	  "expires_at) VALUES ($1, $2, $3, $4)" },
-	{ STMT_REFRESH_FIND, "refresh_find", 1,
-	  "SELECT session_id, expires_at, retired_at FROM refresh_tokens "
-	  "WHERE digest = $1 FOR UPDATE" },
-	{ STMT_REFRESH_RETIRE, "refresh_retire", 2,
-	  "UPDATE refresh_tokens SET retired_at = $2 "
-	  "WHERE digest = $1 AND retired_at IS NULL" },
+	  "SELECT u.id, u.email, u.name, s.refresh_digest, s.expires_at, "
+	  "s.ends_at, u.locked_at FROM sessions AS s "
+	  "JOIN users AS u ON u.id = s.user_id WHERE s.id = $1 FOR UPDATE OF s" },
+	{ STMT_REFRESH_RETIRED, "refresh_retired", 2,
+	  "SELECT retired_at FROM retired_refresh_tokens "
+	  "WHERE session_id = $1 AND digest = $2" },
+	{ STMT_REFRESH_ROTATE, "refresh_rotate", 5,
+	  "UPDATE sessions SET refresh_digest = $3, expires_at = $4, "
+	  "last_used_at = $5 WHERE id = $1 AND refresh_digest = $2" },
+	{ STMT_REFRESH_RETIRE, "refresh_retire", 3,
+	  "INSERT INTO retired_refresh_tokens (session_id, digest, retired_at) "
+	  "VALUES ($1, $2, $3)" },
 	/* $2 NULL unlocks; a lock keeps the time of the first. */
 	{ STMT_USER_LOCK, "user_lock", 2,
 	  "UPDATE users SET locked_at = CASE WHEN $2::bigint IS NULL THEN NULL "
@@ -115,8 +102,7 @@ pgstore_session_insert(void *h, const struct session_start *start)
 	if ((rc = pgstore_begin(s)) != STORE_OK)
 		return rc;
 	pgparam_int(&p, 0, start->now);
-	if ((rc = pgstore_exec(s, STMT_SESSION_PRUNE, p.v, NULL)) == STORE_OK)
-		rc = pgstore_exec(s, STMT_REFRESH_PRUNE, p.v, NULL);
+	rc = pgstore_exec(s, STMT_SESSION_PRUNE, p.v, NULL);
 	if (rc == STORE_OK) {
 		p.v[0] = start->id;
 		pgparam_int(&p, 1, start->user_id);
@@ -124,18 +110,12 @@ pgstore_session_insert(void *h, const struct session_start *start)
 		pgparam_int(&p, 3, start->expires_at);
 		pgparam_int(&p, 4, start->ends_at);
 		p.v[5] = start->user_agent != NULL ? start->user_agent : "";
+		p.v[6] = start->refresh_digest;
 		rc = pgstore_exec(s, STMT_SESSION_INSERT, p.v, NULL);
 	}
-	if (rc == STORE_OK && start->refresh_digest != NULL) {
-		p.v[0] = start->refresh_digest;
-		p.v[1] = start->id;
-		pgparam_int(&p, 2, start->now);
-		pgparam_int(&p, 3, start->expires_at);
-		rc = pgstore_exec(s, STMT_REFRESH_INSERT, p.v, NULL);
-	}
-	/* A jti or digest collision is a store fault here, not an answer. */
+	/* A jti collision is a store fault here, not an answer. */
 	if (rc == STORE_EXISTS) {
-		log_msg(NULL, "database: session id or refresh token collision");
+		log_msg(NULL, "database: session id collision");
 		rc = STORE_ERR;
 	}
 	return pgstore_end(s, rc);
@@ -161,23 +141,26 @@ pgstore_session_user(void *h, const char *id, int64_t user_id, int64_t now,
 }
 
 /*
- * Inside the refresh's transaction: lock the session of the token digest
- * and read it with its user into out; STORE_NOTFOUND unless it is live at
- * now and the user is not locked.
+ * Inside the refresh's transaction: lock the session r names and read it
+ * with its user into out, its current token's digest into current ("" if
+ * none); STORE_NOTFOUND unless it is live at now and the user is not
+ * locked.
  */
 static enum store_rc
-pgstore_refresh_session(struct pgstore *s, const char *digest, int64_t now,
-    struct session_refreshed *out)
+pgstore_refresh_session(struct pgstore *s, const struct session_refresh *r,
+    struct session_refreshed *out, char current[STORE_DIGEST_LEN + 1])
 {
 	PGresult	*res;
 	enum store_rc	 rc;
 	int64_t		 locked = 0;
 
-	if ((rc = pgstore_row(s, STMT_SESSION_LOCK, &digest, &res)) != STORE_OK)
+	if ((rc = pgstore_row(s, STMT_SESSION_LOCK, &r->session_id, &res)) !=
+	    STORE_OK)
 		return rc;
+	current[0] = '\0';
 	if ((rc = pgstore_user_row(res, 0, &out->user, 0)) == STORE_OK &&
-	    (pgstore_text(res, 0, 3, out->session_id,
-	    sizeof(out->session_id)) == -1 ||
+	    ((!pq.PQgetisnull(res, 0, 3) &&
+	    pgstore_text(res, 0, 3, current, STORE_DIGEST_LEN + 1) == -1) ||
 	    pgstore_int(res, 0, 4, &out->expires_at) == -1 ||
 	    pgstore_int(res, 0, 5, &out->ends_at) == -1 ||
 	    pgstore_int_or_0(res, 0, 6, &locked) == -1)) {
@@ -186,35 +169,68 @@ pgstore_refresh_session(struct pgstore *s, const char *digest, int64_t now,
 		rc = STORE_ERR;
 	}
 	pq.PQclear(res);
-	if (rc == STORE_OK && (out->expires_at <= now || locked != 0))
+	if (rc == STORE_OK && (out->expires_at <= r->now || locked != 0))
+		rc = STORE_NOTFOUND;
+	if (rc == STORE_OK && snprintf(out->session_id,
+	    sizeof(out->session_id), "%s", r->session_id) >=
+	    (int)sizeof(out->session_id))
 		rc = STORE_NOTFOUND;
 	return rc;
 }
 
 /*
- * Inside the refresh's transaction, the session locked: lock the token
- * digest and read when it expires and when it was retired (*retired: -1
- * if it is current).  STORE_NOTFOUND if it is gone or has expired at now.
+ * Inside the refresh's transaction, the session locked: when was r's
+ * token retired?  STORE_NOTFOUND if it never was one of the session's.
  */
 static enum store_rc
-pgstore_refresh_token(struct pgstore *s, const char *digest, int64_t now,
-    int64_t *retired)
+pgstore_retired_at(struct pgstore *s, const struct session_refresh *r,
+    int64_t *retired_at)
 {
+	const char	*v[2] = { r->session_id, r->digest };
 	PGresult	*res;
 	enum store_rc	 rc;
-	int64_t		 expires;
 
-	if ((rc = pgstore_row(s, STMT_REFRESH_FIND, &digest, &res)) != STORE_OK)
+	if ((rc = pgstore_row(s, STMT_REFRESH_RETIRED, v, &res)) != STORE_OK)
 		return rc;
-	*retired = -1;
-	if (pgstore_int(res, 0, 1, &expires) == -1 ||
-	    (!pq.PQgetisnull(res, 0, 2) &&
-	    pgstore_int(res, 0, 2, retired) == -1)) {
-		log_msg(NULL, "database: refresh token row is malformed");
+	if (pgstore_int(res, 0, 0, retired_at) == -1) {
+		log_msg(NULL, "database: retired refresh token row is "
+		    "malformed");
 		rc = STORE_ERR;
-	} else if (expires <= now)
-		rc = STORE_NOTFOUND;
+	}
 	pq.PQclear(res);
+	return rc;
+}
+
+/* Inside the refresh's transaction, the session locked: rotate r's token. */
+static enum store_rc
+pgstore_rotate(struct pgstore *s, const struct session_refresh *r,
+    struct session_refreshed *out)
+{
+	struct pgparams	 p;
+	enum store_rc	 rc;
+
+	/* Its successor lives ttl more, within the session. */
+	out->expires_at = r->ttl < out->ends_at - r->now ? r->now + r->ttl :
+	    out->ends_at;
+	p.v[0] = out->session_id;
+	p.v[1] = r->digest;
+	p.v[2] = r->new_digest;
+	pgparam_int(&p, 3, out->expires_at);
+	pgparam_int(&p, 4, r->now);
+	/* The row is locked: it cannot have changed since it was read. */
+	if ((rc = pgstore_change(s, STMT_REFRESH_ROTATE, p.v)) != STORE_OK)
+		return rc == STORE_NOTFOUND ? STORE_ERR : rc;
+	p.v[1] = r->digest;
+	pgparam_int(&p, 2, r->now);
+	if ((rc = pgstore_exec(s, STMT_REFRESH_RETIRE, p.v, NULL)) ==
+	    STORE_EXISTS) {
+		log_msg(NULL, "database: refresh token collision");
+		rc = STORE_ERR;
+	}
+	if (rc == STORE_OK && r->audit != NULL) {
+		r->audit->user_id = out->user.id;
+		pgstore_audit_write(s, r->audit, r->prune_before);
+	}
 	return rc;
 }
 
@@ -224,56 +240,33 @@ pgstore_refresh_token(struct pgstore *s, const char *digest, int64_t now,
  * waits, then finds the token retired: grace, or reuse.
  */
 enum store_rc
-pgstore_session_refresh(void *h, const char *digest, const char *new_digest,
-    int64_t now, int64_t ttl, int64_t grace, struct session_refreshed *out)
+pgstore_session_refresh(void *h, const struct session_refresh *r,
+    struct session_refreshed *out)
 {
 	struct pgstore	*s = h;
 	struct pgparams	 p;
+	char		 current[STORE_DIGEST_LEN + 1];
 	enum store_rc	 rc;
-	int64_t		 retired, expires;
+	int64_t		 retired_at;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = pgstore_begin(s)) != STORE_OK)
 		return rc;
-	if ((rc = pgstore_refresh_session(s, digest, now, out)) != STORE_OK ||
-	    (rc = pgstore_refresh_token(s, digest, now, &retired)) != STORE_OK)
+	if ((rc = pgstore_refresh_session(s, r, out, current)) != STORE_OK)
 		return pgstore_end(s, rc);
-	if (retired == -1) {
-		/* Current: its successor lives ttl more, within the session. */
-		expires = ttl < out->ends_at - now ? now + ttl : out->ends_at;
+	/* Digests of 256 random bits: comparing them leaks nothing useful. */
+	if (current[0] != '\0' && strcmp(current, r->digest) == 0) {
 		out->outcome = REFRESH_ROTATED;
-		out->expires_at = expires;
-		p.v[0] = digest;
-		pgparam_int(&p, 1, now);
-		rc = pgstore_change(s, STMT_REFRESH_RETIRE, p.v);
-		if (rc == STORE_OK) {
-			p.v[0] = new_digest;
-			p.v[1] = out->session_id;
-			pgparam_int(&p, 2, now);
-			pgparam_int(&p, 3, expires);
-			if ((rc = pgstore_exec(s, STMT_REFRESH_INSERT, p.v,
-			    NULL)) == STORE_EXISTS) {
-				log_msg(NULL, "database: refresh token "
-				    "collision");
-				rc = STORE_ERR;
-			}
-		}
-		if (rc == STORE_OK) {
-			p.v[0] = out->session_id;
-			pgparam_int(&p, 1, expires);
-			pgparam_int(&p, 2, now);
-			rc = pgstore_change(s, STMT_SESSION_TOUCH, p.v);
-		}
-		/* Locked rows do not vanish: either is a store fault. */
-		if (rc == STORE_NOTFOUND)
-			rc = STORE_ERR;
-	} else if (now - retired <= grace) {
+		rc = pgstore_rotate(s, r, out);
+	} else if ((rc = pgstore_retired_at(s, r, &retired_at)) != STORE_OK) {
+		/* Never this session's: a forgery must not end it. */
+	} else if (r->now - retired_at <= r->grace) {
 		/* Another request of the client's rotated it just now. */
 		out->outcome = REFRESH_GRACE;
 	} else {
 		/* A stolen token, or a thief's: end the session for both. */
 		out->outcome = REFRESH_REUSED;
-		out->expires_at = now;
+		out->expires_at = r->now;
 		p.v[0] = out->session_id;
 		pgparam_int(&p, 1, 0);
 		rc = pgstore_exec(s, STMT_SESSION_DELETE, p.v, NULL);

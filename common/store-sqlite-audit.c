@@ -17,6 +17,12 @@ const struct litestore_sql litestore_audit_sql[] = {
 	{ STMT_AUDIT_INSERT,
 	  "INSERT INTO audit (at, event, user_id, client, detail) "
 	  "VALUES (?1, ?2, ?3, ?4, ?5)" },
+	/*
+	 * Whether anything is old enough to prune: one index seek.  The
+	 * prune itself builds a temporary table for its IN list, which
+	 * every event would otherwise pay for.
+	 */
+	{ STMT_AUDIT_OLD, "SELECT 1 FROM audit WHERE at < ?1 LIMIT 1" },
 	/* The oldest first, by the at index. */
 	{ STMT_AUDIT_PRUNE,
 	  "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ?1 "
@@ -36,19 +42,21 @@ const struct litestore_sql litestore_audit_sql[] = {
 	  "SELECT id, at, event, user_id, client, detail FROM audit "
 	  "WHERE user_id = ?1 AND at >= ?2 AND (?3 IS NULL OR event = ?3) "
 	  "ORDER BY at DESC, id DESC LIMIT ?4) ORDER BY at, id" },
+	{ STMT_AUDIT_SAVEPOINT, "SAVEPOINT audit" },
+	/* Undoes the insert and prune; the savepoint stays, to be released. */
+	{ STMT_AUDIT_ROLLBACK, "ROLLBACK TO audit" },
+	{ STMT_AUDIT_RELEASE, "RELEASE audit" },
 	{ STMT__MAX, NULL }
 };
 
-enum store_rc
-litestore_audit_insert(void *h, const struct audit_event *e,
+/* Add e, then prune a batch of events older than prune_before. */
+static enum store_rc
+litestore_audit_add(struct litestore *s, const struct audit_event *e,
     int64_t prune_before)
 {
-	struct litestore	*s = h;
-	sqlite3_stmt		*st = s->stmt[STMT_AUDIT_INSERT];
-	enum store_rc		 rc;
+	sqlite3_stmt	*st = s->stmt[STMT_AUDIT_INSERT];
+	enum store_rc	 rc;
 
-	if ((rc = litestore_begin_light(s)) != STORE_OK)
-		return rc;
 	sqlite3_bind_int64(st, 1, e->at);
 	sqlite3_bind_text(st, 2, e->event, -1, SQLITE_STATIC);
 	/* No account (an unknown e-mail): NULL, not a user id 0. */
@@ -56,13 +64,47 @@ litestore_audit_insert(void *h, const struct audit_event *e,
 		sqlite3_bind_int64(st, 3, e->user_id);
 	sqlite3_bind_text(st, 4, e->client, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, e->detail, -1, SQLITE_STATIC);
-	if ((rc = litestore_exec(s, STMT_AUDIT_INSERT)) == STORE_OK) {
-		st = s->stmt[STMT_AUDIT_PRUNE];
-		sqlite3_bind_int64(st, 1, prune_before);
-		sqlite3_bind_int(st, 2, AUDIT_PRUNE_BATCH);
-		rc = litestore_exec(s, STMT_AUDIT_PRUNE);
+	if ((rc = litestore_exec(s, STMT_AUDIT_INSERT)) != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(s->stmt[STMT_AUDIT_OLD], 1, prune_before);
+	if ((rc = litestore_row(s, STMT_AUDIT_OLD)) != STORE_OK)
+		return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	litestore_done(s, STMT_AUDIT_OLD);
+	st = s->stmt[STMT_AUDIT_PRUNE];
+	sqlite3_bind_int64(st, 1, prune_before);
+	sqlite3_bind_int(st, 2, AUDIT_PRUNE_BATCH);
+	return litestore_exec(s, STMT_AUDIT_PRUNE);
+}
+
+/*
+ * Inside a write transaction, so that the event costs no commit of its
+ * own.  A failure is logged and undone to a savepoint: it never undoes
+ * what the transaction did besides.
+ */
+void
+litestore_audit_write(struct litestore *s, const struct audit_event *e,
+    int64_t prune_before)
+{
+	if (litestore_exec(s, STMT_AUDIT_SAVEPOINT) != STORE_OK)
+		return;
+	if (litestore_audit_add(s, e, prune_before) != STORE_OK) {
+		log_msg(NULL, "database: could not record the audit event %s",
+		    e->event);
+		litestore_exec(s, STMT_AUDIT_ROLLBACK);
 	}
-	return litestore_end_light(s, rc);
+	litestore_exec(s, STMT_AUDIT_RELEASE);
+}
+
+enum store_rc
+litestore_audit_insert(void *h, const struct audit_event *e,
+    int64_t prune_before)
+{
+	struct litestore	*s = h;
+	enum store_rc		 rc;
+
+	if ((rc = litestore_begin_light(s)) != STORE_OK)
+		return rc;
+	return litestore_end_light(s, litestore_audit_add(s, e, prune_before));
 }
 
 enum store_rc

@@ -173,13 +173,12 @@ static const char *const copy_sql[COPY__MAX] = {
 	/* A dead session is worth nothing on the new store. */
 	[COPY_SESSIONS] =
 	    "SELECT id, user_id, created_at, expires_at, ends_at, last_used_at, "
-	    "user_agent FROM sessions WHERE expires_at > ?1",
-	/* Retired ones too, or reuse of a stolen one goes unnoticed there. */
-	[COPY_REFRESH] =
-	    "SELECT rt.digest, rt.session_id, rt.issued_at, rt.expires_at, "
-	    "rt.retired_at FROM refresh_tokens AS rt "
-	    "JOIN sessions AS s ON s.id = rt.session_id "
-	    "WHERE s.expires_at > ?1 AND rt.expires_at > ?1",
+	    "user_agent, refresh_digest FROM sessions WHERE expires_at > ?1",
+	/* Or reuse of a stolen refresh token goes unnoticed there. */
+	[COPY_RETIRED] =
+	    "SELECT rt.session_id, rt.digest, rt.retired_at "
+	    "FROM retired_refresh_tokens AS rt "
+	    "JOIN sessions AS s ON s.id = rt.session_id WHERE s.expires_at > ?1",
 	/* An address blocked here stays blocked there. */
 	[COPY_THROTTLE] =
 	    "SELECT key, count, level, last_at, blocked_until, pending "

@@ -13,9 +13,10 @@
 const struct litestore_sql litestore_sessions_sql[] = {
 	{ STMT_SESSION_INSERT,
 	  "INSERT INTO sessions (id, user_id, created_at, expires_at, ends_at, "
-	  "last_used_at, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?3, ?6)" },
-	/* Their refresh tokens go with them (ON DELETE CASCADE). */
-	{ STMT_SESSION_PRUNE, "DELETE FROM sessions WHERE expires_at <= ?1" },
+	  "last_used_at, user_agent, refresh_digest) "
+	  "VALUES (?1, ?2, ?3, ?4, ?5, ?3, ?6, ?7)" },
+	/* Their retired refresh tokens go with them (ON DELETE CASCADE). */
+	{ STMT_SESSION_PRUNE, "DELETE FROM sessions WHERE ends_at <= ?1" },
 	/*
 	 * A locked user's sessions were ended when the lock was set; one a
 	 * log-in racing with the lock added still does not count.
@@ -43,28 +44,24 @@ const struct litestore_sql litestore_sessions_sql[] = {
 	  "s.expires_at, s.ends_at, s.user_agent FROM sessions AS s "
 	  "JOIN users AS u ON u.id = s.user_id WHERE s.expires_at > ?1 "
 	  "ORDER BY s.created_at DESC, s.id" },
-	{ STMT_SESSION_TOUCH,
-	  "UPDATE sessions SET expires_at = ?2, last_used_at = ?3 "
-	  "WHERE id = ?1" },
-	{ STMT_REFRESH_PRUNE,
-	  "DELETE FROM refresh_tokens WHERE expires_at <= ?1" },
-	{ STMT_REFRESH_INSERT,
-	  "INSERT INTO refresh_tokens (digest, session_id, issued_at, "
-	  "expires_at) VALUES (?1, ?2, ?3, ?4)" },
 	/*
-	 * A token counts while it, its session and its user are live; which
-	 * of rotation, grace or reuse applies is the caller's to decide.
+	 * The session a refresh token names, if it and its user are live;
+	 * whether the token is its current one, a retired one or neither is
+	 * the caller's to decide.
 	 */
 	{ STMT_REFRESH_FIND,
-	  "SELECT u.id, u.email, u.name, rt.session_id, rt.retired_at, "
-	  "s.expires_at, s.ends_at FROM refresh_tokens AS rt "
-	  "JOIN sessions AS s ON s.id = rt.session_id "
-	  "JOIN users AS u ON u.id = s.user_id "
-	  "WHERE rt.digest = ?1 AND rt.expires_at > ?2 AND s.expires_at > ?2 "
-	  "AND u.locked_at IS NULL" },
+	  "SELECT u.id, u.email, u.name, s.refresh_digest, s.expires_at, "
+	  "s.ends_at FROM sessions AS s JOIN users AS u ON u.id = s.user_id "
+	  "WHERE s.id = ?1 AND s.expires_at > ?2 AND u.locked_at IS NULL" },
+	{ STMT_REFRESH_RETIRED,
+	  "SELECT retired_at FROM retired_refresh_tokens "
+	  "WHERE session_id = ?1 AND digest = ?2" },
+	{ STMT_REFRESH_ROTATE,
+	  "UPDATE sessions SET refresh_digest = ?3, expires_at = ?4, "
+	  "last_used_at = ?5 WHERE id = ?1 AND refresh_digest = ?2" },
 	{ STMT_REFRESH_RETIRE,
-	  "UPDATE refresh_tokens SET retired_at = ?2 "
-	  "WHERE digest = ?1 AND retired_at IS NULL" },
+	  "INSERT INTO retired_refresh_tokens (session_id, digest, retired_at) "
+	  "VALUES (?1, ?2, ?3)" },
 	/* ?2 NULL unlocks; locking a locked user keeps the first time. */
 	{ STMT_USER_LOCK,
 	  "UPDATE users SET locked_at = CASE WHEN ?2 IS NULL THEN NULL "
@@ -93,17 +90,12 @@ litestore_session_insert(void *h, const struct session_start *start)
 {
 	struct litestore	*s = h;
 	sqlite3_stmt		*st = s->stmt[STMT_SESSION_INSERT];
-	sqlite3_stmt		*rt = s->stmt[STMT_REFRESH_INSERT];
 	enum store_rc		 rc;
 
 	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
 		return rc;
-	/* A refresh token outlives neither its session nor its own expiry. */
 	sqlite3_bind_int64(s->stmt[STMT_SESSION_PRUNE], 1, start->now);
 	if ((rc = litestore_exec(s, STMT_SESSION_PRUNE)) != STORE_OK)
-		return litestore_end(s, rc);
-	sqlite3_bind_int64(s->stmt[STMT_REFRESH_PRUNE], 1, start->now);
-	if ((rc = litestore_exec(s, STMT_REFRESH_PRUNE)) != STORE_OK)
 		return litestore_end(s, rc);
 	sqlite3_bind_text(st, 1, start->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, start->user_id);
@@ -112,18 +104,11 @@ litestore_session_insert(void *h, const struct session_start *start)
 	sqlite3_bind_int64(st, 5, start->ends_at);
 	sqlite3_bind_text(st, 6, start->user_agent != NULL ? start->user_agent :
 	    "", -1, SQLITE_STATIC);
+	litestore_bind_text(st, 7, start->refresh_digest);
 	rc = litestore_exec(s, STMT_SESSION_INSERT);
-	if (rc == STORE_OK && start->refresh_digest != NULL) {
-		sqlite3_bind_text(rt, 1, start->refresh_digest, -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(rt, 2, start->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(rt, 3, start->now);
-		sqlite3_bind_int64(rt, 4, start->expires_at);
-		rc = litestore_exec(s, STMT_REFRESH_INSERT);
-	}
-	/* A jti or digest collision is a store fault here, not an answer. */
+	/* A jti collision is a store fault here, not an answer. */
 	if (rc == STORE_EXISTS) {
-		log_msg(NULL, "database: session id or refresh token collision");
+		log_msg(NULL, "database: session id collision");
 		rc = STORE_ERR;
 	}
 	return litestore_end(s, rc);
@@ -150,101 +135,128 @@ litestore_session_user(void *h, const char *id, int64_t user_id,
 }
 
 /*
- * Inside the refresh transaction: rotate the current token that
- * STMT_REFRESH_FIND found for session out->session_id.
+ * Inside the refresh transaction: make r->new_digest the current token of
+ * session out->session_id in place of r->digest, retire r->digest, and
+ * record r->audit.
  */
 static enum store_rc
-litestore_rotate(struct litestore *s, const char *digest,
-    const char *new_digest, int64_t now, int64_t ttl,
+litestore_rotate(struct litestore *s, const struct session_refresh *r,
     struct session_refreshed *out)
 {
 	sqlite3_stmt	*st;
 	enum store_rc	 rc;
 
 	/* Never past the session's absolute end (nor overflowing on the way). */
-	out->expires_at = ttl < out->ends_at - now ? now + ttl : out->ends_at;
-
-	/* Retire first: the unique index allows one current token per session. */
-	st = s->stmt[STMT_REFRESH_RETIRE];
-	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	if ((rc = litestore_exec(s, STMT_REFRESH_RETIRE)) != STORE_OK)
+	out->expires_at = r->ttl < out->ends_at - r->now ? r->now + r->ttl :
+	    out->ends_at;
+	st = s->stmt[STMT_REFRESH_ROTATE];
+	sqlite3_bind_text(st, 1, out->session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->new_digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, out->expires_at);
+	sqlite3_bind_int64(st, 5, r->now);
+	if ((rc = litestore_exec(s, STMT_REFRESH_ROTATE)) != STORE_OK)
 		return rc;
-	/* The write lock is ours since the lookup: nobody retired it since. */
+	/* The write lock is ours since the lookup: nobody rotated it since. */
 	if (sqlite3_changes(s->db) != 1) {
 		log_msg(NULL, "database: a current refresh token changed under "
 		    "the write lock");
 		return STORE_ERR;
 	}
-	st = s->stmt[STMT_REFRESH_INSERT];
-	sqlite3_bind_text(st, 1, new_digest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, out->session_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, out->expires_at);
-	if ((rc = litestore_exec(s, STMT_REFRESH_INSERT)) != STORE_OK) {
+	st = s->stmt[STMT_REFRESH_RETIRE];
+	sqlite3_bind_text(st, 1, out->session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, r->now);
+	if ((rc = litestore_exec(s, STMT_REFRESH_RETIRE)) != STORE_OK) {
 		if (rc == STORE_EXISTS) {
 			log_msg(NULL, "database: refresh token collision");
 			rc = STORE_ERR;
 		}
 		return rc;
 	}
-	st = s->stmt[STMT_SESSION_TOUCH];
-	sqlite3_bind_text(st, 1, out->session_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, out->expires_at);
-	sqlite3_bind_int64(st, 3, now);
-	return litestore_exec(s, STMT_SESSION_TOUCH);
+	if (r->audit != NULL) {
+		r->audit->user_id = out->user.id;
+		litestore_audit_write(s, r->audit, r->prune_before);
+	}
+	return STORE_OK;
+}
+
+/*
+ * When the token is not the session's current one: was it ever, and how
+ * long ago was it retired?  STORE_NOTFOUND if never.
+ */
+static enum store_rc
+litestore_retired_at(struct litestore *s, const struct session_refresh *r,
+    int64_t *retired_at)
+{
+	sqlite3_stmt	*st = s->stmt[STMT_REFRESH_RETIRED];
+	enum store_rc	 rc;
+
+	sqlite3_bind_text(st, 1, r->session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->digest, -1, SQLITE_STATIC);
+	if ((rc = litestore_row(s, STMT_REFRESH_RETIRED)) != STORE_OK)
+		return rc;
+	*retired_at = sqlite3_column_int64(st, 0);
+	litestore_done(s, STMT_REFRESH_RETIRED);
+	return STORE_OK;
 }
 
 /*
  * The lookup and whatever it leads to are one BEGIN IMMEDIATE transaction:
- * the write lock is taken before the token is read, so of two refreshes of
- * one token (any processes) the second sees the first one's rotation.  A
- * light one (store-sqlite.h): a power cut that undid a rotation would
+ * the write lock is taken before the session is read, so of two refreshes
+ * of one token (any processes) the second sees the first one's rotation.
+ * A light one (store-sqlite.h): a power cut that undid a rotation would
  * only make the client log in again.
  */
 enum store_rc
-litestore_session_refresh(void *h, const char *digest, const char *new_digest,
-    int64_t now, int64_t ttl, int64_t grace, struct session_refreshed *out)
+litestore_session_refresh(void *h, const struct session_refresh *r,
+    struct session_refreshed *out)
 {
 	struct litestore	*s = h;
 	sqlite3_stmt		*st = s->stmt[STMT_REFRESH_FIND];
+	char			 current[STORE_DIGEST_LEN + 1];
 	enum store_rc		 rc;
 	int64_t			 retired_at;
-	int			 current;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = litestore_begin_light(s)) != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 1, r->session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->now);
 	if ((rc = litestore_row(s, STMT_REFRESH_FIND)) != STORE_OK)
 		return litestore_end_light(s, rc);
+	/* NULL: a session from a log-in while refresh tokens were off. */
+	current[0] = '\0';
 	if (litestore_user_row(st, &out->user) == -1 ||
-	    litestore_text(st, 3, out->session_id,
-	    sizeof(out->session_id)) == -1) {
+	    (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+	    litestore_text(st, 3, current, sizeof(current)) == -1) ||
+	    snprintf(out->session_id, sizeof(out->session_id), "%s",
+	    r->session_id) >= (int)sizeof(out->session_id)) {
 		log_msg(NULL, "database: session of user %lld has an over-long "
 		    "field", (long long)out->user.id);
 		rc = STORE_ERR;
 	}
-	current = sqlite3_column_type(st, 4) == SQLITE_NULL;
-	retired_at = sqlite3_column_int64(st, 4);
-	out->expires_at = sqlite3_column_int64(st, 5);
-	out->ends_at = sqlite3_column_int64(st, 6);
+	out->expires_at = sqlite3_column_int64(st, 4);
+	out->ends_at = sqlite3_column_int64(st, 5);
 	litestore_done(s, STMT_REFRESH_FIND);
 	if (rc != STORE_OK)
 		return litestore_end_light(s, rc);
 
-	if (current) {
+	/* Digests of 256 random bits: comparing them leaks nothing useful. */
+	if (current[0] != '\0' && strcmp(current, r->digest) == 0) {
 		out->outcome = REFRESH_ROTATED;
-		rc = litestore_rotate(s, digest, new_digest, now, ttl, out);
-	} else if (now - retired_at <= grace) {
+		rc = litestore_rotate(s, r, out);
+	} else if ((rc = litestore_retired_at(s, r, &retired_at)) !=
+	    STORE_OK) {
+		/* Never this session's: a forgery must not end it. */
+	} else if (r->now - retired_at <= r->grace) {
 		/* Another request of the same client rotated it a moment ago. */
 		out->outcome = REFRESH_GRACE;
 	} else {
 		/*
 		 * A retired token come back after the window: two parties
 		 * hold tokens of this session, and one of them is a thief.
-		 * End it; its refresh tokens go with it, and its access
+		 * End it; its retired tokens go with it, and its access
 		 * tokens find no row.
 		 */
 		out->outcome = REFRESH_REUSED;
@@ -252,7 +264,7 @@ litestore_session_refresh(void *h, const char *digest, const char *new_digest,
 		sqlite3_bind_text(st, 1, out->session_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, 0);
 		rc = litestore_exec(s, STMT_SESSION_DELETE);
-		out->expires_at = now;
+		out->expires_at = r->now;
 	}
 	return litestore_end_light(s, rc);
 }

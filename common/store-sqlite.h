@@ -47,18 +47,21 @@ enum stmt {
 	STMT_SESSION_DELETE_ALL,
 	STMT_SESSION_LIST_USER,
 	STMT_SESSION_LIST_ALL,
-	STMT_SESSION_TOUCH,
-	STMT_REFRESH_PRUNE,
-	STMT_REFRESH_INSERT,
 	STMT_REFRESH_FIND,
+	STMT_REFRESH_RETIRED,
+	STMT_REFRESH_ROTATE,
 	STMT_REFRESH_RETIRE,
 	STMT_USER_LOCK,
 	STMT_USER_LIST,
 	/* store-sqlite-audit.c */
 	STMT_AUDIT_INSERT,
+	STMT_AUDIT_OLD,
 	STMT_AUDIT_PRUNE,
 	STMT_AUDIT_LIST,
 	STMT_AUDIT_LIST_USER,
+	STMT_AUDIT_SAVEPOINT,
+	STMT_AUDIT_ROLLBACK,
+	STMT_AUDIT_RELEASE,
 	STMT__MAX
 };
 
@@ -144,9 +147,9 @@ enum store_rc	 litestore_session_insert(void *h,
 		    const struct session_start *start);
 enum store_rc	 litestore_session_user(void *h, const char *id,
 		    int64_t user_id, int64_t now, struct user *out);
-enum store_rc	 litestore_session_refresh(void *h, const char *digest,
-		    const char *new_digest, int64_t now, int64_t ttl,
-		    int64_t grace, struct session_refreshed *out);
+enum store_rc	 litestore_session_refresh(void *h,
+		    const struct session_refresh *r,
+		    struct session_refreshed *out);
 enum store_rc	 litestore_session_list(void *h, int64_t user_id, int64_t now,
 		    store_session_fn fn, void *arg);
 enum store_rc	 litestore_session_delete(void *h, const char *id,
@@ -178,6 +181,8 @@ enum store_rc	 litestore_throttle_delete(void *h, const char *const *keys,
 		    size_t n);
 enum store_rc	 litestore_throttle_list(void *h, store_throttle_row_fn fn,
 		    void *arg);
+void		 litestore_audit_write(struct litestore *s,
+		    const struct audit_event *e, int64_t prune_before);
 enum store_rc	 litestore_audit_insert(void *h, const struct audit_event *e,
 		    int64_t prune_before);
 enum store_rc	 litestore_audit_list(void *h, const struct audit_filter *f,

@@ -142,7 +142,7 @@ store_copy(const char *from, const char *to, int64_t now,
 	out->users = rows[COPY_USERS];
 	out->posts = rows[COPY_POSTS];
 	out->sessions = rows[COPY_SESSIONS];
-	out->refresh_tokens = rows[COPY_REFRESH];
+	out->retired_tokens = rows[COPY_RETIRED];
 	out->throttle = rows[COPY_THROTTLE];
 	out->audit = rows[COPY_AUDIT];
 	return 0;
@@ -214,12 +214,10 @@ store_session_user(struct store *s, const char *id, int64_t user_id,
 }
 
 enum store_rc
-store_session_refresh(struct store *s, const char *digest,
-    const char *new_digest, int64_t now, int64_t ttl, int64_t grace,
+store_session_refresh(struct store *s, const struct session_refresh *r,
     struct session_refreshed *out)
 {
-	return s->be->session_refresh(s->h, digest, new_digest, now, ttl, grace,
-	    out);
+	return s->be->session_refresh(s->h, r, out);
 }
 
 enum store_rc

@@ -81,6 +81,34 @@ struct session_info {
 /* Receives each session listed; returns 0 to go on, or -1 (STORE_ERR). */
 typedef int (*store_session_fn)(void *arg, const struct session_info *session);
 
+/* One audit event (see schema/004-sessions-and-audit.sql). */
+struct audit_event {
+	int64_t		 id;		/* set when read */
+	int64_t		 at;
+	const char	*event;		/* "login-succeeded" ... */
+	int64_t		 user_id;	/* 0: none */
+	const char	*client;	/* an address, or "admin" */
+	const char	*detail;	/* a short reason, never a secret */
+};
+
+/* A refresh token presented to store_session_refresh(). */
+struct session_refresh {
+	const char	*session_id;	/* the session the token names */
+	const char	*digest;	/* the token's, STORE_DIGEST_LEN hex */
+	const char	*new_digest;	/* its successor's, if it is current */
+	int64_t		 now;
+	int64_t		 ttl;		/* the successor's idle lifetime */
+	int64_t		 grace;		/* seconds a retired token still
+					   counts (REFRESH_GRACE) */
+	/*
+	 * Recorded with a rotation, in its transaction, for the session's
+	 * user (user_id is set); events before prune_before are pruned.
+	 * NULL: none.  Its failure alone never fails the rotation.
+	 */
+	struct audit_event *audit;
+	int64_t		 prune_before;
+};
+
 /* What store_session_refresh() did with a refresh token. */
 enum refresh_outcome {
 	REFRESH_ROTATED,	/* it was current: retired, new_digest now is */
@@ -97,15 +125,6 @@ struct session_refreshed {
 	int64_t			 ends_at;
 };
 
-/* One audit event (see schema/004-sessions-and-audit.sql). */
-struct audit_event {
-	int64_t		 id;		/* set when read */
-	int64_t		 at;
-	const char	*event;		/* "login-succeeded" ... */
-	int64_t		 user_id;	/* 0: none */
-	const char	*client;	/* an address, or "admin" */
-	const char	*detail;	/* a short reason, never a secret */
-};
 
 /* Which audit events store_audit_list() reads; 0 or NULL: any. */
 struct audit_filter {
@@ -213,7 +232,7 @@ struct store_copied {
 	int64_t	 users;
 	int64_t	 posts;
 	int64_t	 sessions;	/* live ones only */
-	int64_t	 refresh_tokens;	/* of those sessions, unexpired */
+	int64_t	 retired_tokens;	/* retired refresh tokens of those */
 	int64_t	 throttle;
 	int64_t	 audit;
 };
@@ -270,9 +289,9 @@ enum store_rc	 store_user_lock(struct store *s, const char *email,
 		    int locked, int64_t now, struct user *out);
 
 /*
- * Record a new session (and its first refresh token, if any); expired
- * sessions and refresh tokens are pruned in the same transaction, so the
- * tables do not grow without bound.
+ * Record a new session (with its first refresh token, if any); expired
+ * sessions, and with them their retired refresh tokens, are pruned in the
+ * same transaction, so the tables do not grow without bound.
  */
 enum store_rc	 store_session_insert(struct store *s,
 		    const struct session_start *start);
@@ -285,21 +304,21 @@ enum store_rc	 store_session_user(struct store *s, const char *id,
 		    int64_t user_id, int64_t now, struct user *out);
 
 /*
- * Use the refresh token whose digest is given, at now, in one write
- * transaction (concurrent refreshes of one token, on any node, are
- * serialised):
- *   unknown, expired, or its session expired or ended: STORE_NOTFOUND;
- *   current: retire it, add new_digest expiring at min(now + ttl, the
- *       session's ends_at), move the session's expires_at there and its
- *       last_used_at to now: REFRESH_ROTATED;
+ * Use the refresh token r presents, at r->now, in one write transaction
+ * (concurrent refreshes of one token, on any node, are serialised):
+ *   its session unknown, expired or ended, its user locked, or the token
+ *       never one of the session's: STORE_NOTFOUND;
+ *   the session's current token: retire it, make r->new_digest current,
+ *       move the session's expires_at to min(now + ttl, its ends_at) and
+ *       its last_used_at to now, record r->audit: REFRESH_ROTATED;
  *   retired at most grace seconds ago: REFRESH_GRACE, nothing written;
  *   retired longer ago: end the session (its every token, access and
  *       refresh): REFRESH_REUSED.
  * On STORE_OK *out says which, with the session and its user.
  */
-enum store_rc	 store_session_refresh(struct store *s, const char *digest,
-		    const char *new_digest, int64_t now, int64_t ttl,
-		    int64_t grace, struct session_refreshed *out);
+enum store_rc	 store_session_refresh(struct store *s,
+		    const struct session_refresh *r,
+		    struct session_refreshed *out);
 
 /*
  * Pass fn the live sessions at now of user_id (0: of every user), newest

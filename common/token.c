@@ -20,7 +20,7 @@ tok_new_id(char id[TOK_ID_LEN + 1])
 }
 
 int
-tok_refresh_digest(const char *token, size_t len,
+tok_refresh_parse(const char *token, size_t len, char id[TOK_ID_LEN + 1],
     char digest[TOK_DIGEST_LEN + 1])
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
@@ -29,24 +29,31 @@ tok_refresh_digest(const char *token, size_t len,
 
 	if (len != TOK_REFRESH_LEN)
 		return -1;
+	/* Lower case only: the id is looked up as it is written. */
 	for (i = 0; i < len; i++)
-		if (util_hexval((unsigned char)token[i]) == -1)
+		if (util_hexval((unsigned char)token[i]) == -1 ||
+		    (token[i] >= 'A' && token[i] <= 'F'))
 			return -1;
 	if (EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen * 2 != TOK_DIGEST_LEN)
 		return -1;
 	for (i = 0; i < mdlen; i++)
 		snprintf(digest + 2 * i, 3, "%02x", md[i]);
+	memcpy(id, token, TOK_ID_LEN);
+	id[TOK_ID_LEN] = '\0';
 	return 0;
 }
 
 int
-tok_refresh_new(char token[TOK_REFRESH_LEN + 1],
+tok_refresh_new(const char id[TOK_ID_LEN + 1], char token[TOK_REFRESH_LEN + 1],
     char digest[TOK_DIGEST_LEN + 1])
 {
-	if (util_random_hex(token, TOK_REFRESH_LEN / 2) == -1)
+	char	 check[TOK_ID_LEN + 1];
+
+	memcpy(token, id, TOK_ID_LEN);
+	if (util_random_hex(token + TOK_ID_LEN, TOK_SECRET_LEN / 2) == -1)
 		return -1;
-	return tok_refresh_digest(token, TOK_REFRESH_LEN, digest);
+	return tok_refresh_parse(token, TOK_REFRESH_LEN, check, digest);
 }
 
 int

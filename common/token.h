@@ -19,8 +19,14 @@
  * them all.
  */
 #define TOK_ID_LEN	32
-/* A refresh token: 256 random bits as lower-case hex. */
-#define TOK_REFRESH_LEN	64
+/*
+ * A refresh token: its session's id, then 256 random bits, all as
+ * lower-case hex.  The id finds the session's row (one B-tree lookup, one
+ * row written per refresh); only the random part proves anything, and
+ * the store keeps nothing but the whole token's digest.
+ */
+#define TOK_SECRET_LEN	64
+#define TOK_REFRESH_LEN	(TOK_ID_LEN + TOK_SECRET_LEN)
 /* Its digest: SHA-256 as lower-case hex (STORE_DIGEST_LEN). */
 #define TOK_DIGEST_LEN	64
 
@@ -55,17 +61,18 @@ int	tok_verify(const unsigned char *key, size_t keylen, const char *token,
 	    const char **why);
 
 /*
- * Make a new refresh token and its digest.  Returns 0, or -1 if the kernel
- * gave no randomness or OpenSSL failed.
+ * Make a new refresh token of session id and its digest.  Returns 0, or -1
+ * if the kernel gave no randomness or OpenSSL failed.
  */
-int	tok_refresh_new(char token[TOK_REFRESH_LEN + 1],
-	    char digest[TOK_DIGEST_LEN + 1]);
+int	tok_refresh_new(const char id[TOK_ID_LEN + 1],
+	    char token[TOK_REFRESH_LEN + 1], char digest[TOK_DIGEST_LEN + 1]);
 
 /*
- * The digest of a refresh token as presented (len bytes): -1 unless it is
- * exactly TOK_REFRESH_LEN hex digits, so junk never reaches the store.
+ * The session id and the digest of a refresh token as presented (len
+ * bytes): -1 unless it is exactly TOK_REFRESH_LEN lower-case hex digits,
+ * so junk never reaches the store.
  */
-int	tok_refresh_digest(const char *token, size_t len,
-	    char digest[TOK_DIGEST_LEN + 1]);
+int	tok_refresh_parse(const char *token, size_t len,
+	    char id[TOK_ID_LEN + 1], char digest[TOK_DIGEST_LEN + 1]);
 
 #endif

@@ -11,23 +11,26 @@ ALTER TABLE sessions ADD COLUMN ends_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';	-- printable ASCII, cut short
 UPDATE sessions SET ends_at = expires_at, last_used_at = created_at;
+-- Pruned at their absolute end, which a refresh never moves: an index on
+-- the idle end would be rewritten by every refresh.  A session dead idle
+-- waits for its absolute end to be deleted, and counts nowhere meanwhile.
+DROP INDEX sessions_expiry;
+CREATE INDEX sessions_end ON sessions (ends_at);
 
--- Every refresh token a session was given, as a SHA-256 digest only.  A
--- refresh retires the current one and adds its successor; a retired token
--- seen again after the grace window ends the session (reuse detection),
--- which is why retired ones are kept until they expire.
-CREATE TABLE refresh_tokens (
-	digest		TEXT PRIMARY KEY,	-- 64 hex digits
+-- A refresh token is its session's id and 256 random bits; the session
+-- row holds the SHA-256 digest of its current one (NULL: refresh tokens
+-- are off), so a refresh reads and writes that one row.
+ALTER TABLE sessions ADD COLUMN refresh_digest TEXT;	-- 64 hex digits
+
+-- The tokens a refresh replaced, kept while their session lives: one seen
+-- again after the grace window ends the session (reuse detection).  Keyed
+-- by session, so a session's rows go with it through the key's index.
+CREATE TABLE retired_refresh_tokens (
 	session_id	TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-	issued_at	BIGINT NOT NULL,
-	expires_at	BIGINT NOT NULL,
-	retired_at	BIGINT			-- NULL: the session's current token
+	digest		TEXT NOT NULL,		-- 64 hex digits
+	retired_at	BIGINT NOT NULL,	-- Unix seconds
+	PRIMARY KEY (session_id, digest)
 );
--- At most one current token per session, whatever the code does.
-CREATE UNIQUE INDEX refresh_tokens_current ON refresh_tokens (session_id)
-    WHERE retired_at IS NULL;
-CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id);
-CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);
 
 -- What happened to whom: log-ins, log-outs, refreshes, sessions ended,
 -- password changes, deletions, locks.  Never a password, token or digest.

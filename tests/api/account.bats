@@ -264,6 +264,11 @@ stored_hash() {
 	assert_equal "$STATUS" 201
 	theirs=$(printf '%s' "$BODY" | jq .id)
 	signin
+	# A refresh: the session has a retired refresh token as well.
+	req GET /authentication/refresh -b "Refresh=$RT"
+	assert_equal "$STATUS" 200
+	RT=$(cookie_value Refresh)
+	assert_equal "$(sql "SELECT count(*) FROM retired_refresh_tokens WHERE session_id = '$JTI'")" 1
 	posts=()
 	for t in one two; do
 		post_json /posts "{\"title\":\"$t\",\"content\":\"$t\"}" -b "Authentication=$TOKEN"
@@ -281,7 +286,7 @@ stored_hash() {
 	assert_reply 400 "$WRONG"
 	assert_equal "$(sql "SELECT count(*) FROM users WHERE id = $USER_ID")" 0
 	assert_equal "$(session_count)" 0
-	assert_equal "$(sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$JTI'")" 0
+	assert_equal "$(sql "SELECT count(*) FROM retired_refresh_tokens WHERE session_id = '$JTI'")" 0
 	assert_equal "$(sql "SELECT count(*) FROM posts WHERE author_id = $USER_ID")" 0
 	for id in "${posts[@]}"; do
 		req GET "/posts/$id"

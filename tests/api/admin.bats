@@ -361,7 +361,8 @@ migrations() {
 }
 
 # copy_source: an SQLite database (printed) with two users, a post each, a
-# live and an expired session, and a throttle counter.
+# live session (its current refresh token's digest in its row) and an
+# expired one, each with a retired refresh token, and a throttle counter.
 copy_source() {
 	local src=$BATS_TEST_TMPDIR/source.sqlite now
 	now=$(date +%s)
@@ -373,8 +374,9 @@ copy_source() {
 	        SELECT 'copy-c@example.com', 'C', password, created_at FROM users;
 	    INSERT INTO posts (author_id, title, content, created_at, updated_at)
 	        SELECT id, 'by ' || name, 'content', 1, 2 FROM users;
-	    INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ('00000000000000000000000000000001', (SELECT min(id) FROM users), $now, $((now + 600)));
+	    INSERT INTO sessions (id, user_id, created_at, expires_at, refresh_digest) VALUES ('00000000000000000000000000000001', (SELECT min(id) FROM users), $now, $((now + 600)), '$(printf 'c%.0s' $(seq 64))');
 	    INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ('00000000000000000000000000000002', (SELECT min(id) FROM users), 0, 1);
+	    INSERT INTO retired_refresh_tokens (session_id, digest, retired_at) VALUES ('00000000000000000000000000000001', '$(printf 'a%.0s' $(seq 64))', $now), ('00000000000000000000000000000002', '$(printf 'b%.0s' $(seq 64))', 0);
 	    INSERT INTO throttle (key, count, level, last_at, blocked_until) VALUES ('login-pair 10.0.0.1 x@example.com', 3, 1, $now, 0)"
 	printf '%s\n' "$src"
 }
@@ -388,15 +390,19 @@ copy_source() {
 	# Counters: the one written here and register's own for 127.0.0.1.
 	assert_equal "$(sqlite3 "$src" 'SELECT count(*) FROM throttle')" 2
 	audit=$(sqlite3 "$src" 'SELECT count(*) FROM audit')
-	assert_output "copied $src into $SHOWN: 2 users, 2 posts, 1 live sessions, 0 refresh tokens, 2 throttle counters, $audit audit events"
+	assert_output "copied $src into $SHOWN: 2 users, 2 posts, 1 live sessions, 1 retired refresh tokens, 2 throttle counters, $audit audit events"
 	assert_equal "$(dbsql 'SELECT count(*) FROM audit')" "$audit"
 	for q in "SELECT id || '|' || email || '|' || name || '|' || password || '|' || created_at FROM users ORDER BY id" \
 	    "SELECT id || '|' || author_id || '|' || title || '|' || content || '|' || created_at || '|' || updated_at FROM posts ORDER BY id" \
-	    "SELECT id || '|' || user_id || '|' || created_at || '|' || expires_at FROM sessions WHERE expires_at > 1 ORDER BY id" \
+	    "SELECT id || '|' || user_id || '|' || created_at || '|' || expires_at || '|' || refresh_digest FROM sessions WHERE expires_at > 1 ORDER BY id" \
+	    "SELECT session_id || '|' || digest || '|' || retired_at FROM retired_refresh_tokens WHERE session_id = '00000000000000000000000000000001'" \
 	    "SELECT key || '|' || count || '|' || level || '|' || last_at || '|' || blocked_until FROM throttle ORDER BY key"; do
 		assert_equal "$(dbsql "$q")" "$(sqlite3 "$src" "$q")"
 	done
 	assert_equal "$(dbsql 'SELECT count(*) FROM sessions')" 1
+	# The live session's retired refresh token came along, the dead one's did not.
+	assert_equal "$(dbsql 'SELECT count(*) FROM retired_refresh_tokens')" 1
+	assert_equal "$(dbsql 'SELECT refresh_digest FROM sessions')" "$(printf 'c%.0s' $(seq 64))"
 	# The copied hash logs in; a new user gets an id past every one SQLite
 	# gave (3, of the deleted copy-a, included); case-variants stay refused.
 	json='{"email":"copy-b@example.com","password":"password123"}'

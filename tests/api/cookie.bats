@@ -56,7 +56,7 @@ logout() {
 	assert_equal "$(header Set-Cookie)" \
 	    "Authentication=$TOKEN; HttpOnly; Path=/; Max-Age=$TEST_TTL; SameSite=Strict"
 	refute grep -qi '^Set-Cookie:.*\(Secure\|Domain\|Expires\)' "$HEADERS"
-	grep -q '^Set-Cookie: Refresh=[0-9a-f]\{64\}; HttpOnly; Path=/authentication; Max-Age=1209600; SameSite=Strict'$'\r''$' "$HEADERS"
+	grep -q '^Set-Cookie: Refresh=[0-9a-f]\{96\}; HttpOnly; Path=/authentication; Max-Age=1209600; SameSite=Strict'$'\r''$' "$HEADERS"
 }
 
 @test "cookie-1.2: with COOKIE_SECURE=1 it is __Host-Authentication with Secure, Path=/ and no Domain" {
@@ -70,7 +70,7 @@ logout() {
 	refute grep -qi '^Set-Cookie: Authentication=' "$HEADERS"
 	# The refresh cookie too: __Host- needs Path=/, which wins over a
 	# narrower path (common/auth.h).
-	grep -q '^Set-Cookie: __Host-Refresh=[0-9a-f]\{64\}; HttpOnly; Path=/; Max-Age=1209600; SameSite=Strict; Secure'$'\r''$' "$HEADERS"
+	grep -q '^Set-Cookie: __Host-Refresh=[0-9a-f]\{96\}; HttpOnly; Path=/; Max-Age=1209600; SameSite=Strict; Secure'$'\r''$' "$HEADERS"
 	assert_equal "$(claim "$TOKEN" userId)" "$USER_ID"
 }
 

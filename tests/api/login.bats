@@ -25,9 +25,12 @@ teardown() {
 	token=${token%%;*}
 	[[ $token =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$ ]]
 	assert_equal "$cookie" "Authentication=$token; HttpOnly; Path=/; Max-Age=3600; SameSite=Strict"
-	# Part 13's second cookie: 256 random bits, 14 days, only for /authentication.
+	# Part 13's second cookie: the session's id (the jti) and 256 random
+	# bits, 96 hex digits, 14 days, only for /authentication.
 	refresh=$(grep -i '^Set-Cookie: Refresh=' "$HEADERS" | tr -d '\r')
-	[[ $refresh =~ ^Set-Cookie:\ Refresh=[0-9a-f]{64}\;\ HttpOnly\;\ Path=/authentication\;\ Max-Age=1209600\;\ SameSite=Strict$ ]]
+	[[ $refresh =~ ^Set-Cookie:\ Refresh=[0-9a-f]{96}\;\ HttpOnly\;\ Path=/authentication\;\ Max-Age=1209600\;\ SameSite=Strict$ ]]
+	refresh=${refresh#Set-Cookie: Refresh=}
+	assert_equal "${refresh:0:32}" "$(claim "$token" jti | jq -r .)"
 }
 
 @test "login-1.2: the token is an HS256 JWT with userId, iat, exp and a jti" {

@@ -248,8 +248,9 @@ count() {
 	register mn-refresh@example.com Refresher
 	login mn-refresh@example.com
 	refresh=$(grep -i '^Set-Cookie: Refresh=' "$HEADERS" | sed 's/^[^=]*=\([0-9a-f]*\);.*/\1/')
-	[ ${#refresh} -eq 64 ]
+	[ ${#refresh} -eq 96 ]
 	jti=$(claim "$TOKEN" jti | jq -r .)
+	assert_equal "${refresh:0:32}" "$jti"
 	d=$BATS_TEST_TMPDIR/burst
 	mkdir -p "$d"
 	for i in $(seq 20); do
@@ -270,13 +271,15 @@ count() {
 	# session's only current one, on the shared database.
 	successors=$(cat "$d"/r*.headers | sed -n 's/^Set-Cookie: Refresh=\([0-9a-f]*\);.*/\1/p' | sort -u)
 	assert_equal "$(printf '%s\n' "$successors" | grep -c .)" 1
-	assert_equal "$(sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$jti' AND retired_at IS NULL")" 1
-	assert_equal "$(sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$jti'")" 2
+	assert_equal "$(sql "SELECT refresh_digest FROM sessions WHERE id = '$jti'")" \
+	    "$(printf '%s' "$successors" | sha256sum | cut -d' ' -f1)"
+	assert_equal "$(sql "SELECT digest FROM retired_refresh_tokens WHERE session_id = '$jti'")" \
+	    "$(printf '%s' "$refresh" | sha256sum | cut -d' ' -f1)"
 	# The successor works on either node, and rotates again.
 	on node2
 	req GET /authentication/refresh -b "Refresh=$successors"
 	assert_equal "$STATUS" 200
-	grep -qi '^Set-Cookie: Refresh=[0-9a-f]\{64\};' "$HEADERS"
+	grep -qi "^Set-Cookie: Refresh=$jti[0-9a-f]\\{64\\};" "$HEADERS"
 }
 
 @test "multinode-4.2: a session ended on node 2 stops node 1's refresh token and access token" {

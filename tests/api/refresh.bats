@@ -3,10 +3,11 @@
 # (README.md, SECURITY.md): log-in sets Authentication and Refresh (exact
 # names and attributes at the root, under a base and with COOKIE_SECURE=1);
 # GET or POST /authentication/refresh answers the user and rotates the
-# refresh token; a retired one within the grace window still gets a new
-# access token, after it the whole session ends (reuse detection); many
-# refreshes of one token at once never leave two live descendants; idle
-# and absolute ends; log-out by either cookie; and with
+# refresh token (its session's id and 256 random bits, 96 hex digits); a
+# retired one within the grace window still gets a new access token, after
+# it the whole session ends (reuse detection), while one the session never
+# had ends nothing; many refreshes of one token at once never leave two
+# live descendants; idle and absolute ends; log-out by either cookie; and with
 # JWT_REFRESH_TOKEN_EXPIRATION_TIME=0 the part-3 behaviour exactly.
 
 load helpers
@@ -84,9 +85,17 @@ signin() {
 	TOKEN=$(cookie_value "${1:-Authentication}")
 	RT=$(cookie_value "${2:-Refresh}")
 	[ -n "$TOKEN" ] || fail "no ${1:-Authentication} cookie: $(cat "$HEADERS")"
-	[[ $RT =~ ^[0-9a-f]{64}$ ]] || fail "no ${2:-Refresh} cookie of 64 hex digits: $(cat "$HEADERS")"
+	[[ $RT =~ ^[0-9a-f]{96}$ ]] || fail "no ${2:-Refresh} cookie of 96 hex digits: $(cat "$HEADERS")"
 	JTI=$(claim "$TOKEN" jti | jq -r .)
 	ALL_RTS="${ALL_RTS-} $RT"
+	of_session "$RT"
+}
+
+# of_session RT: RT is a refresh token of the session JTI: 96 lower-case
+# hex digits, the session's id (the access token's jti) then 64 random ones.
+of_session() {
+	[[ $1 =~ ^[0-9a-f]{96}$ ]] || fail "not 96 lower-case hex digits: '$1'"
+	assert_equal "${1:0:32}" "$JTI"
 }
 
 # refresh RT [CURL-ARGS...]: GET /authentication/refresh with that Refresh cookie.
@@ -135,9 +144,22 @@ logout() {
 	req POST /authentication/log-out -H 'Content-Length: 0' -H "Cookie: $c" "$@"
 }
 
-# current_tokens JTI: how many refresh tokens of that session are current.
+# current_tokens JTI: how many refresh tokens of that session are current
+# (its row holds the digest of one, or none).
 current_tokens() {
-	sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$1' AND retired_at IS NULL"
+	sql "SELECT count(*) FROM sessions WHERE id = '$1' AND refresh_digest IS NOT NULL"
+}
+
+# current_digest JTI: the digest of that session's current refresh token
+# ("" if none, or no such session).
+current_digest() {
+	sql "SELECT refresh_digest FROM sessions WHERE id = '$1'"
+}
+
+# retired_tokens JTI [RT]: how many refresh tokens of that session are
+# retired (or whether RT is).
+retired_tokens() {
+	sql "SELECT count(*) FROM retired_refresh_tokens WHERE session_id = '$1'${2:+ AND digest = '$(digest "$2")'}"
 }
 
 # burst N RT [URL...]: N GET /authentication/refresh with the Refresh cookie
@@ -205,15 +227,19 @@ burst() {
 
 @test "refresh-1.2: the store keeps the refresh token's SHA-256 only, current, tied to the session" {
 	signin
-	assert_equal "$(sql "SELECT count(*) FROM refresh_tokens WHERE digest = '$RT'")" 0
+	# Neither the token nor its random part (as long as a digest) is kept.
+	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE refresh_digest IN ('$RT', '${RT:32}')")" 0
+	assert_equal "$(sql "SELECT count(*) FROM retired_refresh_tokens WHERE digest IN ('$RT', '${RT:32}')")" 0
+	# The whole token's digest is the current one of its session's row.
 	d=$(digest "$RT")
-	assert_equal "$(sql "SELECT session_id || '|' || CASE WHEN retired_at IS NULL THEN 'current' ELSE 'retired' END FROM refresh_tokens WHERE digest = '$d'")" \
-	    "$JTI|current"
+	assert_equal "$(sql "SELECT id FROM sessions WHERE refresh_digest = '$d'")" "$JTI"
+	assert_equal "$(retired_tokens "$JTI")" 0
 	assert_equal "$(sql "SELECT user_id FROM sessions WHERE id = '$JTI'")" "$USER_ID"
 	# Idle end: the refresh lifetime; absolute end: SESSION_MAX_LIFETIME.
 	assert_equal "$(sql "SELECT (expires_at - created_at) || '|' || (ends_at - created_at) FROM sessions WHERE id = '$JTI'")" \
 	    "$REFRESH_TTL|$LIFETIME"
-	assert_equal "$(sql "SELECT expires_at - issued_at FROM refresh_tokens WHERE digest = '$d'")" "$REFRESH_TTL"
+	# The token has no expiry of its own: it lives to its session's idle end.
+	assert_equal "$(max_age Refresh)" "$REFRESH_TTL"
 	# Two log-ins: two sessions, two different refresh tokens.
 	first=$RT
 	signin
@@ -236,7 +262,7 @@ burst() {
 	refused_401
 	req GET /authentication/refresh -b "__Host-Refresh=$RT"
 	refreshed __Host-Authentication __Host-Refresh
-	[[ $NEW_RT =~ ^[0-9a-f]{64}$ ]]
+	of_session "$NEW_RT"
 	assert_equal "$(set_cookie __Host-Refresh)" \
 	    "__Host-Refresh=$NEW_RT; HttpOnly; Path=/; Max-Age=$REFRESH_TTL; SameSite=Strict; Secure"
 	assert_equal "$(set_cookie __Host-Authentication)" \
@@ -289,18 +315,20 @@ burst() {
 	refused_401
 	req GET /authentication/refresh -b "__Secure-Refresh=$RT"
 	refreshed __Secure-Authentication __Secure-Refresh
-	[[ $NEW_RT =~ ^[0-9a-f]{64}$ ]]
+	of_session "$NEW_RT"
 }
 
 # --- refreshing ---------------------------------------------------------------
 
 @test "refresh-2.1: GET refresh is 200 with exactly the user JSON, a new access cookie and a new refresh cookie" {
 	signin
+	before=$(date +%s)
 	refresh "$RT"
 	refreshed
+	after=$(date +%s)
 	assert_equal "$(printf '%s' "$BODY" | jq -c 'keys_unsorted')" '["id","email","name"]'
 	assert_equal "$(cookies)" 2
-	[[ $NEW_RT =~ ^[0-9a-f]{64}$ ]]
+	of_session "$NEW_RT"
 	[ "$NEW_RT" != "$RT" ]
 	assert_equal "$(set_cookie Authentication)" \
 	    "Authentication=$NEW_TOKEN; HttpOnly; Path=/; Max-Age=$TEST_TTL; SameSite=Strict"
@@ -316,8 +344,12 @@ burst() {
 	# Still one session, whose current token is the new one.
 	assert_equal "$(session_count)" 1
 	assert_equal "$(current_tokens "$JTI")" 1
-	assert_equal "$(sql "SELECT CASE WHEN retired_at IS NULL THEN 'current' ELSE 'retired' END FROM refresh_tokens WHERE digest = '$(digest "$NEW_RT")'")" current
-	assert_equal "$(sql "SELECT CASE WHEN retired_at IS NULL THEN 'current' ELSE 'retired' END FROM refresh_tokens WHERE digest = '$(digest "$RT")'")" retired
+	assert_equal "$(current_digest "$JTI")" "$(digest "$NEW_RT")"
+	# The old one is retired, as of the refresh, and is the only one.
+	assert_equal "$(retired_tokens "$JTI" "$RT")" 1
+	assert_equal "$(retired_tokens "$JTI")" 1
+	at=$(sql "SELECT retired_at FROM retired_refresh_tokens WHERE session_id = '$JTI'")
+	[ "$at" -ge "$before" ] && [ "$at" -le "$after" ] || fail "retired at $at, not in [$before, $after]"
 }
 
 @test "refresh-2.2: each refresh rotates: a chain of refreshes gives a new token every time" {
@@ -334,7 +366,12 @@ burst() {
 	done
 	assert_equal "$(session_count)" 1
 	assert_equal "$(current_tokens "$JTI")" 1
-	assert_equal "$(sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$JTI'")" 5
+	# Five tokens in all: the last one current, the four before it retired.
+	assert_equal "$(current_digest "$JTI")" "$(digest "$rt")"
+	assert_equal "$(retired_tokens "$JTI")" 4
+	for t in $seen; do
+		[ "$t" = "$rt" ] || assert_equal "$(retired_tokens "$JTI" "$t")" 1
+	done
 }
 
 @test "refresh-2.3: POST refresh works the same" {
@@ -342,13 +379,13 @@ burst() {
 	refresh_post "$RT"
 	refreshed
 	assert_equal "$(cookies)" 2
-	[[ $NEW_RT =~ ^[0-9a-f]{64}$ ]]
+	of_session "$NEW_RT"
 	me "$NEW_TOKEN"
 	assert_reply 200 "$ME"
 	# From our own origin too.
 	refresh_post "$NEW_RT" -H "Origin: $URL"
 	refreshed
-	[[ $NEW_RT =~ ^[0-9a-f]{64}$ ]]
+	of_session "$NEW_RT"
 }
 
 @test "refresh-2.4: a cross-site POST refresh is 403 and spends nothing" {
@@ -361,10 +398,11 @@ burst() {
 	refresh_post "$RT" -H "Referer: $EVIL/page"
 	assert_reply 403 "$REFUSED"
 	# The token is still the session's current one.
-	assert_equal "$(sql "SELECT CASE WHEN retired_at IS NULL THEN 'current' ELSE 'retired' END FROM refresh_tokens WHERE digest = '$(digest "$RT")'")" current
+	assert_equal "$(current_digest "$JTI")" "$(digest "$RT")"
+	assert_equal "$(retired_tokens "$JTI")" 0
 	refresh "$RT"
 	refreshed
-	[[ $NEW_RT =~ ^[0-9a-f]{64}$ ]]
+	of_session "$NEW_RT"
 }
 
 @test "refresh-2.5: the refreshed body is what GET /authentication answers, for a name that needs escaping" {
@@ -402,6 +440,9 @@ burst() {
 	refute_output --partial "$(digest "$RT")"
 	refute_output --partial "$(digest "$NEW_RT")"
 	refute_output --partial "$TOKEN"
+	# Nor the random part of either (the session id they begin with may be).
+	refute_output --partial "${RT:32}"
+	refute_output --partial "${NEW_RT:32}"
 }
 
 # --- rotation and reuse ------------------------------------------------------------
@@ -426,7 +467,8 @@ burst() {
 	me "$token2"
 	refused_401
 	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE id = '$JTI'")" 0
-	assert_equal "$(sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$JTI'")" 0
+	# Its retired token went with it.
+	assert_equal "$(retired_tokens "$JTI")" 0
 	assert_equal "$(sql "SELECT count(*) FROM audit WHERE event = 'refresh-reused' AND user_id = $USER_ID")" 1
 }
 
@@ -454,6 +496,9 @@ burst() {
 	refresh "$RT"
 	refreshed
 	rt2=$NEW_RT
+	row=$(sql "SELECT expires_at || '|' || last_used_at || '|' || refresh_digest FROM sessions WHERE id = '$JTI'")
+	# A clock second later (well inside the 10 s window), so a write would show.
+	sleep 1.1
 	refresh "$RT"
 	refreshed
 	assert_equal "$(cookies)" 1
@@ -461,11 +506,16 @@ burst() {
 	assert_equal "$(claim "$NEW_TOKEN" jti | jq -r .)" "$JTI"
 	me "$NEW_TOKEN"
 	assert_reply 200 "$ME"
-	# Nothing was written: the successor is still the one current token.
+	# Nothing was written: the successor is still the one current token,
+	# the session's times stand, and only the rotation was audited.
 	assert_equal "$(current_tokens "$JTI")" 1
+	assert_equal "$(current_digest "$JTI")" "$(digest "$rt2")"
+	assert_equal "$(retired_tokens "$JTI")" 1
+	assert_equal "$(sql "SELECT expires_at || '|' || last_used_at || '|' || refresh_digest FROM sessions WHERE id = '$JTI'")" "$row"
+	assert_equal "$(sql "SELECT count(*) FROM audit WHERE event = 'refresh' AND user_id = $USER_ID")" 1
 	refresh "$rt2"
 	refreshed
-	[[ $NEW_RT =~ ^[0-9a-f]{64}$ ]]
+	of_session "$NEW_RT"
 	assert_equal "$(session_count)" 1
 }
 
@@ -488,7 +538,7 @@ burst() {
 	assert_equal "$(current_tokens "$JTI")" 1
 	refresh "${rts[0]}"
 	refreshed
-	[[ $NEW_RT =~ ^[0-9a-f]{64}$ ]]
+	of_session "$NEW_RT"
 }
 
 # many_at_once [URL...]: 50 refreshes of RT at once on URL (or spread over
@@ -497,7 +547,7 @@ burst() {
 # exactly one working refresh token among those handed out, or has ended;
 # never two.  Sets ALIVE (1 or 0) and HANDED (how many Refresh cookies).
 many_at_once() {
-	local i v rotated=0 rts=()
+	local i v cur rotated=0 rts=()
 	burst 50 "$RT" "$@"
 	echo "statuses: $(printf '%s\n' "${ST[@]}" | sort | uniq -c | tr '\n' ' ') in ${SECS}s" >&2
 	for i in $(seq 50); do
@@ -516,8 +566,22 @@ many_at_once() {
 	done
 	HANDED=${#rts[@]}
 	ALL_RTS+=" ${rts[*]}"
-	# The store never holds two current tokens for the session.
+	# The store never holds two current tokens for the session: if it
+	# lives, its one current token is the one handed out (or still RT,
+	# if none was), and every token it replaced is retired.
 	[ "$(current_tokens "$JTI")" -le 1 ]
+	cur=$(current_digest "$JTI")
+	if [ -n "$cur" ]; then
+		if [ "$HANDED" = 0 ]; then
+			assert_equal "$cur" "$(digest "$RT")"
+		else
+			for v in "${rts[@]}"; do
+				[ "$cur" != "$(digest "$v")" ] || break
+			done
+			assert_equal "$cur" "$(digest "$v")"
+		fi
+		assert_equal "$(retired_tokens "$JTI")" "$HANDED"
+	fi
 	# Try every token handed out: at most one still rotates.
 	for v in "${rts[@]}"; do
 		refresh "$v"
@@ -595,8 +659,8 @@ many_at_once() {
 	signin
 	now=$(date +%s)
 	# As if the session had been idle until shortly before its end.
+	# (A token has no end of its own: it lives to its session's idle end.)
 	sql "UPDATE sessions SET expires_at = $((now + 10)) WHERE id = '$JTI'"
-	sql "UPDATE refresh_tokens SET expires_at = $((now + 10)) WHERE session_id = '$JTI'"
 	refresh "$RT"
 	refreshed
 	assert_equal "$(max_age Refresh)" "$REFRESH_TTL"
@@ -629,7 +693,7 @@ many_at_once() {
 	[ "$(max_age Refresh)" -le 5 ] || fail "Refresh Max-Age $(max_age Refresh) past the session's end"
 	[ "$(max_age Authentication)" -le 5 ] || fail "Authentication Max-Age $(max_age Authentication) past the session's end"
 	[ "$(claim "$NEW_TOKEN" exp)" -le $((now + 5)) ]
-	[ "$(sql "SELECT expires_at FROM refresh_tokens WHERE digest = '$(digest "$NEW_RT")'")" -le $((now + 5)) ]
+	[ "$(sql "SELECT expires_at FROM sessions WHERE refresh_digest = '$(digest "$NEW_RT")'")" -le $((now + 5)) ]
 	[ "$(sql "SELECT expires_at FROM sessions WHERE id = '$JTI'")" -le $((now + 5)) ]
 	# ...and after it (as the clock would have it), nothing works.
 	sql "UPDATE sessions SET ends_at = $((now - 1)), expires_at = $((now - 1)) WHERE id = '$JTI'"
@@ -663,6 +727,34 @@ many_at_once() {
 	assert_equal "$(max_age Authentication)" 900
 }
 
+@test "refresh-5.6: a session dead idle counts nowhere; a log-in deletes it, with its retired tokens, once past its absolute end" {
+	signin
+	refresh "$RT"
+	refreshed
+	a=$JTI a_token=$NEW_TOKEN a_rt=$NEW_RT
+	now=$(date +%s)
+	# Past its idle end, not its absolute one.
+	sql "UPDATE sessions SET expires_at = $((now - 1)) WHERE id = '$a'"
+	refresh "$a_rt"
+	refused_401
+	me "$a_token"
+	refused_401
+	# A log-in keeps its row (and retired token), but lists it nowhere.
+	signin
+	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE id = '$a'")" 1
+	assert_equal "$(retired_tokens "$a")" 1
+	req GET /authentication/sessions -b "Authentication=$TOKEN"
+	assert_equal "$STATUS" 200
+	assert_equal "$(printf '%s' "$BODY" | jq -c 'map(.id)')" "[\"$JTI\"]"
+	# At its absolute end, the next log-in deletes it and what it held.
+	sql "UPDATE sessions SET ends_at = $((now - 1)) WHERE id = '$a'"
+	signin
+	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE id = '$a'")" 0
+	assert_equal "$(retired_tokens "$a")" 0
+	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE refresh_digest = '$(digest "$a_rt")'")" 0
+	assert_equal "$(session_count)" 2
+}
+
 # --- tokens that are no good ---------------------------------------------------------
 
 @test "refresh-6.1: no Refresh cookie is 401, even with a valid access cookie" {
@@ -679,24 +771,34 @@ many_at_once() {
 
 @test "refresh-6.2: malformed Refresh cookies are 401 and spend nothing" {
 	signin
+	# Wrong lengths (the old 64 digits: the random part alone), junk, and
+	# upper case, whole or in either part: lower-case hex only.
 	for bad in garbage "${RT%?}" "${RT}0" "$TOKEN" "${RT:0:32} ${RT:32}" \
-	    "$(printf 'g%.0s' $(seq 64))" "$RT$RT" "%$RT"; do
+	    "$(printf 'g%.0s' $(seq 96))" "$RT$RT" "%$RT" "${RT:32}" "$JTI" \
+	    "${RT^^}" "${JTI^^}${RT:32}" "$JTI$(printf '%s' "${RT:32}" | tr a-f A-F)"; do
+		[ "$bad" != "$RT" ] || fail "no change made to $RT"
 		req GET /authentication/refresh -H "Cookie: Refresh=$bad"
 		refused_401
 	done
+	assert_equal "$(current_digest "$JTI")" "$(digest "$RT")"
+	assert_equal "$(retired_tokens "$JTI")" 0
 	refresh "$RT"
 	refreshed
-	[[ $NEW_RT =~ ^[0-9a-f]{64}$ ]]
+	of_session "$NEW_RT"
 }
 
 @test "refresh-6.3: an unknown token, or the stored digest itself, is 401" {
 	signin
-	refresh "$(openssl rand -hex 32)"
+	refresh "$(openssl rand -hex 48)"
 	refused_401
-	# What a copy of the database holds is no refresh token.
+	# What a copy of the database holds is no refresh token: the digest,
+	# alone or after the session's id.
 	refresh "$(digest "$RT")"
 	refused_401
+	refresh "$JTI$(digest "$RT")"
+	refused_401
 	assert_equal "$(current_tokens "$JTI")" 1
+	assert_equal "$(current_digest "$JTI")" "$(digest "$RT")"
 	refresh "$RT"
 	refreshed
 }
@@ -716,6 +818,42 @@ many_at_once() {
 	refused_401
 }
 
+@test "refresh-6.6: a forged token naming a live session (its id, other random digits) is 401 and does not end it" {
+	signin
+	forged=$JTI$(openssl rand -hex 32)
+	refresh "$forged"
+	refused_401
+	# Neither current nor retired: no reuse, nothing written.
+	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE id = '$JTI'")" 1
+	assert_equal "$(current_digest "$JTI")" "$(digest "$RT")"
+	assert_equal "$(retired_tokens "$JTI")" 0
+	me "$TOKEN"
+	assert_reply 200 "$ME"
+	refresh "$RT"
+	refreshed
+	of_session "$NEW_RT"
+	# Nor once the session has a retired token and no grace window is
+	# left: a forgery is no retired token come back.
+	instance nograce
+	signin
+	refresh "$RT"
+	refreshed
+	rt2=$NEW_RT
+	sleep 1.1
+	refresh "$JTI$(openssl rand -hex 32)"
+	refused_401
+	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE id = '$JTI'")" 1
+	assert_equal "$(current_digest "$JTI")" "$(digest "$rt2")"
+	assert_equal "$(retired_tokens "$JTI")" 1
+	me "$TOKEN"
+	assert_reply 200 "$ME"
+	refresh "$rt2"
+	refreshed
+	of_session "$NEW_RT"
+	assert_equal "$(session_count)" 2
+	assert_equal "$(sql "SELECT count(*) FROM audit WHERE event = 'refresh-reused' AND user_id = $USER_ID")" 0
+}
+
 # --- log-out --------------------------------------------------------------------------
 
 @test "refresh-7.1: log-out clears both cookies and neither token works afterwards" {
@@ -726,7 +864,8 @@ many_at_once() {
 	assert_equal "$(set_cookie Authentication)" "Authentication=; HttpOnly; Path=/; Max-Age=0; SameSite=Strict"
 	assert_equal "$(set_cookie Refresh)" "Refresh=; HttpOnly; Path=/authentication; Max-Age=0; SameSite=Strict"
 	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE id = '$JTI'")" 0
-	assert_equal "$(sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$JTI'")" 0
+	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE refresh_digest = '$(digest "$RT")'")" 0
+	assert_equal "$(retired_tokens "$JTI")" 0
 	me "$TOKEN"
 	refused_401
 	refresh "$RT"
@@ -771,6 +910,11 @@ many_at_once() {
 
 @test "refresh-7.4: log-out with neither cookie working is 401 and clears nothing" {
 	signin
+	logout "Refresh=$(openssl rand -hex 48)"
+	refused_401
+	# A forgery naming the session is no way to end it.
+	logout "Refresh=$JTI$(openssl rand -hex 32)"
+	refused_401
 	logout "Refresh=$(openssl rand -hex 32)"
 	refused_401
 	logout "Authentication=garbage; Refresh=garbage"
@@ -779,6 +923,7 @@ many_at_once() {
 	refused_401
 	me "$TOKEN"
 	assert_reply 200 "$ME"
+	assert_equal "$(current_digest "$JTI")" "$(digest "$RT")"
 }
 
 @test "refresh-7.5: log-out ends only its session: the other one still refreshes" {
@@ -817,7 +962,9 @@ many_at_once() {
 	# The session is its access token, as in part 3.
 	assert_equal "$(sql "SELECT (expires_at - created_at) || '|' || (ends_at - created_at) FROM sessions WHERE id = '$jti'")" \
 	    "$TEST_TTL|$TEST_TTL"
-	assert_equal "$(sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$jti'")" 0
+	# No refresh token: none current in its row, none retired.
+	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE id = '$jti' AND refresh_digest IS NULL")" 1
+	assert_equal "$(retired_tokens "$jti")" 0
 	req GET /authentication/refresh -b "Authentication=$TOKEN"
 	assert_reply 404 '{"statusCode":404,"message":"Cannot GET /authentication/refresh","error":"Not Found"}'
 	assert_equal "$(header Content-Type)" "application/json; charset=utf-8"

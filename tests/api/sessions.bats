@@ -242,7 +242,10 @@ field() {
 	alive "$a_token" "$a_rt"
 	list "$a_token"
 	assert_equal "$(printf '%s' "$BODY" | jq -c 'map(.id)')" "[\"$(claim "$a_token" jti | jq -r .)\"]"
-	assert_equal "$(sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$b'")" 0
+	# Its refresh tokens went with it: the current one in its row, and the
+	# one alive rotated away.
+	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE id = '$b'")" 0
+	assert_equal "$(sql "SELECT count(*) FROM retired_refresh_tokens WHERE session_id = '$b'")" 0
 	assert_equal "$(sql "SELECT count(*) FROM audit WHERE event = 'session-ended' AND user_id = $USER_ID")" 1
 }
 

@@ -71,7 +71,7 @@ local cases = {
 	{ "POST", "/authentication/log-out-all?others=maybe", authed, "" },
 	{ "PATCH", "/authentication/password", authed, '{"currentPassword":"x"}' },
 	{ "DELETE", "/authentication", authed, '{"password":1}' },
-	{ "GET", "/authentication/refresh", { Cookie = "Refresh=" .. string.rep("0", 64) } },
+	{ "GET", "/authentication/refresh", { Cookie = "Refresh=" .. string.rep("0", 96) } },
 	{ "GET", "/authentication/refresh", { Cookie = "Refresh=junk" } },
 	{ "POST", "/authentication/log-out", { Cookie = env("SOAK_STALE") }, "" },
 	-- Refresh, then log out, a session this thread logged in, by its

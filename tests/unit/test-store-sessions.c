@@ -27,7 +27,10 @@
 #define D_2	"2222222222222222222222222222222222222222222222222222222222222222"
 #define D_3	"3333333333333333333333333333333333333333333333333333333333333333"
 #define D_4	"4444444444444444444444444444444444444444444444444444444444444444"
+#define D_5	"5555555555555555555555555555555555555555555555555555555555555555"
 #define SID_4	"44444444444444444444444444444444"
+#define SID_5	"55555555555555555555555555555555"
+#define SID_6	"66666666666666666666666666666666"
 
 #define TTL	INT64_C(1000)	/* refresh token lifetime */
 #define LIFE	INT64_C(100000)	/* a session's absolute lifetime */
@@ -61,6 +64,29 @@ alice_logs_in(struct fixture *f)
 	    D_1);
 }
 
+/*
+ * Present the refresh token digest of session sid at now, its successor
+ * to be new_digest living ttl more: the window is GRACE, no audit event.
+ */
+static enum store_rc
+refresh(struct fixture *f, const char *sid, const char *digest,
+    const char *new_digest, int64_t now, int64_t ttl,
+    struct session_refreshed *out)
+{
+	struct session_refresh	 r = {
+		.session_id = sid,
+		.digest = digest,
+		.new_digest = new_digest,
+		.now = now,
+		.ttl = ttl,
+		.grace = GRACE,
+		.audit = NULL,
+		.prune_before = 0,
+	};
+
+	return store_session_refresh(f->store, &r, out);
+}
+
 /* Another user, with a name from the e-mail's local part. */
 static struct user
 add_user(struct fixture *f, const char *email)
@@ -72,14 +98,50 @@ add_user(struct fixture *f, const char *email)
 	return u;
 }
 
-/* One integer of one refresh token's row (column: SQL text of ours). */
+/* Is digest the current refresh token of session id (1 or 0)? */
 static int64_t
-token(struct fixture *f, const char *digest, const char *column)
+current(struct fixture *f, const char *id, const char *digest)
 {
 	char	 sql[256];
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM refresh_tokens "
-	    "WHERE digest = '%s'", column, digest);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions "
+	    "WHERE id = '%s' AND refresh_digest = '%s'", id, digest);
+	return count(f, sql);
+}
+
+/* How many sessions have digest as their current token. */
+static int64_t
+current_anywhere(struct fixture *f, const char *digest)
+{
+	char	 sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions "
+	    "WHERE refresh_digest = '%s'", digest);
+	return count(f, sql);
+}
+
+/* When digest was retired from session id: -1 if it never was. */
+static int64_t
+retired(struct fixture *f, const char *id, const char *digest)
+{
+	char	 sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT retired_at FROM "
+	    "retired_refresh_tokens WHERE session_id = '%s' AND digest = '%s'",
+	    id, digest);
+	return count(f, sql);
+}
+
+/* How many retired tokens session id has (NULL: every session). */
+static int64_t
+retired_count(struct fixture *f, const char *id)
+{
+	char	 sql[256];
+
+	if (id == NULL)
+		return count(f, "SELECT count(*) FROM retired_refresh_tokens");
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM "
+	    "retired_refresh_tokens WHERE session_id = '%s'", id);
 	return count(f, sql);
 }
 
@@ -111,7 +173,9 @@ insert_without_refresh_token(void **state)
 
 	with_alice(f);
 	start(f, SID_1, f->alice.id, NOW, NOW + 3600, NOW + 3600, "", NULL);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
+	    "WHERE refresh_digest IS NULL"), 1);
+	assert_int_equal(retired_count(f, NULL), 0);
 	assert_int_equal(session(f, SID_1, "expires_at"), NOW + 3600);
 	assert_int_equal(session(f, SID_1, "ends_at"), NOW + 3600);
 	assert_int_equal(session(f, SID_1, "created_at"), NOW);
@@ -128,29 +192,35 @@ insert_with_refresh_token(void **state)
 	struct fixture	*f = *state;
 
 	alice_logs_in(f);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens"), 1);
-	assert_int_equal(token(f, D_1, "issued_at"), NOW);
-	assert_int_equal(token(f, D_1, "expires_at"), NOW + TTL);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens "
-	    "WHERE digest = '" D_1 "' AND session_id = '" SID_1 "' "
-	    "AND retired_at IS NULL"), 1);
+	assert_int_equal(current(f, SID_1, D_1), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
+	    "WHERE refresh_digest IS NOT NULL"), 1);
+	assert_int_equal(retired_count(f, NULL), 0);
 	assert_int_equal(session(f, SID_1, "expires_at"), NOW + TTL);
 	assert_int_equal(session(f, SID_1, "ends_at"), NOW + LIFE);
+	assert_int_equal(session(f, SID_1, "created_at"), NOW);
+	assert_int_equal(session(f, SID_1, "last_used_at"), NOW);
 	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
 	    "WHERE user_agent = 'curl/8.0'"), 1);
 }
 
+/*
+ * A session id that is taken (a jti collision, which 128 random bits make
+ * a store fault) fails the insert, logged, and the whole transaction: the
+ * first session is as it was, and the prune that came before the insert
+ * is undone too.
+ */
 static void
-insert_refresh_digest_taken_is_error(void **state)
+insert_session_id_taken_is_error(void **state)
 {
 	struct fixture		*f = *state;
 	struct session_start	 st = {
-		.id = SID_2,
-		.now = NOW,
-		.expires_at = NOW + TTL,
-		.ends_at = NOW + LIFE,
-		.user_agent = "",
-		.refresh_digest = D_1,
+		.id = SID_1,
+		.now = NOW + 60,
+		.expires_at = NOW + 60 + TTL,
+		.ends_at = NOW + 60 + LIFE,
+		.user_agent = "other",
+		.refresh_digest = D_2,
 	};
 	char			 log[4096];
 	FILE			*tmp;
@@ -158,53 +228,140 @@ insert_refresh_digest_taken_is_error(void **state)
 	enum store_rc		 rc;
 
 	alice_logs_in(f);
+	/* Ended at NOW + 50: the insert at NOW + 60 would prune it. */
+	start(f, SID_2, f->alice.id, NOW, NOW + 50, NOW + 50, "", D_3);
 	st.user_id = f->alice.id;
 	saved = start_capture(&tmp);
 	rc = store_session_insert(f->store, &st);
 	stop_capture(tmp, saved, log, sizeof(log));
 	assert_int_equal(rc, STORE_ERR);
-	assert_string_not_equal(log, "");
-	/* One transaction: no session without its token either. */
-	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 1);
-	assert_false(live(f, SID_2, f->alice.id, NOW));
+	assert_non_null(strstr(log, "collision"));
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 2);
+	assert_int_equal(current(f, SID_1, D_1), 1);
+	assert_int_equal(current_anywhere(f, D_2), 0);
+	assert_int_equal(session(f, SID_1, "created_at"), NOW);
+	assert_int_equal(session(f, SID_1, "expires_at"), NOW + TTL);
+	assert_int_equal(session(f, SID_1, "ends_at"), NOW + LIFE);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
+	    "WHERE user_agent = 'other'"), 0);
+	assert_int_equal(session(f, SID_2, "count(*)"), 1);
+	/* And the store goes on. */
+	start(f, SID_3, f->alice.id, NOW + 60, NOW + 60 + TTL, NOW + LIFE, "",
+	    D_4);
+	assert_int_equal(session(f, SID_2, "count(*)"), 0);
 }
 
+/*
+ * A digest is a session's, not global: two sessions may hold the same
+ * one (the token carries its session id), and each refresh touches its
+ * own session only.
+ */
 static void
-insert_prunes_expired_refresh_tokens(void **state)
+insert_same_digest_in_two_sessions(void **state)
 {
 	struct fixture			*f = *state;
 	struct session_refreshed	 r;
 
 	alice_logs_in(f);
-	/* D_1 is retired at NOW + 500 and expires at NOW + TTL, its session later. */
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + 500,
-	    TTL, GRACE, &r), STORE_OK);
+	start(f, SID_2, f->alice.id, NOW, NOW + TTL, NOW + LIFE, "", D_1);
+	assert_int_equal(current_anywhere(f, D_1), 2);
+	assert_int_equal(refresh(f, SID_2, D_1, D_2, NOW + 10, TTL, &r),
+	    STORE_OK);
 	assert_int_equal(r.outcome, REFRESH_ROTATED);
-	start(f, SID_2, f->alice.id, NOW + TTL - 1, NOW + TTL + 100,
-	    NOW + LIFE, "", D_3);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens"), 3);
-	start(f, SID_3, f->alice.id, NOW + TTL, NOW + 2 * TTL, NOW + LIFE, "",
-	    D_4);
-	assert_int_equal(token(f, D_1, "count(*)"), 0);
-	assert_int_equal(token(f, D_2, "count(*)"), 1);
-	assert_int_equal(token(f, D_3, "count(*)"), 1);
-	assert_int_equal(token(f, D_4, "count(*)"), 1);
-	assert_true(live(f, SID_1, f->alice.id, NOW + TTL));
+	assert_string_equal(r.session_id, SID_2);
+	assert_int_equal(current(f, SID_2, D_2), 1);
+	assert_int_equal(retired(f, SID_2, D_1), NOW + 10);
+	/* SID_1 still has D_1 as its current token, unretired. */
+	assert_int_equal(current(f, SID_1, D_1), 1);
+	assert_int_equal(retired_count(f, SID_1), 0);
+	assert_int_equal(session(f, SID_1, "last_used_at"), NOW);
+	/* Long after SID_2 retired it, D_1 is still SID_1's to rotate. */
+	assert_int_equal(refresh(f, SID_1, D_1, D_3, NOW + 100, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_ROTATED);
+	assert_string_equal(r.session_id, SID_1);
+	assert_true(live(f, SID_2, f->alice.id, NOW + 100));
+	assert_int_equal(current(f, SID_2, D_2), 1);
+}
+
+/*
+ * The insert prunes the sessions whose absolute end has passed, with
+ * their retired tokens; one dead from idleness stays a row until its end,
+ * counting nowhere meanwhile.
+ */
+static void
+insert_prunes_ended_sessions_only(void **state)
+{
+	struct fixture			*f = *state;
+	struct session_refreshed	 r;
+
+	alice_logs_in(f);
+	/* SID_1: D_1 retired at NOW + 10, idle from NOW + 10 + TTL on. */
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 10, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_ROTATED);
+	/* SID_2: ends at NOW + 200, D_3 retired at NOW + 20. */
+	start(f, SID_2, f->alice.id, NOW, NOW + 50, NOW + 200, "", D_3);
+	assert_int_equal(refresh(f, SID_2, D_3, D_4, NOW + 20, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(r.expires_at, NOW + 200);
+	assert_int_equal(retired_count(f, NULL), 2);
+
+	/* A second before SID_2's end: nothing goes. */
+	start(f, SID_3, f->alice.id, NOW + 199, NOW + 199 + TTL,
+	    NOW + 2 * LIFE, "", D_5);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 3);
+	assert_int_equal(retired_count(f, NULL), 2);
+	/* At its end, SID_2 goes with its retired token. */
+	start(f, SID_4, f->alice.id, NOW + 200, NOW + 200 + TTL,
+	    NOW + 2 * LIFE, "", NULL);
+	assert_int_equal(session(f, SID_2, "count(*)"), 0);
+	assert_int_equal(retired_count(f, SID_2), 0);
+	assert_int_equal(retired(f, SID_1, D_1), NOW + 10);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 3);
+
+	/* SID_1 dead from idleness: not pruned, but not live either. */
+	assert_false(live(f, SID_1, f->alice.id, NOW + 10 + TTL));
+	start(f, SID_5, f->alice.id, NOW + 20 + TTL, NOW + 20 + 2 * TTL,
+	    NOW + 2 * LIFE, "", NULL);
+	assert_int_equal(session(f, SID_1, "count(*)"), 1);
+	assert_int_equal(retired(f, SID_1, D_1), NOW + 10);
+	assert_int_equal(current(f, SID_1, D_2), 1);
+	assert_false(live(f, SID_1, f->alice.id, NOW + 20 + TTL));
+	assert_int_equal(refresh(f, SID_1, D_2, D_3, NOW + 20 + TTL, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(refresh(f, SID_1, D_1, D_3, NOW + 20 + TTL, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(session(f, SID_1, "count(*)"), 1);
+
+	/* At its absolute end it goes, with its retired token. */
+	start(f, SID_6, f->alice.id, NOW + LIFE, NOW + LIFE + TTL,
+	    NOW + 2 * LIFE, "", NULL);
+	assert_int_equal(session(f, SID_1, "count(*)"), 0);
+	assert_int_equal(retired_count(f, NULL), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 4);
 }
 
 static void
-insert_prune_takes_tokens_with_sessions(void **state)
+insert_prune_takes_retired_tokens_with_sessions(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture			*f = *state;
+	struct session_refreshed	 r;
 
-	alice_logs_in(f);
-	/* The session expires: pruned with its token (whose expiry is the same). */
+	with_alice(f);
+	start(f, SID_1, f->alice.id, NOW, NOW + TTL, NOW + TTL, "", D_1);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 10, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(refresh(f, SID_1, D_2, D_3, NOW + 20, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(retired_count(f, SID_1), 2);
+	/* The session ends: pruned with both its retired tokens. */
 	start(f, SID_2, f->alice.id, NOW + TTL, NOW + 2 * TTL, NOW + LIFE, "",
-	    D_2);
+	    D_4);
 	assert_int_equal(session(f, SID_1, "count(*)"), 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens "
-	    "WHERE session_id = '" SID_1 "'"), 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens"), 1);
+	assert_int_equal(retired_count(f, SID_1), 0);
+	assert_int_equal(retired_count(f, NULL), 0);
+	assert_int_equal(current(f, SID_2, D_4), 1);
 }
 
 /* --- refreshing */
@@ -217,8 +374,8 @@ refresh_rotates(void **state)
 
 	alice_logs_in(f);
 	memset(&r, 'Z', sizeof(r));
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + 10,
-	    TTL, GRACE, &r), STORE_OK);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 10, TTL, &r),
+	    STORE_OK);
 	assert_int_equal(r.outcome, REFRESH_ROTATED);
 	assert_string_equal(r.session_id, SID_1);
 	assert_true(r.user.id == f->alice.id);
@@ -228,13 +385,10 @@ refresh_rotates(void **state)
 	assert_int_equal(r.expires_at, NOW + 10 + TTL);
 	assert_int_equal(r.ends_at, NOW + LIFE);
 	/* The old one retired, the new one current, the session moved on. */
-	assert_int_equal(token(f, D_1, "retired_at"), NOW + 10);
-	assert_int_equal(token(f, D_1, "expires_at"), NOW + TTL);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens "
-	    "WHERE digest = '" D_2 "' AND retired_at IS NULL AND "
-	    "session_id = '" SID_1 "'"), 1);
-	assert_int_equal(token(f, D_2, "issued_at"), NOW + 10);
-	assert_int_equal(token(f, D_2, "expires_at"), NOW + 10 + TTL);
+	assert_int_equal(retired(f, SID_1, D_1), NOW + 10);
+	assert_int_equal(current(f, SID_1, D_2), 1);
+	assert_int_equal(retired(f, SID_1, D_2), -1);
+	assert_int_equal(retired_count(f, NULL), 1);
 	assert_int_equal(session(f, SID_1, "expires_at"), NOW + 10 + TTL);
 	assert_int_equal(session(f, SID_1, "last_used_at"), NOW + 10);
 	assert_int_equal(session(f, SID_1, "created_at"), NOW);
@@ -242,13 +396,15 @@ refresh_rotates(void **state)
 	/* The access token (its session) lives past the first expiry now. */
 	assert_true(live(f, SID_1, f->alice.id, NOW + TTL + 5));
 	/* And the successor rotates in its turn. */
-	assert_int_equal(store_session_refresh(f->store, D_2, D_3, NOW + 900,
-	    TTL, GRACE, &r), STORE_OK);
+	assert_int_equal(refresh(f, SID_1, D_2, D_3, NOW + 900, TTL, &r),
+	    STORE_OK);
 	assert_int_equal(r.outcome, REFRESH_ROTATED);
 	assert_int_equal(r.expires_at, NOW + 900 + TTL);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens "
-	    "WHERE retired_at IS NULL"), 1);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens"), 3);
+	assert_int_equal(current(f, SID_1, D_3), 1);
+	assert_int_equal(retired(f, SID_1, D_2), NOW + 900);
+	assert_int_equal(retired(f, SID_1, D_1), NOW + 10);
+	assert_int_equal(retired_count(f, NULL), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 1);
 }
 
 static void
@@ -260,24 +416,24 @@ refresh_never_past_ends_at(void **state)
 
 	with_alice(f);
 	start(f, SID_1, f->alice.id, NOW, NOW + TTL, end, "", D_1);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + 100,
-	    TTL, GRACE, &r), STORE_OK);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 100, TTL, &r),
+	    STORE_OK);
 	assert_int_equal(r.outcome, REFRESH_ROTATED);
 	assert_int_equal(r.expires_at, end);
 	assert_int_equal(r.ends_at, end);
-	assert_int_equal(token(f, D_2, "expires_at"), end);
 	assert_int_equal(session(f, SID_1, "expires_at"), end);
 	/* At the absolute end, nothing keeps it going. */
 	assert_true(live(f, SID_1, f->alice.id, end - 1));
 	assert_false(live(f, SID_1, f->alice.id, end));
-	assert_int_equal(store_session_refresh(f->store, D_2, D_3, end, TTL,
-	    GRACE, &r), STORE_NOTFOUND);
+	assert_int_equal(refresh(f, SID_1, D_2, D_3, end, TTL, &r),
+	    STORE_NOTFOUND);
 	/* Nor does a huge ttl, which must not overflow on the way. */
-	assert_int_equal(store_session_refresh(f->store, D_2, D_3, end - 1,
-	    INT64_MAX, GRACE, &r), STORE_OK);
+	assert_int_equal(refresh(f, SID_1, D_2, D_3, end - 1, INT64_MAX, &r),
+	    STORE_OK);
 	assert_int_equal(r.outcome, REFRESH_ROTATED);
 	assert_int_equal(r.expires_at, end);
-	assert_int_equal(token(f, D_3, "expires_at"), end);
+	assert_int_equal(session(f, SID_1, "expires_at"), end);
+	assert_int_equal(current(f, SID_1, D_3), 1);
 }
 
 static void
@@ -287,11 +443,11 @@ refresh_within_grace_writes_nothing(void **state)
 	struct session_refreshed	 r;
 
 	alice_logs_in(f);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + 10,
-	    TTL, GRACE, &r), STORE_OK);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 10, TTL, &r),
+	    STORE_OK);
 	memset(&r, 'Z', sizeof(r));
-	assert_int_equal(store_session_refresh(f->store, D_1, D_3, NOW + 15,
-	    TTL, GRACE, &r), STORE_OK);
+	assert_int_equal(refresh(f, SID_1, D_1, D_3, NOW + 15, TTL, &r),
+	    STORE_OK);
 	assert_int_equal(r.outcome, REFRESH_GRACE);
 	assert_string_equal(r.session_id, SID_1);
 	assert_true(r.user.id == f->alice.id);
@@ -300,17 +456,19 @@ refresh_within_grace_writes_nothing(void **state)
 	assert_int_equal(r.expires_at, NOW + 10 + TTL);
 	assert_int_equal(r.ends_at, NOW + LIFE);
 	/* The last second of the window still counts. */
-	assert_int_equal(store_session_refresh(f->store, D_1, D_3,
-	    NOW + 10 + GRACE, TTL, GRACE, &r), STORE_OK);
+	assert_int_equal(refresh(f, SID_1, D_1, D_3, NOW + 10 + GRACE, TTL,
+	    &r), STORE_OK);
 	assert_int_equal(r.outcome, REFRESH_GRACE);
-	assert_int_equal(token(f, D_3, "count(*)"), 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens"), 2);
-	assert_int_equal(token(f, D_1, "retired_at"), NOW + 10);
+	assert_int_equal(current_anywhere(f, D_3), 0);
+	assert_int_equal(retired(f, SID_1, D_3), -1);
+	assert_int_equal(retired_count(f, NULL), 1);
+	assert_int_equal(retired(f, SID_1, D_1), NOW + 10);
 	assert_int_equal(session(f, SID_1, "last_used_at"), NOW + 10);
 	assert_int_equal(session(f, SID_1, "expires_at"), NOW + 10 + TTL);
 	/* D_2 is still the current one. */
-	assert_int_equal(store_session_refresh(f->store, D_2, D_3, NOW + 20,
-	    TTL, GRACE, &r), STORE_OK);
+	assert_int_equal(current(f, SID_1, D_2), 1);
+	assert_int_equal(refresh(f, SID_1, D_2, D_3, NOW + 20, TTL, &r),
+	    STORE_OK);
 	assert_int_equal(r.outcome, REFRESH_ROTATED);
 }
 
@@ -322,67 +480,155 @@ refresh_reuse_ends_session(void **state)
 
 	alice_logs_in(f);
 	start(f, SID_2, f->alice.id, NOW, NOW + TTL, NOW + LIFE, "", D_4);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + 10,
-	    TTL, GRACE, &r), STORE_OK);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 10, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(refresh(f, SID_1, D_2, D_5, NOW + 11, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(retired_count(f, SID_1), 2);
 	memset(&r, 'Z', sizeof(r));
-	assert_int_equal(store_session_refresh(f->store, D_1, D_3,
-	    NOW + 11 + GRACE, TTL, GRACE, &r), STORE_OK);
+	assert_int_equal(refresh(f, SID_1, D_1, D_3, NOW + 11 + GRACE, TTL,
+	    &r), STORE_OK);
 	assert_int_equal(r.outcome, REFRESH_REUSED);
 	assert_string_equal(r.session_id, SID_1);
 	assert_true(r.user.id == f->alice.id);
 	/* The session and every token of it are gone, the successor too. */
 	assert_false(live(f, SID_1, f->alice.id, NOW + 30));
 	assert_int_equal(session(f, SID_1, "count(*)"), 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens "
-	    "WHERE session_id = '" SID_1 "'"), 0);
-	assert_int_equal(token(f, D_3, "count(*)"), 0);
-	assert_int_equal(store_session_refresh(f->store, D_2, D_3, NOW + 31,
-	    TTL, GRACE, &r), STORE_NOTFOUND);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_3, NOW + 32,
-	    TTL, GRACE, &r), STORE_NOTFOUND);
+	assert_int_equal(retired_count(f, SID_1), 0);
+	assert_int_equal(current_anywhere(f, D_3), 0);
+	assert_int_equal(current_anywhere(f, D_5), 0);
+	assert_int_equal(refresh(f, SID_1, D_5, D_3, NOW + 31, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(refresh(f, SID_1, D_1, D_3, NOW + 32, TTL, &r),
+	    STORE_NOTFOUND);
 	/* Her other session goes on. */
 	assert_true(live(f, SID_2, f->alice.id, NOW + 30));
-	assert_int_equal(store_session_refresh(f->store, D_4, D_3, NOW + 33,
-	    TTL, GRACE, &r), STORE_OK);
+	assert_int_equal(refresh(f, SID_2, D_4, D_3, NOW + 33, TTL, &r),
+	    STORE_OK);
 	assert_int_equal(r.outcome, REFRESH_ROTATED);
 	assert_string_equal(r.session_id, SID_2);
 }
 
+/* A session id nobody has: not found, and nothing else changes. */
 static void
-refresh_unknown_token(void **state)
+refresh_unknown_session(void **state)
 {
 	struct fixture			*f = *state;
 	struct session_refreshed	 r;
 
 	alice_logs_in(f);
-	assert_int_equal(store_session_refresh(f->store, D_2, D_3, NOW + 1,
-	    TTL, GRACE, &r), STORE_NOTFOUND);
-	assert_int_equal(store_session_refresh(f->store, "", D_3, NOW + 1,
-	    TTL, GRACE, &r), STORE_NOTFOUND);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens"), 1);
-	assert_int_equal(token(f, D_1, "count(*)"), 1);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens "
-	    "WHERE retired_at IS NULL"), 1);
+	assert_int_equal(refresh(f, SID_2, D_1, D_3, NOW + 1, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(refresh(f, "", D_1, D_3, NOW + 1, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 1);
+	assert_int_equal(current(f, SID_1, D_1), 1);
+	assert_int_equal(current_anywhere(f, D_3), 0);
+	assert_int_equal(retired_count(f, NULL), 0);
+	assert_int_equal(session(f, SID_1, "last_used_at"), NOW);
 }
 
+/*
+ * A token with a real session id but a digest that never was one of that
+ * session's (a forgery, or another session's token): not found, and the
+ * session is neither ended nor changed; its own current token still works.
+ */
 static void
-refresh_expired_token(void **state)
+refresh_forged_digest_keeps_session(void **state)
 {
 	struct fixture			*f = *state;
 	struct session_refreshed	 r;
 
 	alice_logs_in(f);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + 500,
-	    TTL, GRACE, &r), STORE_OK);
-	/* D_1 expired at NOW + TTL: not found, so not a reuse. */
-	assert_int_equal(store_session_refresh(f->store, D_1, D_3, NOW + TTL,
-	    TTL, GRACE, &r), STORE_NOTFOUND);
-	assert_true(live(f, SID_1, f->alice.id, NOW + TTL));
-	assert_int_equal(store_session_refresh(f->store, D_2, D_3, NOW + TTL,
-	    TTL, GRACE, &r), STORE_OK);
+	start(f, SID_2, f->alice.id, NOW, NOW + TTL, NOW + LIFE, "", D_4);
+	assert_int_equal(refresh(f, SID_1, D_2, D_3, NOW + 100, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(refresh(f, SID_1, "", D_3, NOW + 100, TTL, &r),
+	    STORE_NOTFOUND);
+	/* SID_2's current token is no token of SID_1's. */
+	assert_int_equal(refresh(f, SID_1, D_4, D_3, NOW + 100, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_true(live(f, SID_1, f->alice.id, NOW + 100));
+	assert_int_equal(current(f, SID_1, D_1), 1);
+	assert_int_equal(current(f, SID_2, D_4), 1);
+	assert_int_equal(current_anywhere(f, D_3), 0);
+	assert_int_equal(retired_count(f, NULL), 0);
+	assert_int_equal(session(f, SID_1, "last_used_at"), NOW);
+	assert_int_equal(session(f, SID_1, "expires_at"), NOW + TTL);
+
+	/* After a rotation too: and SID_1's retired token is not SID_2's. */
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 200, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_ROTATED);
+	assert_int_equal(refresh(f, SID_1, D_5, D_3, NOW + 500, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(refresh(f, SID_2, D_1, D_3, NOW + 500, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_true(live(f, SID_1, f->alice.id, NOW + 500));
+	assert_true(live(f, SID_2, f->alice.id, NOW + 500));
+	assert_int_equal(retired_count(f, NULL), 1);
+	assert_int_equal(refresh(f, SID_1, D_2, D_3, NOW + 501, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_ROTATED);
+	assert_int_equal(refresh(f, SID_2, D_4, D_5, NOW + 502, TTL, &r),
+	    STORE_OK);
 	assert_int_equal(r.outcome, REFRESH_ROTATED);
 }
 
+/*
+ * A session that never had a refresh token (they were off at its log-in)
+ * has nothing to refresh.
+ */
+static void
+refresh_of_session_without_token(void **state)
+{
+	struct fixture			*f = *state;
+	struct session_refreshed	 r;
+
+	with_alice(f);
+	start(f, SID_1, f->alice.id, NOW, NOW + TTL, NOW + TTL, "", NULL);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 1, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_true(live(f, SID_1, f->alice.id, NOW + 1));
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
+	    "WHERE refresh_digest IS NULL"), 1);
+	assert_int_equal(retired_count(f, NULL), 0);
+	assert_int_equal(session(f, SID_1, "expires_at"), NOW + TTL);
+}
+
+/*
+ * A retired token has no expiry of its own: it counts as long as its
+ * session lives, so presented long after it was replaced (past what was
+ * its own lifetime) it is a reuse, and ends the session.
+ */
+static void
+refresh_retired_token_lives_with_session(void **state)
+{
+	struct fixture			*f = *state;
+	struct session_refreshed	 r;
+
+	alice_logs_in(f);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 500, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(refresh(f, SID_1, D_2, D_3, NOW + 500 + TTL - 1, TTL,
+	    &r), STORE_OK);
+	assert_true(live(f, SID_1, f->alice.id, NOW + 2 * TTL));
+	/* D_1 was retired 1500 s ago and was issued for TTL only. */
+	assert_int_equal(refresh(f, SID_1, D_1, D_4, NOW + 2 * TTL, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_REUSED);
+	assert_string_equal(r.session_id, SID_1);
+	assert_false(live(f, SID_1, f->alice.id, NOW + 2 * TTL));
+	assert_int_equal(session(f, SID_1, "count(*)"), 0);
+	assert_int_equal(retired_count(f, NULL), 0);
+	assert_int_equal(refresh(f, SID_1, D_3, D_4, NOW + 2 * TTL, TTL, &r),
+	    STORE_NOTFOUND);
+}
+
+/*
+ * Once the session has expired (idle), neither its current token nor a
+ * retired one finds it: not found, so not a reuse; nothing is written.
+ */
 static void
 refresh_expired_session(void **state)
 {
@@ -390,13 +636,28 @@ refresh_expired_session(void **state)
 	struct session_refreshed	 r;
 
 	alice_logs_in(f);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + TTL,
-	    TTL, GRACE, &r), STORE_NOTFOUND);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2,
-	    NOW + 5 * TTL, TTL, GRACE, &r), STORE_NOTFOUND);
-	assert_int_equal(token(f, D_2, "count(*)"), 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens "
-	    "WHERE retired_at IS NOT NULL"), 0);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + TTL, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 5 * TTL, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(current_anywhere(f, D_2), 0);
+	assert_int_equal(current(f, SID_1, D_1), 1);
+	assert_int_equal(retired_count(f, NULL), 0);
+	assert_int_equal(session(f, SID_1, "expires_at"), NOW + TTL);
+
+	/* A retired token of an expired session: not a reuse either. */
+	start(f, SID_2, f->alice.id, NOW, NOW + TTL, NOW + LIFE, "", D_3);
+	assert_int_equal(refresh(f, SID_2, D_3, D_4, NOW + 10, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(refresh(f, SID_2, D_3, D_5, NOW + 10 + TTL, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(refresh(f, SID_2, D_4, D_5, NOW + 10 + TTL, TTL, &r),
+	    STORE_NOTFOUND);
+	/* Its row waits for its absolute end, untouched. */
+	assert_int_equal(session(f, SID_2, "count(*)"), 1);
+	assert_int_equal(retired(f, SID_2, D_3), NOW + 10);
+	assert_int_equal(current(f, SID_2, D_4), 1);
+	assert_int_equal(session(f, SID_2, "last_used_at"), NOW + 10);
 }
 
 static void
@@ -406,11 +667,18 @@ refresh_ended_session(void **state)
 	struct session_refreshed	 r;
 
 	alice_logs_in(f);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 1, TTL, &r),
+	    STORE_OK);
 	assert_int_equal(store_session_delete(f->store, SID_1, f->alice.id),
 	    STORE_OK);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + 1,
-	    TTL, GRACE, &r), STORE_NOTFOUND);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens"), 0);
+	/* Gone with its retired token. */
+	assert_int_equal(retired_count(f, NULL), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 0);
+	assert_int_equal(refresh(f, SID_1, D_2, D_3, NOW + 2, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(refresh(f, SID_1, D_1, D_3, NOW + 100, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 0);
 }
 
 static void
@@ -423,14 +691,15 @@ refresh_locked_user(void **state)
 	alice_logs_in(f);
 	assert_int_equal(store_user_lock(f->store, "alice@example.com", 1,
 	    NOW + 1, &u), STORE_OK);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + 2,
-	    TTL, GRACE, &r), STORE_NOTFOUND);
-	assert_int_equal(token(f, D_2, "count(*)"), 0);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 2, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(current_anywhere(f, D_2), 0);
+	assert_int_equal(retired_count(f, NULL), 0);
 	/* Unlocked, she logs in again; the old token stays dead. */
 	assert_int_equal(store_user_lock(f->store, "alice@example.com", 0,
 	    NOW + 3, &u), STORE_OK);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + 4,
-	    TTL, GRACE, &r), STORE_NOTFOUND);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 4, TTL, &r),
+	    STORE_NOTFOUND);
 }
 
 /* A log-in that raced with the lock added a session after it: still refused. */
@@ -445,11 +714,11 @@ refresh_of_session_added_after_lock(void **state)
 	assert_int_equal(store_user_lock(f->store, "alice@example.com", 1,
 	    NOW, &u), STORE_OK);
 	start(f, SID_1, f->alice.id, NOW, NOW + TTL, NOW + LIFE, "", D_1);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + 1,
-	    TTL, GRACE, &r), STORE_NOTFOUND);
-	assert_int_equal(token(f, D_2, "count(*)"), 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens "
-	    "WHERE retired_at IS NULL"), 1);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 1, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(current_anywhere(f, D_2), 0);
+	assert_int_equal(current(f, SID_1, D_1), 1);
+	assert_int_equal(retired_count(f, NULL), 0);
 }
 
 static void
@@ -459,11 +728,148 @@ refresh_of_deleted_user(void **state)
 	struct session_refreshed	 r;
 
 	alice_logs_in(f);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 1, TTL, &r),
+	    STORE_OK);
 	assert_int_equal(store_user_delete(f->store, "alice@example.com"),
 	    STORE_OK);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + 1,
-	    TTL, GRACE, &r), STORE_NOTFOUND);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens"), 0);
+	assert_int_equal(refresh(f, SID_1, D_2, D_3, NOW + 2, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 0);
+	assert_int_equal(retired_count(f, NULL), 0);
+}
+
+/* An audit event with a refresh: recorded with a rotation only. */
+static void
+refresh_records_audit_with_rotation(void **state)
+{
+	struct fixture			*f = *state;
+	struct session_refreshed	 r;
+	struct audit_event		 e = {
+		.at = NOW + 10,
+		.event = "refresh",
+		.user_id = 0,
+		.client = "192.0.2.1",
+		.detail = "session 11111111",
+	};
+	struct session_refresh		 req = {
+		.session_id = SID_1,
+		.digest = D_1,
+		.new_digest = D_2,
+		.now = NOW + 10,
+		.ttl = TTL,
+		.grace = GRACE,
+		.audit = &e,
+		.prune_before = 0,
+	};
+	struct user			 bob;
+	char				 sql[256];
+
+	alice_logs_in(f);
+	bob = add_user(f, "bob@example.com");
+	start(f, SID_2, bob.id, NOW, NOW + TTL, NOW + LIFE, "", D_4);
+	assert_int_equal(store_session_refresh(f->store, &req, &r), STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_ROTATED);
+	/* For the session's user, filled in by the store. */
+	assert_true(e.user_id == f->alice.id);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE "
+	    "event = 'refresh' AND user_id = %lld AND at = %lld AND "
+	    "client = '192.0.2.1' AND detail = 'session 11111111'",
+	    (long long)f->alice.id, (long long)(NOW + 10));
+	assert_int_equal(count(f, sql), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), 1);
+
+	/* Within the grace window: nothing written, no event either. */
+	e.user_id = 0;
+	req.new_digest = D_3;
+	req.now = e.at = NOW + 12;
+	assert_int_equal(store_session_refresh(f->store, &req, &r), STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_GRACE);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), 1);
+	/* Not found (a forged digest, an unknown session): none. */
+	req.digest = D_5;
+	assert_int_equal(store_session_refresh(f->store, &req, &r),
+	    STORE_NOTFOUND);
+	req.session_id = SID_3;
+	assert_int_equal(store_session_refresh(f->store, &req, &r),
+	    STORE_NOTFOUND);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), 1);
+	/* A reuse: the session ends; the store records nothing of it. */
+	req.session_id = SID_1;
+	req.digest = D_1;
+	req.now = e.at = NOW + 100;
+	assert_int_equal(store_session_refresh(f->store, &req, &r), STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_REUSED);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), 1);
+
+	/* Bob's rotation is bob's. */
+	e.user_id = 0;
+	req.session_id = SID_2;
+	req.digest = D_4;
+	req.new_digest = D_5;
+	req.now = e.at = NOW + 200;
+	assert_int_equal(store_session_refresh(f->store, &req, &r), STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_ROTATED);
+	assert_true(e.user_id == bob.id);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE "
+	    "user_id = %lld AND at = %lld", (long long)bob.id,
+	    (long long)(NOW + 200));
+	assert_int_equal(count(f, sql), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), 2);
+}
+
+/*
+ * An audit event that cannot be recorded (here: no client, which the
+ * table requires) is logged and undone alone: the rotation stands.
+ */
+static void
+refresh_audit_failure_keeps_rotation(void **state)
+{
+	struct fixture			*f = *state;
+	struct session_refreshed	 r;
+	struct audit_event		 e = {
+		.at = NOW + 10,
+		.event = "refresh",
+		.client = NULL,
+		.detail = "",
+	};
+	struct session_refresh		 req = {
+		.session_id = SID_1,
+		.digest = D_1,
+		.new_digest = D_2,
+		.now = NOW + 10,
+		.ttl = TTL,
+		.grace = GRACE,
+		.audit = &e,
+		.prune_before = 0,
+	};
+	char				 log[4096];
+	FILE				*tmp;
+	int				 saved;
+	enum store_rc			 rc;
+
+	alice_logs_in(f);
+	saved = start_capture(&tmp);
+	rc = store_session_refresh(f->store, &req, &r);
+	stop_capture(tmp, saved, log, sizeof(log));
+	assert_int_equal(rc, STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_ROTATED);
+	assert_int_equal(r.expires_at, NOW + 10 + TTL);
+	assert_non_null(strstr(log,
+	    "could not record the audit event refresh"));
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), 0);
+	assert_int_equal(current(f, SID_1, D_2), 1);
+	assert_int_equal(retired(f, SID_1, D_1), NOW + 10);
+	assert_int_equal(session(f, SID_1, "expires_at"), NOW + 10 + TTL);
+	assert_int_equal(session(f, SID_1, "last_used_at"), NOW + 10);
+	/* The connection goes on: the next rotation records its event. */
+	e.client = "192.0.2.1";
+	req.digest = D_2;
+	req.new_digest = D_3;
+	req.now = e.at = NOW + 20;
+	assert_int_equal(store_session_refresh(f->store, &req, &r), STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_ROTATED);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), 1);
+	assert_int_equal(current(f, SID_1, D_3), 1);
 }
 
 /*
@@ -483,10 +889,17 @@ refresh_parallel_rotates_once(void **state)
 	};
 	struct fixture			*f = *state;
 	struct session_refreshed	 r;
+	struct session_refresh		 req = {
+		.session_id = SID_1,
+		.digest = D_1,
+		.now = NOW + 1,
+		.ttl = TTL,
+		.grace = GRACE,
+	};
 	struct store			*st;
 	pid_t				 pid[NITEMS(next)];
 	int				 status, rotated = 0, grace = 0;
-	size_t				 i;
+	size_t				 i, found = 0;
 
 	alice_logs_in(f);
 	/* The children open their own; none inherits a connection. */
@@ -500,8 +913,8 @@ refresh_parallel_rotates_once(void **state)
 		    store_ready(st) != STORE_OK)
 			_exit(99);
 		/* Exit code: the outcome + 1, or 10 + the store's answer. */
-		status = store_session_refresh(st, D_1, next[i], NOW + 1, TTL,
-		    GRACE, &r);
+		req.new_digest = next[i];
+		status = store_session_refresh(st, &req, &r);
 		store_free(st);
 		_exit(status == STORE_OK ? (int)r.outcome + 1 : 10 + status);
 	}
@@ -517,9 +930,12 @@ refresh_parallel_rotates_once(void **state)
 	}
 	assert_int_equal(rotated, 1);
 	assert_int_equal(grace, NITEMS(next) - 1);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens "
-	    "WHERE retired_at IS NULL"), 1);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens"), 2);
+	/* One successor is current, D_1 is retired once. */
+	for (i = 0; i < NITEMS(next); i++)
+		found += (size_t)current(f, SID_1, next[i]);
+	assert_int_equal(found, 1);
+	assert_int_equal(retired(f, SID_1, D_1), NOW + 1);
+	assert_int_equal(retired_count(f, NULL), 1);
 }
 
 /* --- listing sessions */
@@ -588,8 +1004,8 @@ session_list_newest_first_live_only(void **state)
 	{
 		struct session_refreshed	 r;
 
-		assert_int_equal(store_session_refresh(f->store, D_1, D_2,
-		    NOW + 70, TTL, GRACE, &r), STORE_OK);
+		assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 70, TTL,
+		    &r), STORE_OK);
 	}
 	assert_int_equal(store_session_list(f->store, f->alice.id, NOW + 70,
 	    see_session, &seen), STORE_OK);
@@ -648,25 +1064,30 @@ session_list_callback_failure_is_error(void **state)
 static void
 session_delete_by_id(void **state)
 {
-	struct fixture	*f = *state;
-	struct user	 bob;
+	struct fixture			*f = *state;
+	struct session_refreshed	 r;
+	struct user			 bob;
 
 	alice_logs_in(f);
 	bob = add_user(f, "bob@example.com");
 	start(f, SID_2, f->alice.id, NOW, NOW + TTL, NOW + LIFE, "", D_2);
+	assert_int_equal(refresh(f, SID_2, D_2, D_3, NOW + 1, TTL, &r),
+	    STORE_OK);
 	/* Someone else's: as if there were none, and still there. */
 	assert_int_equal(store_session_delete(f->store, SID_1, bob.id),
 	    STORE_NOTFOUND);
 	assert_true(live(f, SID_1, f->alice.id, NOW));
-	assert_int_equal(token(f, D_1, "count(*)"), 1);
+	assert_int_equal(current(f, SID_1, D_1), 1);
 	/* Her own: gone with its refresh token. */
 	assert_int_equal(store_session_delete(f->store, SID_1, f->alice.id),
 	    STORE_OK);
 	assert_false(live(f, SID_1, f->alice.id, NOW));
-	assert_int_equal(token(f, D_1, "count(*)"), 0);
-	/* Anyone's (the operator's): user 0. */
+	assert_int_equal(current_anywhere(f, D_1), 0);
+	/* Anyone's (the operator's): user 0; its retired token goes too. */
+	assert_int_equal(retired_count(f, SID_2), 1);
 	assert_int_equal(store_session_delete(f->store, SID_2, 0), STORE_OK);
-	assert_int_equal(token(f, D_2, "count(*)"), 0);
+	assert_int_equal(current_anywhere(f, D_3), 0);
+	assert_int_equal(retired_count(f, NULL), 0);
 	assert_int_equal(store_session_delete(f->store, SID_2, 0),
 	    STORE_NOTFOUND);
 	assert_int_equal(store_session_delete(f->store, SID_3, 0),
@@ -693,8 +1114,8 @@ session_delete_user_keeps_one(void **state)
 	assert_true(live(f, SID_2, f->alice.id, NOW));
 	assert_false(live(f, SID_3, f->alice.id, NOW));
 	assert_true(live(f, SID_4, bob.id, NOW));
-	assert_int_equal(token(f, D_1, "count(*)"), 0);
-	assert_int_equal(token(f, D_2, "count(*)"), 1);
+	assert_int_equal(current_anywhere(f, D_1), 0);
+	assert_int_equal(current(f, SID_2, D_2), 1);
 	/* None of hers left to end but the one kept. */
 	assert_int_equal(store_session_delete_user(f->store, f->alice.id, SID_2,
 	    &ended), STORE_OK);
@@ -704,7 +1125,7 @@ session_delete_user_keeps_one(void **state)
 	    STORE_OK);
 	assert_int_equal(ended, 2);
 	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM refresh_tokens"), 0);
+	assert_int_equal(retired_count(f, NULL), 0);
 	assert_int_equal(store_session_delete_user(f->store, bob.id, NULL,
 	    NULL), STORE_OK);
 }
@@ -747,7 +1168,7 @@ change_password_keeps_this_session(void **state)
 	assert_false(live(f, SID_1, f->alice.id, NOW));
 	assert_true(live(f, SID_2, f->alice.id, NOW));
 	assert_true(live(f, SID_3, bob.id, NOW));
-	assert_int_equal(token(f, D_1, "count(*)"), 0);
+	assert_int_equal(current_anywhere(f, D_1), 0);
 	/* A reset (the operator's): every session of hers ends. */
 	assert_int_equal(store_user_change_password(f->store, f->alice.id,
 	    HASH_A, NULL), STORE_OK);
@@ -813,7 +1234,7 @@ user_lock_ends_sessions_and_unlock(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
 	    "WHERE user_id = (SELECT id FROM users "
 	    "WHERE email = 'alice@example.com')"), 0);
-	assert_int_equal(token(f, D_1, "count(*)"), 0);
+	assert_int_equal(current_anywhere(f, D_1), 0);
 	assert_true(live(f, SID_3, bob.id, NOW + 5));
 	assert_int_equal(store_user_by_email(f->store, "alice@example.com",
 	    &u), STORE_OK);
@@ -1230,6 +1651,56 @@ audit_insert_prunes_a_batch(void **state)
 	    "WHERE detail = 'edge'"), 1);
 }
 
+/*
+ * A rotation's audit event prunes events older than prune_before, as
+ * store_audit_insert() does; a refresh that writes nothing prunes nothing.
+ */
+static void
+refresh_audit_prunes_old_events(void **state)
+{
+	struct fixture			*f = *state;
+	struct session_refreshed	 r;
+	struct audit_event		 e = {
+		.at = NOW + 10,
+		.event = "refresh",
+		.client = "192.0.2.1",
+		.detail = "",
+	};
+	struct session_refresh		 req = {
+		.session_id = SID_1,
+		.digest = D_1,
+		.new_digest = D_2,
+		.now = NOW + 10,
+		.ttl = TTL,
+		.grace = GRACE,
+		.audit = &e,
+		.prune_before = NOW - 100,
+	};
+	int				 i;
+
+	alice_logs_in(f);
+	for (i = 0; i < 5; i++)
+		event(f, NOW - 1000 + i, "login-failed", 0, "old", 0);
+	event(f, NOW - 100, "logout", f->alice.id, "recent", 0);
+	assert_int_equal(store_session_refresh(f->store, &req, &r), STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_ROTATED);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit "
+	    "WHERE detail = 'old'"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit "
+	    "WHERE detail = 'recent'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit "
+	    "WHERE event = 'refresh'"), 1);
+	/* Within the grace window nothing is written, nor pruned. */
+	event(f, NOW - 1000, "login-failed", 0, "old", 0);
+	req.new_digest = D_3;
+	req.now = e.at = NOW + 11;
+	assert_int_equal(store_session_refresh(f->store, &req, &r), STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_GRACE);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit "
+	    "WHERE detail = 'old'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), 3);
+}
+
 /* --- backup */
 
 /* Open path (an SQLite file) and run PRAGMA integrity_check: 1 if "ok". */
@@ -1279,14 +1750,17 @@ remove_sqlite(const char *path)
 static void
 backup_copies_every_row(void **state)
 {
-	struct fixture	*f = *state;
-	struct stat	 sb;
-	char		 dest[512], p[4300];
-	unsigned char	 header[2];
-	FILE		*fp;
-	mode_t		 mask;
+	struct fixture			*f = *state;
+	struct session_refreshed	 r;
+	struct stat			 sb;
+	char				 dest[512], p[4300];
+	unsigned char			 header[2];
+	FILE				*fp;
+	mode_t				 mask;
 
 	alice_logs_in(f);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 1, TTL, &r),
+	    STORE_OK);
 	start(f, SID_2, f->alice.id, NOW, NOW + TTL, NOW + LIFE, "", NULL);
 	event(f, NOW, "login-succeeded", f->alice.id, "", 0);
 	snprintf(dest, sizeof(dest), "%s/backup.sqlite", f->dir);
@@ -1300,8 +1774,11 @@ backup_copies_every_row(void **state)
 	assert_int_equal(count_in(dest, "SELECT count(*) FROM users "
 	    "WHERE email = 'alice@example.com'"), 1);
 	assert_int_equal(count_in(dest, "SELECT count(*) FROM sessions"), 2);
-	assert_int_equal(count_in(dest, "SELECT count(*) FROM refresh_tokens "
-	    "WHERE digest = '" D_1 "'"), 1);
+	assert_int_equal(count_in(dest, "SELECT count(*) FROM sessions "
+	    "WHERE refresh_digest = '" D_2 "'"), 1);
+	assert_int_equal(count_in(dest, "SELECT retired_at FROM "
+	    "retired_refresh_tokens WHERE session_id = '" SID_1 "' "
+	    "AND digest = '" D_1 "'"), NOW + 1);
 	assert_int_equal(count_in(dest, "SELECT count(*) FROM audit"), 1);
 	assert_int_equal(count_in(dest, "PRAGMA user_version"), schema_version);
 	/* A file on its own: nothing left beside it. */
@@ -1490,11 +1967,12 @@ backup_of_postgresql_refused(void **state)
 static void
 migration_keeps_sessions_live(void **state)
 {
-	struct fixture	*f = *state;
-	struct user	 u;
-	sqlite3		*db;
-	char		 sql[64];
-	int		 i;
+	struct fixture			*f = *state;
+	struct session_refreshed	 r;
+	struct user			 u;
+	sqlite3				*db;
+	char				 sql[64];
+	int				 i;
 
 	/* A database as version 3 left it, with a user logged in. */
 	assert_true(schema_version >= 4);
@@ -1522,10 +2000,23 @@ migration_keeps_sessions_live(void **state)
 	assert_int_equal(session(f, SID_1, "last_used_at"), NOW);
 	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
 	    "WHERE user_agent = ''"), 1);
+	/* No refresh token: nothing to refresh it with. */
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
+	    "WHERE refresh_digest IS NULL"), 1);
+	assert_int_equal(retired_count(f, NULL), 0);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 1, TTL, &r),
+	    STORE_NOTFOUND);
+	assert_true(live(f, SID_1, 1, NOW + 1));
 	assert_int_equal(store_user_by_email(f->store, "alice@example.com",
 	    &u), STORE_OK);
 	assert_int_equal(u.locked_at, 0);
 	assert_int_equal(u.created_at, NOW);
+	/* Sessions from now on have them. */
+	start(f, SID_2, 1, NOW + 2, NOW + 2 + TTL, NOW + LIFE, "", D_3);
+	assert_int_equal(refresh(f, SID_2, D_3, D_4, NOW + 3, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_ROTATED);
+	assert_int_equal(retired(f, SID_2, D_3), NOW + 3);
 }
 
 /* --- the copy's SQLite side */
@@ -1579,21 +2070,31 @@ copy_out_gives_new_columns(void **state)
 	struct copied			*c;
 	struct user			 u;
 	char				 want[256];
+	int				 i;
 
 	alice_logs_in(f);
 	add_user(f, "bob@example.com");
 	assert_int_equal(store_user_lock(f->store, "bob@example.com", 1,
 	    NOW + 1, &u), STORE_OK);
-	assert_int_equal(store_session_refresh(f->store, D_1, D_2, NOW + 10,
-	    TTL, GRACE, &r), STORE_OK);
-	/* Dead at the copy's now (NOW + 100), with its token: left out. */
-	start(f, SID_3, f->alice.id, NOW, NOW + 50, NOW + 50, "", D_3);
+	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 10, TTL, &r),
+	    STORE_OK);
+	/* Live, without a refresh token. */
+	start(f, SID_2, f->alice.id, NOW, NOW + TTL, NOW + LIFE, "", NULL);
+	/*
+	 * Dead from idleness at the copy's now (NOW + 100), not yet ended:
+	 * its row is still there, and left out with its retired token.
+	 */
+	start(f, SID_3, f->alice.id, NOW, NOW + 50, NOW + LIFE, "", D_3);
+	assert_int_equal(refresh(f, SID_3, D_3, D_4, NOW + 5, 45, &r),
+	    STORE_OK);
+	assert_int_equal(r.expires_at, NOW + 50);
 	event(f, NOW, "login-failed", 0, "unknown e-mail", 0);
 	event(f, NOW + 1, "user-locked", u.id, "by the operator", 0);
 
 	assert_non_null(c = calloc(1, sizeof(*c)));
 	assert_int_equal(litestore_copy_out(f->path, NOW + 100, copy_row, c),
 	    0);
+	assert_int_equal(session(f, SID_3, "count(*)"), 1);
 	assert_int_equal(c->rows[COPY_USERS], 2);
 	assert_int_equal(c->columns[COPY_USERS], 6);
 	snprintf(want, sizeof(want), "%lld|alice@example.com|Alice|" HASH_A
@@ -1604,22 +2105,25 @@ copy_out_gives_new_columns(void **state)
 	    (long long)(NOW + 1));
 	assert_true(copied_has(c, COPY_USERS, want));
 
-	assert_int_equal(c->rows[COPY_SESSIONS], 1);
-	assert_int_equal(c->columns[COPY_SESSIONS], 7);
-	snprintf(want, sizeof(want), SID_1 "|%lld|%lld|%lld|%lld|%lld|curl/8.0",
-	    (long long)f->alice.id, (long long)NOW, (long long)(NOW + 10 + TTL),
-	    (long long)(NOW + LIFE), (long long)(NOW + 10));
+	/* With the current refresh token's digest, or NULL. */
+	assert_int_equal(c->rows[COPY_SESSIONS], 2);
+	assert_int_equal(c->columns[COPY_SESSIONS], 8);
+	snprintf(want, sizeof(want), SID_1 "|%lld|%lld|%lld|%lld|%lld|curl/8.0|"
+	    D_2, (long long)f->alice.id, (long long)NOW,
+	    (long long)(NOW + 10 + TTL), (long long)(NOW + LIFE),
+	    (long long)(NOW + 10));
+	assert_true(copied_has(c, COPY_SESSIONS, want));
+	snprintf(want, sizeof(want), SID_2 "|%lld|%lld|%lld|%lld|%lld||~",
+	    (long long)f->alice.id, (long long)NOW, (long long)(NOW + TTL),
+	    (long long)(NOW + LIFE), (long long)NOW);
 	assert_true(copied_has(c, COPY_SESSIONS, want));
 
-	/* The retired token too (reuse detection), the current one as such. */
-	assert_int_equal(c->rows[COPY_REFRESH], 2);
-	assert_int_equal(c->columns[COPY_REFRESH], 5);
-	snprintf(want, sizeof(want), D_1 "|" SID_1 "|%lld|%lld|%lld",
-	    (long long)NOW, (long long)(NOW + TTL), (long long)(NOW + 10));
-	assert_true(copied_has(c, COPY_REFRESH, want));
-	snprintf(want, sizeof(want), D_2 "|" SID_1 "|%lld|%lld|~",
-	    (long long)(NOW + 10), (long long)(NOW + 10 + TTL));
-	assert_true(copied_has(c, COPY_REFRESH, want));
+	/* The retired token too (reuse detection), of live sessions only. */
+	assert_int_equal(c->rows[COPY_RETIRED], 1);
+	assert_int_equal(c->columns[COPY_RETIRED], 3);
+	snprintf(want, sizeof(want), SID_1 "|" D_1 "|%lld",
+	    (long long)(NOW + 10));
+	assert_true(copied_has(c, COPY_RETIRED, want));
 
 	assert_int_equal(c->rows[COPY_AUDIT], 2);
 	assert_int_equal(c->columns[COPY_AUDIT], 6);
@@ -1630,19 +2134,35 @@ copy_out_gives_new_columns(void **state)
 	    "by the operator", (long long)(NOW + 1), (long long)u.id);
 	assert_true(copied_has(c, COPY_AUDIT, want));
 
-	assert_true(copied_has(c, COPY_SEQUENCE, "audit|2"));
+	/*
+	 * The audit table has no AUTOINCREMENT (so no sqlite_sequence row):
+	 * its ids reach PostgreSQL's sequence through the rows themselves.
+	 */
 	snprintf(want, sizeof(want), "users|%lld", (long long)u.id);
 	assert_true(copied_has(c, COPY_SEQUENCE, want));
+	for (i = 0; i < c->rows[COPY_SEQUENCE]; i++)
+		assert_true(strncmp(c->buf[COPY_SEQUENCE][i], "audit|",
+		    6) != 0);
 
-	/* Later the retired token has expired, its session not yet. */
+	/*
+	 * Later: D_1 has long passed what was its own lifetime, but a
+	 * retired token lives as long as its session, and is still copied.
+	 */
 	memset(c, 0, sizeof(*c));
-	assert_int_equal(litestore_copy_out(f->path, NOW + TTL, copy_row, c),
-	    0);
+	assert_int_equal(litestore_copy_out(f->path, NOW + TTL + 5, copy_row,
+	    c), 0);
 	assert_int_equal(c->rows[COPY_SESSIONS], 1);
-	assert_int_equal(c->rows[COPY_REFRESH], 1);
-	snprintf(want, sizeof(want), D_2 "|" SID_1 "|%lld|%lld|~",
-	    (long long)(NOW + 10), (long long)(NOW + 10 + TTL));
-	assert_true(copied_has(c, COPY_REFRESH, want));
+	assert_int_equal(c->rows[COPY_RETIRED], 1);
+	snprintf(want, sizeof(want), SID_1 "|" D_1 "|%lld",
+	    (long long)(NOW + 10));
+	assert_true(copied_has(c, COPY_RETIRED, want));
+	/* Once the session has expired, neither it nor its tokens. */
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(litestore_copy_out(f->path, NOW + 10 + TTL, copy_row,
+	    c), 0);
+	assert_int_equal(c->rows[COPY_SESSIONS], 0);
+	assert_int_equal(c->rows[COPY_RETIRED], 0);
+	assert_int_equal(c->rows[COPY_USERS], 2);
 	free(c);
 }
 
@@ -1652,20 +2172,25 @@ main(void)
 	const struct CMUnitTest lite[] = {
 		T(insert_without_refresh_token),
 		T(insert_with_refresh_token),
-		T(insert_refresh_digest_taken_is_error),
-		T(insert_prunes_expired_refresh_tokens),
-		T(insert_prune_takes_tokens_with_sessions),
+		T(insert_session_id_taken_is_error),
+		T(insert_same_digest_in_two_sessions),
+		T(insert_prunes_ended_sessions_only),
+		T(insert_prune_takes_retired_tokens_with_sessions),
 		T(refresh_rotates),
 		T(refresh_never_past_ends_at),
 		T(refresh_within_grace_writes_nothing),
 		T(refresh_reuse_ends_session),
-		T(refresh_unknown_token),
-		T(refresh_expired_token),
+		T(refresh_unknown_session),
+		T(refresh_forged_digest_keeps_session),
+		T(refresh_of_session_without_token),
+		T(refresh_retired_token_lives_with_session),
 		T(refresh_expired_session),
 		T(refresh_ended_session),
 		T(refresh_locked_user),
 		T(refresh_of_session_added_after_lock),
 		T(refresh_of_deleted_user),
+		T(refresh_records_audit_with_rotation),
+		T(refresh_audit_failure_keeps_rotation),
 		T(refresh_parallel_rotates_once),
 		T(session_list_newest_first_live_only),
 		T(session_list_same_time_by_id),
@@ -1685,6 +2210,7 @@ main(void)
 		T(audit_list_filters),
 		T(audit_list_callback_failure_is_error),
 		T(audit_insert_prunes_a_batch),
+		T(refresh_audit_prunes_old_events),
 		T(backup_copies_every_row),
 		T(backup_refuses_existing_file),
 		T(backup_of_missing_database_leaves_nothing),
@@ -1698,20 +2224,25 @@ main(void)
 	const struct CMUnitTest pg[] = {
 		P(insert_without_refresh_token),
 		P(insert_with_refresh_token),
-		P(insert_refresh_digest_taken_is_error),
-		P(insert_prunes_expired_refresh_tokens),
-		P(insert_prune_takes_tokens_with_sessions),
+		P(insert_session_id_taken_is_error),
+		P(insert_same_digest_in_two_sessions),
+		P(insert_prunes_ended_sessions_only),
+		P(insert_prune_takes_retired_tokens_with_sessions),
 		P(refresh_rotates),
 		P(refresh_never_past_ends_at),
 		P(refresh_within_grace_writes_nothing),
 		P(refresh_reuse_ends_session),
-		P(refresh_unknown_token),
-		P(refresh_expired_token),
+		P(refresh_unknown_session),
+		P(refresh_forged_digest_keeps_session),
+		P(refresh_of_session_without_token),
+		P(refresh_retired_token_lives_with_session),
 		P(refresh_expired_session),
 		P(refresh_ended_session),
 		P(refresh_locked_user),
 		P(refresh_of_session_added_after_lock),
 		P(refresh_of_deleted_user),
+		P(refresh_records_audit_with_rotation),
+		P(refresh_audit_failure_keeps_rotation),
 		P(refresh_parallel_rotates_once),
 		P(session_list_newest_first_live_only),
 		P(session_list_same_time_by_id),
@@ -1731,6 +2262,7 @@ main(void)
 		P(audit_list_filters),
 		P(audit_list_callback_failure_is_error),
 		P(audit_insert_prunes_a_batch),
+		P(refresh_audit_prunes_old_events),
 		P(backup_of_postgresql_refused),
 	};
 #endif

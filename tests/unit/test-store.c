@@ -1144,12 +1144,46 @@ pg_throttle_update_takes_turns(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM throttle"), 0);
 }
 
+/* Present refresh token digest of session sid at now on store s. */
+static enum store_rc
+copy_refresh(struct store *s, const char *sid, const char *digest,
+    const char *new_digest, int64_t now, struct session_refreshed *out)
+{
+	struct session_refresh	 r = {
+		.session_id = sid,
+		.digest = digest,
+		.new_digest = new_digest,
+		.now = now,
+		.ttl = 2000,
+		.grace = 10,
+	};
+
+	return store_session_refresh(s, &r, out);
+}
+
 static void
 pg_copy_from_sqlite(void **state)
 {
+	static const char	 d1[] =
+	    "1111111111111111111111111111111111111111111111111111111111111111";
+	static const char	 d2[] =
+	    "2222222222222222222222222222222222222222222222222222222222222222";
+	static const char	 d3[] =
+	    "3333333333333333333333333333333333333333333333333333333333333333";
+	static const char	 d4[] =
+	    "4444444444444444444444444444444444444444444444444444444444444444";
 	struct fixture		*f = *state;
 	struct fixture		 lite;
 	struct store_copied	 n;
+	struct session_start	 st = {
+		.id = SID_3,
+		.now = NOW,
+		.expires_at = NOW + 2000,
+		.ends_at = NOW + 100000,
+		.user_agent = "curl/8.0",
+		.refresh_digest = d1,
+	};
+	struct session_refreshed r;
 	struct seen		 s = { 0 };
 	struct user		 alice, bob, u;
 	int64_t			 post;
@@ -1172,6 +1206,14 @@ pg_copy_from_sqlite(void **state)
 	    NOW + 100), STORE_OK);
 	assert_int_equal(add_session(lite.store, SID_2, bob.id, NOW,
 	    NOW + 7200), STORE_OK);
+	/* One with refresh tokens: d1, d2 retired, d3 current. */
+	st.user_id = alice.id;
+	assert_int_equal(store_session_insert(lite.store, &st), STORE_OK);
+	assert_int_equal(copy_refresh(lite.store, SID_3, d1, d2, NOW + 10, &r),
+	    STORE_OK);
+	assert_int_equal(copy_refresh(lite.store, SID_3, d2, d3, NOW + 20, &r),
+	    STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_ROTATED);
 	store_free(lite.store);
 
 	/* Into an unmigrated database: refused. */
@@ -1180,8 +1222,10 @@ pg_copy_from_sqlite(void **state)
 	assert_int_equal(store_copy(lite.path, f->path, NOW + 1000, &n), 0);
 	assert_int_equal(n.users, 2);
 	assert_int_equal(n.posts, 1);
-	assert_int_equal(n.sessions, 1);	/* SID_1 had expired */
+	assert_int_equal(n.sessions, 2);	/* SID_1 had expired */
+	assert_int_equal(n.retired_tokens, 2);
 	assert_int_equal(n.throttle, 0);
+	assert_int_equal(n.audit, 0);
 	/* Ids, hashes and authors as they were. */
 	assert_int_equal(store_user_by_email(f->store, "BOB@example.com", &u),
 	    STORE_OK);
@@ -1192,6 +1236,24 @@ pg_copy_from_sqlite(void **state)
 	assert_string_equal(s.author_name, "Bob");
 	assert_int_equal(store_session_user(f->store, SID_2, bob.id, NOW + 1000,
 	    &u), STORE_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions WHERE id = '"
+	    SID_2 "' AND refresh_digest IS NULL"), 1);
+	/* The refresh tokens go on as they were: retired when they were. */
+	assert_int_equal(copy_refresh(f->store, SID_3, d2, d4, NOW + 25, &r),
+	    STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_GRACE);
+	assert_int_equal(copy_refresh(f->store, SID_3, d3, d4, NOW + 1000, &r),
+	    STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_ROTATED);
+	assert_true(r.user.id == alice.id);
+	assert_int_equal(r.expires_at, NOW + 3000);
+	assert_int_equal(copy_refresh(f->store, SID_3, d1, d3, NOW + 1001, &r),
+	    STORE_OK);
+	assert_int_equal(r.outcome, REFRESH_REUSED);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions WHERE id = '"
+	    SID_3 "'"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM retired_refresh_tokens"),
+	    0);
 	/* New ids go past every id SQLite gave, the deleted user's too. */
 	assert_int_equal(store_user_insert(f->store, "carol@example.com",
 	    "Carol", HASH_A, NOW, &u), STORE_OK);

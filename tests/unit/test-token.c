@@ -700,44 +700,64 @@ verify_why_is_null_on_success(void **state)
 	assert_null(why);
 }
 
-/* The digest is SHA-256 of the token's text (vectors from sha256sum). */
+/*
+ * The digest is SHA-256 of the whole token's text (vectors from
+ * sha256sum), and the id is its first 32 digits.
+ */
 static void
-refresh_digest_is_sha256_of_the_text(void **state)
+refresh_parse_gives_id_and_sha256(void **state)
 {
-	char	 digest[TOK_DIGEST_LEN + 1];
+	char	 id[TOK_ID_LEN + 1], digest[TOK_DIGEST_LEN + 1];
 	char	 zeros[TOK_REFRESH_LEN + 1];
+	char	 t[] = "abcdef0123456789abcdef0123456789"
+	    "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
 
 	(void)state;
 	memset(zeros, '0', TOK_REFRESH_LEN);
 	zeros[TOK_REFRESH_LEN] = '\0';
-	assert_int_equal(tok_refresh_digest(zeros, TOK_REFRESH_LEN, digest), 0);
+	assert_int_equal(tok_refresh_parse(zeros, TOK_REFRESH_LEN, id, digest),
+	    0);
 	assert_string_equal(digest,
-	    "60e05bd1b195af2f94112fa7197a5c88289058840ce7c6df9693756bc6250f55");
-	assert_int_equal(tok_refresh_digest("abcdef0123456789abcdef0123456789"
-	    "abcdef0123456789abcdef0123456789", TOK_REFRESH_LEN, digest), 0);
+	    "cb0216e7ae909ac5f758bc9bc9de34a36e93432ae178dea5a43fcdbf67202c76");
+	assert_string_equal(id, "00000000000000000000000000000000");
+	assert_int_equal(sizeof(t) - 1, TOK_REFRESH_LEN);
+	assert_int_equal(tok_refresh_parse(t, TOK_REFRESH_LEN, id, digest), 0);
 	assert_string_equal(digest,
-	    "aa23e893b52d03b02bf174650b65a913289dfaa6cce7ec7d48cae141325f7036");
+	    "1cbb3558fba39e7187c4fb2daa29b786cde94391f8fe2b42dad36a53cdc384ad");
+	assert_string_equal(id, "abcdef0123456789abcdef0123456789");
 }
 
-/* Junk never reaches the store: only 64 hex digits have a digest. */
+/*
+ * Junk never reaches the store: only TOK_REFRESH_LEN lower-case hex digits
+ * are a token (an upper-case id would name no session).
+ */
 static void
-refresh_digest_refuses_junk(void **state)
+refresh_parse_refuses_junk(void **state)
 {
-	char	 digest[TOK_DIGEST_LEN + 1];
+	char	 id[TOK_ID_LEN + 1], digest[TOK_DIGEST_LEN + 1];
 	char	 t[TOK_REFRESH_LEN + 2];
 
 	(void)state;
 	memset(t, 'a', sizeof(t) - 1);
 	t[sizeof(t) - 1] = '\0';
-	assert_int_equal(tok_refresh_digest(t, TOK_REFRESH_LEN - 1, digest), -1);
-	assert_int_equal(tok_refresh_digest(t, TOK_REFRESH_LEN + 1, digest), -1);
-	assert_int_equal(tok_refresh_digest(t, 0, digest), -1);
+	assert_int_equal(tok_refresh_parse(t, TOK_REFRESH_LEN, id, digest), 0);
+	assert_int_equal(tok_refresh_parse(t, TOK_REFRESH_LEN - 1, id, digest),
+	    -1);
+	assert_int_equal(tok_refresh_parse(t, TOK_REFRESH_LEN + 1, id, digest),
+	    -1);
+	assert_int_equal(tok_refresh_parse(t, 64, id, digest), -1);
+	assert_int_equal(tok_refresh_parse(t, 0, id, digest), -1);
 	t[10] = 'g';
-	assert_int_equal(tok_refresh_digest(t, TOK_REFRESH_LEN, digest), -1);
-	t[10] = '\0';
-	assert_int_equal(tok_refresh_digest(t, TOK_REFRESH_LEN, digest), -1);
-	t[10] = ';';
-	assert_int_equal(tok_refresh_digest(t, TOK_REFRESH_LEN, digest), -1);
+	assert_int_equal(tok_refresh_parse(t, TOK_REFRESH_LEN, id, digest), -1);
+	t[10] = 'A';
+	assert_int_equal(tok_refresh_parse(t, TOK_REFRESH_LEN, id, digest), -1);
+	t[10] = 'a';
+	t[90] = 'F';
+	assert_int_equal(tok_refresh_parse(t, TOK_REFRESH_LEN, id, digest), -1);
+	t[90] = '\0';
+	assert_int_equal(tok_refresh_parse(t, TOK_REFRESH_LEN, id, digest), -1);
+	t[90] = ';';
+	assert_int_equal(tok_refresh_parse(t, TOK_REFRESH_LEN, id, digest), -1);
 }
 
 static void
@@ -745,21 +765,26 @@ refresh_new_is_random_and_matches_its_digest(void **state)
 {
 	char	 a[TOK_REFRESH_LEN + 1], b[TOK_REFRESH_LEN + 1];
 	char	 da[TOK_DIGEST_LEN + 1], db[TOK_DIGEST_LEN + 1];
-	char	 again[TOK_DIGEST_LEN + 1];
+	char	 again[TOK_DIGEST_LEN + 1], id[TOK_ID_LEN + 1];
+	char	 sid[TOK_ID_LEN + 1];
 	size_t	 i;
 
 	(void)state;
-	assert_int_equal(tok_refresh_new(a, da), 0);
-	assert_int_equal(tok_refresh_new(b, db), 0);
+	assert_int_equal(tok_new_id(sid), 0);
+	assert_int_equal(tok_refresh_new(sid, a, da), 0);
+	assert_int_equal(tok_refresh_new(sid, b, db), 0);
 	assert_int_equal(strlen(a), TOK_REFRESH_LEN);
 	for (i = 0; i < TOK_REFRESH_LEN; i++)
 		assert_non_null(strchr("0123456789abcdef", a[i]));
-	assert_string_not_equal(a, b);
+	/* The session's id, then the random part. */
+	assert_memory_equal(a, sid, TOK_ID_LEN);
+	assert_string_not_equal(a + TOK_ID_LEN, b + TOK_ID_LEN);
 	assert_string_not_equal(da, db);
-	assert_int_equal(tok_refresh_digest(a, TOK_REFRESH_LEN, again), 0);
+	assert_int_equal(tok_refresh_parse(a, TOK_REFRESH_LEN, id, again), 0);
 	assert_string_equal(again, da);
-	/* The digest is not the token. */
-	assert_string_not_equal(a, da);
+	assert_string_equal(id, sid);
+	/* The digest is not the token's random part. */
+	assert_string_not_equal(a + TOK_ID_LEN, da);
 }
 
 int
@@ -812,8 +837,8 @@ main(void)
 		cmocka_unit_test(verify_dots_missing),
 		cmocka_unit_test(verify_illegal_characters),
 		cmocka_unit_test(verify_why_is_null_on_success),
-		cmocka_unit_test(refresh_digest_is_sha256_of_the_text),
-		cmocka_unit_test(refresh_digest_refuses_junk),
+		cmocka_unit_test(refresh_parse_gives_id_and_sha256),
+		cmocka_unit_test(refresh_parse_refuses_junk),
 		cmocka_unit_test(refresh_new_is_random_and_matches_its_digest),
 	};
 
