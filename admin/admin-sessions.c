@@ -76,7 +76,8 @@ admin_sessions_list(struct admin *a, char **args, int n)
 		goto done;
 	if (n == 1 && (status = admin_find_user(a, args[0], 0, &id, &u)) != 0)
 		goto done;
-	rc = store_session_list(a->app.store, id, a->now, session_row, &out);
+	rc = store_session_list(a->app.store, id, a->now, 0, session_row,
+	    &out);
 	status = admin_listing_finish(&out, rc, "no live sessions");
 done:
 	admin_listing_free(&out);
@@ -122,7 +123,8 @@ sessions_revoke_one(struct admin *a, const char *id)
 	f.prefix = id;
 	f.len = len;
 	/* The audit log and sessions list name sessions; so may the operator. */
-	rc = store_session_list(a->app.store, 0, a->now, session_match, &f);
+	rc = store_session_list(a->app.store, 0, a->now, 0, session_match,
+	    &f);
 	if (rc != STORE_OK)
 		return admin_store_error(a, rc);
 	if (f.found > 1) {

@@ -117,8 +117,8 @@ admin_user_show(struct admin *a, char **args, int n)
 	(void)n;
 	if ((status = user_open(a, args[0], &id, &u)) != 0)
 		return status;
-	rc = store_session_list(a->app.store, id, a->now, user_count_session,
-	    &sessions);
+	rc = store_session_list(a->app.store, id, a->now, 0,
+	    user_count_session, &sessions);
 	if (rc != STORE_OK)
 		return admin_store_error(a, rc);
 	if (a->given & OPT_JSON)

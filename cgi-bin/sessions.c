@@ -56,8 +56,9 @@ refresh(struct app *app, struct http_req *req, struct http_reply *rep)
 }
 
 /*
- * The most sessions a list shows, newest first: a reply (and the memory it
- * takes) must not grow with however often a user has logged in.
+ * The most sessions a list shows, newest first: a reply, and the memory
+ * and work it takes (the database's sort too: store_session_list() stops
+ * there), must not grow with however often a user has logged in.
  */
 #define SESSIONS_LIST_MAX	100
 
@@ -72,9 +73,6 @@ sessions_list_one(void *arg, const struct session_info *session)
 {
 	struct listing		*l = arg;
 	struct json_object	*o;
-
-	if (json_object_array_length(l->array) >= SESSIONS_LIST_MAX)
-		return 0;
 
 	if ((o = json_session(session, strcmp(session->id, l->current) == 0))
 	    == NULL || json_object_array_add(l->array, o) != 0) {
@@ -97,7 +95,7 @@ sessions_list(struct app *app, struct http_req *req, struct http_reply *rep)
 		return http_error(rep, ERR_INTERNAL, NULL);
 	l.current = session.claims.id;
 	rc = store_session_list(app->store, session.user.id, (int64_t)time(NULL),
-	    sessions_list_one, &l);
+	    SESSIONS_LIST_MAX, sessions_list_one, &l);
 	if (rc != STORE_OK) {
 		json_object_put(l.array);
 		return app_store_error(rep, rc);

@@ -43,7 +43,7 @@ struct store_backend {
 			    const struct session_refresh *r,
 			    struct session_refreshed *out);
 	enum store_rc	 (*session_list)(void *h, int64_t user_id, int64_t now,
-			    store_session_fn fn, void *arg);
+			    int64_t limit, store_session_fn fn, void *arg);
 	enum store_rc	 (*session_delete)(void *h, const char *id,
 			    int64_t user_id);
 	enum store_rc	 (*session_delete_user)(void *h, int64_t user_id,

@@ -47,19 +47,21 @@ const struct pgstmt pgstore_sessions_stmts[] = {
 	  "DELETE FROM sessions WHERE $1::text IS NULL OR id <> $1::text" },
 	/*
 	 * Two statements rather than "$1 = 0 OR user_id = $1": a generic
-	 * plan for that would scan every session to list one user's.
+	 * plan for that would scan every session to list one user's.  The
+	 * newest $3 ($2 for everyone's; NULL: all): libpq holds a whole result
+	 * in this process, so a capped list is capped by the server.
 	 */
-	{ STMT_SESSION_LIST_USER, "session_list_user", 2,
+	{ STMT_SESSION_LIST_USER, "session_list_user", 3,
 	  "SELECT s.id, s.user_id, u.email, s.created_at, s.last_used_at, "
 	  "s.expires_at, s.ends_at, s.user_agent FROM sessions AS s "
 	  "JOIN users AS u ON u.id = s.user_id "
 	  "WHERE s.user_id = $1 AND s.expires_at > $2 "
-	  "ORDER BY s.created_at DESC, s.id" },
-	{ STMT_SESSION_LIST_ALL, "session_list_all", 1,
+	  "ORDER BY s.created_at DESC, s.id LIMIT $3" },
+	{ STMT_SESSION_LIST_ALL, "session_list_all", 2,
 	  "SELECT s.id, s.user_id, u.email, s.created_at, s.last_used_at, "
 	  "s.expires_at, s.ends_at, s.user_agent FROM sessions AS s "
 	  "JOIN users AS u ON u.id = s.user_id WHERE s.expires_at > $1 "
-	  "ORDER BY s.created_at DESC, s.id" },
+	  "ORDER BY s.created_at DESC, s.id LIMIT $2" },
 	/*
 	 * A refresh locks the session its token names: two refreshes of one
 	 * session take turns on every node, and the second reads what the
@@ -310,18 +312,20 @@ pgstore_session_rows(struct pgstore *s, enum stmt i, const char *const *params,
 
 enum store_rc
 pgstore_session_list(void *h, int64_t user_id, int64_t now,
-    store_session_fn fn, void *arg)
+    int64_t limit, store_session_fn fn, void *arg)
 {
 	struct pgparams	 p;
+	int		 n = 0;
 
-	if (user_id == 0) {
-		pgparam_int(&p, 0, now);
-		return pgstore_session_rows(h, STMT_SESSION_LIST_ALL, p.v, fn,
-		    arg);
-	}
-	pgparam_int(&p, 0, user_id);
-	pgparam_int(&p, 1, now);
-	return pgstore_session_rows(h, STMT_SESSION_LIST_USER, p.v, fn, arg);
+	if (user_id != 0)
+		pgparam_int(&p, n++, user_id);
+	pgparam_int(&p, n++, now);
+	/* LIMIT NULL is none. */
+	p.v[n] = NULL;
+	if (limit > 0)
+		pgparam_int(&p, n, limit);
+	return pgstore_session_rows(h, user_id != 0 ? STMT_SESSION_LIST_USER :
+	    STMT_SESSION_LIST_ALL, p.v, fn, arg);
 }
 
 enum store_rc

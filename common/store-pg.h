@@ -210,7 +210,7 @@ enum store_rc	 pgstore_session_refresh(void *h,
 		    const struct session_refresh *r,
 		    struct session_refreshed *out);
 enum store_rc	 pgstore_session_list(void *h, int64_t user_id, int64_t now,
-		    store_session_fn fn, void *arg);
+		    int64_t limit, store_session_fn fn, void *arg);
 enum store_rc	 pgstore_session_delete(void *h, const char *id,
 		    int64_t user_id);
 enum store_rc	 pgstore_session_delete_user(void *h, int64_t user_id,

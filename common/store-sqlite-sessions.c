@@ -33,17 +33,23 @@ const struct litestore_sql litestore_sessions_sql[] = {
 	{ STMT_SESSION_DELETE_USER,
 	  "DELETE FROM sessions WHERE user_id = ?1 AND id IS NOT ?2" },
 	{ STMT_SESSION_DELETE_ALL, "DELETE FROM sessions WHERE id IS NOT ?1" },
+	/*
+	 * The newest ?3 (?2 for everyone's; -1: all).  The LIMIT is what
+	 * bounds the sort: with it SQLite keeps only that many rows while it
+	 * sorts, without it every live session of the user, however many
+	 * log-ins made them.
+	 */
 	{ STMT_SESSION_LIST_USER,
 	  "SELECT s.id, s.user_id, u.email, s.created_at, s.last_used_at, "
 	  "s.expires_at, s.ends_at, s.user_agent FROM sessions AS s "
 	  "JOIN users AS u ON u.id = s.user_id "
 	  "WHERE s.user_id = ?1 AND s.expires_at > ?2 "
-	  "ORDER BY s.created_at DESC, s.id" },
+	  "ORDER BY s.created_at DESC, s.id LIMIT ?3" },
 	{ STMT_SESSION_LIST_ALL,
 	  "SELECT s.id, s.user_id, u.email, s.created_at, s.last_used_at, "
 	  "s.expires_at, s.ends_at, s.user_agent FROM sessions AS s "
 	  "JOIN users AS u ON u.id = s.user_id WHERE s.expires_at > ?1 "
-	  "ORDER BY s.created_at DESC, s.id" },
+	  "ORDER BY s.created_at DESC, s.id LIMIT ?2" },
 	/*
 	 * The session a refresh token names, if it and its user are live;
 	 * whether the token is its current one, a retired one or neither is
@@ -271,7 +277,7 @@ litestore_session_refresh(void *h, const struct session_refresh *r,
 
 enum store_rc
 litestore_session_list(void *h, int64_t user_id, int64_t now,
-    store_session_fn fn, void *arg)
+    int64_t limit, store_session_fn fn, void *arg)
 {
 	struct litestore	*s = h;
 	enum stmt		 i;
@@ -286,10 +292,12 @@ litestore_session_list(void *h, int64_t user_id, int64_t now,
 		st = s->stmt[i];
 		sqlite3_bind_int64(st, 1, user_id);
 		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
 	} else {
 		i = STMT_SESSION_LIST_ALL;
 		st = s->stmt[i];
 		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
 	}
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&si, 0, sizeof(si));

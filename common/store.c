@@ -222,9 +222,9 @@ store_session_refresh(struct store *s, const struct session_refresh *r,
 
 enum store_rc
 store_session_list(struct store *s, int64_t user_id, int64_t now,
-    store_session_fn fn, void *arg)
+    int64_t limit, store_session_fn fn, void *arg)
 {
-	return s->be->session_list(s->h, user_id, now, fn, arg);
+	return s->be->session_list(s->h, user_id, now, limit, fn, arg);
 }
 
 enum store_rc

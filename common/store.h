@@ -322,10 +322,11 @@ enum store_rc	 store_session_refresh(struct store *s,
 
 /*
  * Pass fn the live sessions at now of user_id (0: of every user), newest
- * first.
+ * first: the newest limit of them (0: all).  The database stops at limit,
+ * so a capped list costs the same however many sessions there are.
  */
 enum store_rc	 store_session_list(struct store *s, int64_t user_id,
-		    int64_t now, store_session_fn fn, void *arg);
+		    int64_t now, int64_t limit, store_session_fn fn, void *arg);
 
 /*
  * End one session with its refresh tokens: id of user_id (0: of whoever).

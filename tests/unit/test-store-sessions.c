@@ -975,7 +975,7 @@ session_list_newest_first_live_only(void **state)
 	start(f, SID_4, bob.id, NOW + 3, NOW + 100, NOW + LIFE, "bob's", D_4);
 
 	assert_int_equal(store_session_list(f->store, f->alice.id, NOW + 60,
-	    see_session, &seen), STORE_OK);
+	    0, see_session, &seen), STORE_OK);
 	assert_int_equal(seen.n, 2);
 	assert_string_equal(seen.s[0].id, SID_2);
 	assert_true(seen.s[0].user_id == f->alice.id);
@@ -990,8 +990,8 @@ session_list_newest_first_live_only(void **state)
 
 	/* Everyone's. */
 	seen.n = 0;
-	assert_int_equal(store_session_list(f->store, 0, NOW + 60, see_session,
-	    &seen), STORE_OK);
+	assert_int_equal(store_session_list(f->store, 0, NOW + 60, 0,
+	    see_session, &seen), STORE_OK);
 	assert_int_equal(seen.n, 3);
 	assert_string_equal(seen.s[0].id, SID_4);
 	assert_string_equal(seen.s[0].email, "bob@example.com");
@@ -1008,7 +1008,7 @@ session_list_newest_first_live_only(void **state)
 		    &r), STORE_OK);
 	}
 	assert_int_equal(store_session_list(f->store, f->alice.id, NOW + 70,
-	    see_session, &seen), STORE_OK);
+	    0, see_session, &seen), STORE_OK);
 	assert_int_equal(seen.n, 2);
 	assert_string_equal(seen.s[1].id, SID_1);
 	assert_int_equal(seen.s[1].last_used_at, NOW + 70);
@@ -1017,7 +1017,7 @@ session_list_newest_first_live_only(void **state)
 	/* Nobody's: an empty list is fine. */
 	seen.n = 0;
 	assert_int_equal(store_session_list(f->store, f->alice.id + 100,
-	    NOW, see_session, &seen), STORE_OK);
+	    NOW, 0, see_session, &seen), STORE_OK);
 	assert_int_equal(seen.n, 0);
 }
 
@@ -1032,11 +1032,39 @@ session_list_same_time_by_id(void **state)
 	start(f, SID_1, f->alice.id, NOW, NOW + 100, NOW + 100, "", NULL);
 	start(f, SID_2, f->alice.id, NOW, NOW + 100, NOW + 100, "", NULL);
 	assert_int_equal(store_session_list(f->store, f->alice.id, NOW,
-	    see_session, &seen), STORE_OK);
+	    0, see_session, &seen), STORE_OK);
 	assert_int_equal(seen.n, 3);
 	assert_string_equal(seen.s[0].id, SID_1);
 	assert_string_equal(seen.s[1].id, SID_2);
 	assert_string_equal(seen.s[2].id, SID_3);
+}
+
+/* A capped list gets the newest, for one user and for everyone's. */
+static void
+session_list_newest_up_to_limit(void **state)
+{
+	struct fixture		*f = *state;
+	struct sessions_seen	 seen = { 0 };
+
+	with_alice(f);
+	start(f, SID_1, f->alice.id, NOW, NOW + 100, NOW + 100, "", NULL);
+	start(f, SID_2, f->alice.id, NOW + 1, NOW + 100, NOW + 100, "", NULL);
+	start(f, SID_3, f->alice.id, NOW + 2, NOW + 100, NOW + 100, "", NULL);
+	assert_int_equal(store_session_list(f->store, f->alice.id, NOW,
+	    2, see_session, &seen), STORE_OK);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.s[0].id, SID_3);
+	assert_string_equal(seen.s[1].id, SID_2);
+	seen.n = 0;
+	assert_int_equal(store_session_list(f->store, 0, NOW, 1, see_session,
+	    &seen), STORE_OK);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.s[0].id, SID_3);
+	/* More than there are: all of them. */
+	seen.n = 0;
+	assert_int_equal(store_session_list(f->store, f->alice.id, NOW,
+	    5, see_session, &seen), STORE_OK);
+	assert_int_equal(seen.n, 3);
 }
 
 static void
@@ -1048,13 +1076,13 @@ session_list_callback_failure_is_error(void **state)
 	with_alice(f);
 	start(f, SID_1, f->alice.id, NOW, NOW + 100, NOW + 100, "", NULL);
 	start(f, SID_2, f->alice.id, NOW, NOW + 100, NOW + 100, "", NULL);
-	assert_int_equal(store_session_list(f->store, 0, NOW, see_session,
+	assert_int_equal(store_session_list(f->store, 0, NOW, 0, see_session,
 	    &seen), STORE_ERR);
 	assert_int_equal(seen.n, 1);
 	/* The statement was reset: the next one works. */
 	seen.n = 0;
 	seen.stop_after = 0;
-	assert_int_equal(store_session_list(f->store, 0, NOW, see_session,
+	assert_int_equal(store_session_list(f->store, 0, NOW, 0, see_session,
 	    &seen), STORE_OK);
 	assert_int_equal(seen.n, 2);
 }
@@ -2194,6 +2222,7 @@ main(void)
 		T(refresh_parallel_rotates_once),
 		T(session_list_newest_first_live_only),
 		T(session_list_same_time_by_id),
+		T(session_list_newest_up_to_limit),
 		T(session_list_callback_failure_is_error),
 		T(session_delete_by_id),
 		T(session_delete_user_keeps_one),
@@ -2246,6 +2275,7 @@ main(void)
 		P(refresh_parallel_rotates_once),
 		P(session_list_newest_first_live_only),
 		P(session_list_same_time_by_id),
+		P(session_list_newest_up_to_limit),
 		P(session_list_callback_failure_is_error),
 		P(session_delete_by_id),
 		P(session_delete_user_keeps_one),
