@@ -56,6 +56,7 @@ app_open(struct app *app, const char *name)
 		log_msg(NULL, "refusing to start: out of memory");
 		return -1;
 	}
+	store_set_cache(app->store, app->cfg.sqlite_cache_kib);
 	return 0;
 }
 

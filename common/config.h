@@ -59,6 +59,7 @@ struct config_throttle {
 struct config {
 	char		 database_path[4096];	/* DATABASE_PATH */
 	char		 database_url[4096];	/* DATABASE_URL: wins if set */
+	int64_t		 sqlite_cache_kib; /* SQLITE_CACHE_SIZE, 0: SQLite's */
 	unsigned char	 jwt_secret[CONFIG_SECRET_MAX]; /* JWT_SECRET or JWT_SECRET_FILE */
 	size_t		 jwt_secret_len;
 	int64_t		 jwt_ttl;	/* the access token's lifetime, seconds:

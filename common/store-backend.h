@@ -10,12 +10,14 @@
 /*
  * One function per store.h operation, with the same contract; the handle
  * is what open returned.  open never connects (store_ready does), so it
- * fails only on ENOMEM.  The operations other than ready and close are only
+ * fails only on ENOMEM.  set_cache may be NULL (a backend with no cache of
+ * its own); the operations other than set_cache, ready and close are only
  * called once ready has returned STORE_OK.
  */
 struct store_backend {
 	const char	*name;
 	void		*(*open)(const char *target);
+	void		 (*set_cache)(void *h, int64_t kib);
 	enum store_rc	 (*ready)(void *h);
 	void		 (*close)(void *h);
 	int		 (*migrate)(const char *target);

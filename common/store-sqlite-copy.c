@@ -241,7 +241,7 @@ litestore_copy_out(const char *path, int64_t now, copy_row_fn fn, void *arg)
 	char	 err[512];
 	int	 version, t, rc = -1;
 
-	if (litestore_connect(path, SQLITE_OPEN_READWRITE, &db, err,
+	if (litestore_connect(path, SQLITE_OPEN_READWRITE, 0, &db, err,
 	    sizeof(err)) != SQLITE_OK) {
 		log_msg(NULL, "%s", err);
 		return -1;

@@ -232,8 +232,8 @@ litestore_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
  * for other processes' locks.
  */
 int
-litestore_connect(const char *path, int flags, sqlite3 **out, char *err,
-    size_t errsz)
+litestore_connect(const char *path, int flags, int64_t cache_kib,
+    sqlite3 **out, char *err, size_t errsz)
 {
 	static const char *const pragmas =
 	    "PRAGMA journal_mode = WAL;"
@@ -241,6 +241,7 @@ litestore_connect(const char *path, int flags, sqlite3 **out, char *err,
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA trusted_schema = OFF;";
 	sqlite3			*db = NULL;
+	char			 cache[64];
 	int			 rc;
 
 	rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
@@ -254,6 +255,14 @@ litestore_connect(const char *path, int flags, sqlite3 **out, char *err,
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	if ((rc = sqlite3_exec(db, pragmas, NULL, NULL, NULL)) != SQLITE_OK)
 		goto fail;
+	/* Negative: a size in KiB rather than in pages of whatever size. */
+	if (cache_kib > 0) {
+		snprintf(cache, sizeof(cache), "PRAGMA cache_size = -%lld",
+		    (long long)cache_kib);
+		if ((rc = sqlite3_exec(db, cache, NULL, NULL, NULL)) !=
+		    SQLITE_OK)
+			goto fail;
+	}
 	sqlite3_wal_hook(db, litestore_wal_hook, NULL);
 	*out = db;
 	return SQLITE_OK;
@@ -380,8 +389,8 @@ litestore_ready(void *h)
 		return STORE_OK;
 	if (s->db == NULL) {
 		/* Never create: a missing file is a deployment error to report. */
-		rc = litestore_connect(s->path, SQLITE_OPEN_READWRITE, &s->db,
-		    err, sizeof(err));
+		rc = litestore_connect(s->path, SQLITE_OPEN_READWRITE,
+		    s->cache_kib, &s->db, err, sizeof(err));
 		if ((rc & 0xff) == SQLITE_BUSY)
 			return STORE_BUSY;
 		/* Switching to WAL, or starting one, is a write. */
@@ -421,6 +430,15 @@ litestore_ready(void *h)
 	return STORE_OK;
 }
 
+/* From the next connection on: a connection's cache is set as it opens. */
+static void
+litestore_set_cache(void *h, int64_t kib)
+{
+	struct litestore	*s = h;
+
+	s->cache_kib = kib;
+}
+
 static void
 litestore_free(void *h)
 {
@@ -439,7 +457,7 @@ litestore_schema_version(const char *path)
 	char	 err[512];
 	int	 v;
 
-	if (litestore_connect(path, SQLITE_OPEN_READWRITE, &db, err,
+	if (litestore_connect(path, SQLITE_OPEN_READWRITE, 0, &db, err,
 	    sizeof(err)) != SQLITE_OK) {
 		log_msg(NULL, "%s", err);
 		return -1;
@@ -461,7 +479,7 @@ litestore_migrate(const char *path)
 	 * may belong to the programs' user, who could point it anywhere.
 	 */
 	if (litestore_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOFOLLOW, &db, err, sizeof(err)) != SQLITE_OK) {
+	    SQLITE_OPEN_NOFOLLOW, 0, &db, err, sizeof(err)) != SQLITE_OK) {
 		log_msg(NULL, "%s", err);
 		return -1;
 	}
@@ -654,6 +672,7 @@ litestore_user_delete(void *h, const char *email)
 const struct store_backend litestore_backend = {
 	.name = "SQLite",
 	.open = litestore_new,
+	.set_cache = litestore_set_cache,
 	.ready = litestore_ready,
 	.close = litestore_free,
 	.migrate = litestore_migrate,

@@ -86,15 +86,17 @@ struct litestore {
 		DOWN_SCHEMA,	/* its schema is behind */
 		DOWN_READONLY,	/* we may not write it: reopen at each ready */
 	}		 down;		/* the cause last logged: once per cause */
+	int64_t		 cache_kib;	/* page cache bound, 0: SQLite's */
 	char		 path[];
 };
 
 /*
- * Open a connection to path with our pragmas (WAL, foreign keys ...).  On
- * failure the reason is copied to err for the caller to log (or not).
+ * Open a connection to path with our pragmas (WAL, foreign keys ...) and a
+ * page cache of at most cache_kib KiB (0: SQLite's default).  On failure
+ * the reason is copied to err for the caller to log (or not).
  */
-int		 litestore_connect(const char *path, int flags, sqlite3 **out,
-		    char *err, size_t errsz);
+int		 litestore_connect(const char *path, int flags,
+		    int64_t cache_kib, sqlite3 **out, char *err, size_t errsz);
 
 /* PRAGMA user_version of db, or -1. */
 int		 litestore_user_version(sqlite3 *db);

@@ -60,6 +60,13 @@ store_new(const char *target)
 	return s;
 }
 
+void
+store_set_cache(struct store *s, int64_t kib)
+{
+	if (s->be != NULL && s->be->set_cache != NULL)
+		s->be->set_cache(s->h, kib);
+}
+
 enum store_rc
 store_ready(struct store *s)
 {

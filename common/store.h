@@ -188,6 +188,15 @@ int		 store_is_url(const char *target);
 struct store	*store_new(const char *target);
 
 /*
+ * Bound the page cache of an SQLite connection to kib KiB
+ * (SQLITE_CACHE_SIZE; 0: SQLite's default, 2000), for the connections
+ * store_ready() opens from now on: call it before the first.  Once the
+ * file outgrows it, each process holds that much of its pages.
+ * PostgreSQL caches in the server: there it changes nothing.
+ */
+void		 store_set_cache(struct store *s, int64_t kib);
+
+/*
  * Make the store usable: open the connection (never creating an SQLite
  * file; with a short connect timeout for PostgreSQL), set the pragmas or
  * session settings, check the schema version and prepare every statement.

@@ -50,6 +50,7 @@ static const char *const config_vars[] = {
 	"COOKIE_SECURE",
 	"DATABASE_PATH",
 	"DATABASE_URL",
+	"SQLITE_CACHE_SIZE",
 	"FCGI_AUTH_CONFIG",
 	"TOKEN_LEEWAY",
 	"THROTTLE_LOGIN_PER_PAIR",
@@ -279,6 +280,8 @@ defaults_apply(void **state)
 	assert_int_equal(f->cfg.cookie_secure, 0);
 	assert_string_equal(f->cfg.database_path, DEFAULT_DATABASE_PATH);
 	assert_int_equal(f->cfg.database_from, CONFIG_FROM_DEFAULT);
+	/* SQLite's own page cache size. */
+	assert_int_equal(f->cfg.sqlite_cache_kib, 0);
 	assert_string_equal(config_database(&f->cfg), DEFAULT_DATABASE_PATH);
 }
 
@@ -829,6 +832,56 @@ token_leeway_0_to_300(void **state)
 }
 
 static void
+sqlite_cache_size_64_to_1048576(void **state)
+{
+	struct fixture	*f = *state;
+
+	value_accepted(f, "SQLITE_CACHE_SIZE", "");
+	assert_int_equal(f->cfg.sqlite_cache_kib, 0);
+	value_accepted(f, "SQLITE_CACHE_SIZE", "64");
+	assert_int_equal(f->cfg.sqlite_cache_kib, 64);
+	value_accepted(f, "SQLITE_CACHE_SIZE", "2000");
+	assert_int_equal(f->cfg.sqlite_cache_kib, 2000);
+	value_accepted(f, "SQLITE_CACHE_SIZE", "1048576");
+	assert_int_equal(f->cfg.sqlite_cache_kib, 1048576);
+	value_refused(f, "SQLITE_CACHE_SIZE", "63");
+	assert_string_equal(f->err, "SQLITE_CACHE_SIZE is too small: "
+	    "expected a whole number from 64 to 1048576");
+	/* Not "SQLite's default": that is leaving it unset. */
+	value_refused(f, "SQLITE_CACHE_SIZE", "0");
+	value_refused(f, "SQLITE_CACHE_SIZE", "1048577");
+}
+
+/* KiB, written as a plain number: no unit, and no pages (SQLite's -N/N). */
+static void
+sqlite_cache_size_not_a_number_is_refused(void **state)
+{
+	static const char *const bad[] = {
+		"abc", "-2000", "2MB", "64k", " 64", "64 ", "+64", "1e3",
+		"0x40", "99999999999999999999",
+	};
+	struct fixture	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		value_refused(f, "SQLITE_CACHE_SIZE", bad[i]);
+}
+
+static void
+sqlite_cache_size_from_file(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "JWT_SECRET=" KEY32 "\nSQLITE_CACHE_SIZE=256\n", 0600);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.sqlite_cache_kib, 256);
+	/* The environment wins, as for every setting. */
+	assert_int_equal(setenv("SQLITE_CACHE_SIZE", "512", 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.sqlite_cache_kib, 512);
+}
+
+static void
 token_leeway_not_a_number_is_refused(void **state)
 {
 	static const char *const bad[] = {
@@ -1328,6 +1381,9 @@ main(void)
 		T(newer_empty_values_mean_defaults),
 		T(token_leeway_0_to_300),
 		T(token_leeway_not_a_number_is_refused),
+		T(sqlite_cache_size_64_to_1048576),
+		T(sqlite_cache_size_not_a_number_is_refused),
+		T(sqlite_cache_size_from_file),
 		T(throttle_limits_from_environment),
 		T(throttle_limit_0_is_off),
 		T(throttle_limit_0_leaves_the_others),

@@ -218,6 +218,56 @@ ready_after_migrate_is_ok(void **state)
 	assert_int_equal(store_ready(f->store), STORE_OK);
 }
 
+static int
+count_user(void *arg, const struct user *u, int64_t sessions)
+{
+	(void)u;
+	(void)sessions;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* What reading every user adds to SQLite's heap, with a cache of kib (0: SQLite's). */
+static int64_t
+list_users_memory(struct fixture *f, int64_t kib)
+{
+	int64_t	 before;
+	int	 n = 0;
+
+	store_free(f->store);
+	assert_non_null(f->store = store_new(f->path));
+	store_set_cache(f->store, kib);
+	assert_int_equal(store_ready(f->store), STORE_OK);
+	before = sqlite3_memory_used();
+	assert_int_equal(store_user_list(f->store, 0, NOW, count_user, &n),
+	    STORE_OK);
+	assert_int_equal(n, 20000);
+	return sqlite3_memory_used() - before;
+}
+
+/*
+ * SQLITE_CACHE_SIZE bounds what a process keeps of a database larger than
+ * the cache: 20,000 users are some 4 MiB of pages, which SQLite's default
+ * cache keeps 2 MiB of and a 64 KiB one next to nothing.
+ */
+static void
+ready_with_a_cache_size_keeps_to_it(void **state)
+{
+	struct fixture	*f = *state;
+	sqlite3		*db;
+
+	assert_int_equal(store_migrate(f->path), schema_version);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "WITH RECURSIVE n(i) AS (SELECT 1 "
+	    "UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+	    "INSERT INTO users (email, name, password, created_at) "
+	    "SELECT 'user' || i || '@example.com', printf('%0100d', i), '"
+	    HASH_A "', 0 FROM n", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_true(list_users_memory(f, 0) > 1024 * 1024);
+	assert_true(list_users_memory(f, 64) < 256 * 1024);
+}
+
 static void
 ready_recovers_once_migrated(void **state)
 {
@@ -1789,6 +1839,7 @@ main(void)
 		T(migrate_in_missing_directory_fails),
 		T(schema_version_of_missing_file),
 		T(ready_on_missing_file_is_down),
+		T(ready_with_a_cache_size_keeps_to_it),
 		T(ready_on_file_that_is_not_a_database_is_down),
 		T(ready_down_is_logged_once),
 		T(ready_new_down_cause_is_logged),
