@@ -18,19 +18,22 @@ const struct litestore_sql litestore_audit_sql[] = {
 	  "INSERT INTO audit (at, event, user_id, client, detail) "
 	  "VALUES (?1, ?2, ?3, ?4, ?5)" },
 	/*
-	 * Whether anything is old enough to prune: one index seek.  The
-	 * prune itself builds a temporary table for its IN list, which
-	 * every event would otherwise pay for.
+	 * Ids follow the order events were written in, so the oldest is the
+	 * lowest id: one seek says whether anything is old enough to prune,
+	 * and the prune is a range of ids, with no index on at to keep up to
+	 * date at every event (nor a temporary table for an IN list, which
+	 * every event paid for).  An event written a moment out of order
+	 * waits for the next prune.
 	 */
-	{ STMT_AUDIT_OLD, "SELECT 1 FROM audit WHERE at < ?1 LIMIT 1" },
-	/* The oldest first, by the at index. */
+	{ STMT_AUDIT_OLD,
+	  "SELECT id FROM audit WHERE id = (SELECT min(id) FROM audit) "
+	  "AND at < ?1" },
 	{ STMT_AUDIT_PRUNE,
-	  "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ?1 "
-	  "ORDER BY at LIMIT ?2)" },
+	  "DELETE FROM audit WHERE id >= ?2 AND id < ?2 + ?3 AND at < ?1" },
 	/*
 	 * The newest ?4 (-1: all) that match, handed out oldest first.  Two
-	 * statements, so that the inner query walks audit_at, or audit_user
-	 * for one user's events.
+	 * statements, so that one user's events are found by audit_user; a
+	 * listing of everyone's (the admin tool's) reads the whole table.
 	 */
 	{ STMT_AUDIT_LIST,
 	  "SELECT id, at, event, user_id, client, detail FROM ("
@@ -56,6 +59,7 @@ litestore_audit_add(struct litestore *s, const struct audit_event *e,
 {
 	sqlite3_stmt	*st = s->stmt[STMT_AUDIT_INSERT];
 	enum store_rc	 rc;
+	int64_t		 oldest;
 
 	sqlite3_bind_int64(st, 1, e->at);
 	sqlite3_bind_text(st, 2, e->event, -1, SQLITE_STATIC);
@@ -66,13 +70,16 @@ litestore_audit_add(struct litestore *s, const struct audit_event *e,
 	sqlite3_bind_text(st, 5, e->detail, -1, SQLITE_STATIC);
 	if ((rc = litestore_exec(s, STMT_AUDIT_INSERT)) != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(s->stmt[STMT_AUDIT_OLD], 1, prune_before);
+	st = s->stmt[STMT_AUDIT_OLD];
+	sqlite3_bind_int64(st, 1, prune_before);
 	if ((rc = litestore_row(s, STMT_AUDIT_OLD)) != STORE_OK)
 		return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	oldest = sqlite3_column_int64(st, 0);
 	litestore_done(s, STMT_AUDIT_OLD);
 	st = s->stmt[STMT_AUDIT_PRUNE];
 	sqlite3_bind_int64(st, 1, prune_before);
-	sqlite3_bind_int(st, 2, AUDIT_PRUNE_BATCH);
+	sqlite3_bind_int64(st, 2, oldest);
+	sqlite3_bind_int(st, 3, AUDIT_PRUNE_BATCH);
 	return litestore_exec(s, STMT_AUDIT_PRUNE);
 }
 

@@ -37,8 +37,7 @@ tok_refresh_parse(const char *token, size_t len, char id[TOK_ID_LEN + 1],
 	if (EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen * 2 != TOK_DIGEST_LEN)
 		return -1;
-	for (i = 0; i < mdlen; i++)
-		snprintf(digest + 2 * i, 3, "%02x", md[i]);
+	util_hex(md, mdlen, digest);
 	memcpy(id, token, TOK_ID_LEN);
 	id[TOK_ID_LEN] = '\0';
 	return 0;

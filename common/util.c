@@ -80,20 +80,27 @@ util_random(void *buf, size_t len)
 	return 0;
 }
 
-int
-util_random_hex(char *out, size_t len)
+void
+util_hex(const unsigned char *bytes, size_t len, char *out)
 {
 	static const char	 digits[] = "0123456789abcdef";
-	unsigned char		 bytes[64];
 	size_t			 i;
 
-	if (len > sizeof(bytes) || util_random(bytes, len) == -1)
-		return -1;
 	for (i = 0; i < len; i++) {
 		out[2 * i] = digits[bytes[i] >> 4];
 		out[2 * i + 1] = digits[bytes[i] & 0xf];
 	}
 	out[2 * len] = '\0';
+}
+
+int
+util_random_hex(char *out, size_t len)
+{
+	unsigned char		 bytes[64];
+
+	if (len > sizeof(bytes) || util_random(bytes, len) == -1)
+		return -1;
+	util_hex(bytes, len, out);
 	util_wipe(bytes, sizeof(bytes));
 	return 0;
 }

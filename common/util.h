@@ -37,6 +37,9 @@ int	util_equal_ct(const void *a, size_t alen, const void *b, size_t blen);
  */
 int	util_random(void *buf, size_t len);
 
+/* Write len bytes as 2 * len lower-case hex digits and a NUL into out. */
+void	util_hex(const unsigned char *bytes, size_t len, char *out);
+
 /*
  * Write len random bytes as 2 * len lower-case hex digits and a NUL into out,
  * which must hold 2 * len + 1 bytes.  Returns 0 or -1 as util_random().
