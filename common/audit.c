@@ -18,6 +18,10 @@ const char *const audit_events[] = {
 	AUDIT_USER_DELETED, NULL
 };
 
+static void	audit_vline(struct app *, struct audit_line *, const char *,
+		    const char *, int64_t, const char *, va_list)
+		    PRINTF_LIKE(6, 0);
+
 static void
 audit_vline(struct app *app, struct audit_line *l, const char *client,
     const char *event, int64_t user_id, const char *fmt, va_list ap)
