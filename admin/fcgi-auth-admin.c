@@ -366,7 +366,8 @@ admin_secret_exists(const char *path)
 
 /*
  * init-secret: create the key file unless it exists (never overwritten: a
- * new key would log every user out).  Its contents never reach a
+ * new key voids every access token, and without refresh tokens every
+ * session).  Its contents never reach a
  * terminal or the log.
  */
 static int
