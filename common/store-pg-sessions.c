@@ -91,6 +91,11 @@ const struct pgstmt pgstore_sessions_stmts[] = {
 	  "(SELECT count(*) FROM sessions AS s WHERE s.user_id = u.id "
 	  "AND s.expires_at > $2) FROM users AS u "
 	  "WHERE $1::integer = 0 OR u.locked_at IS NOT NULL ORDER BY u.id" },
+	/* pw_cost()'s rule; the CASE casts only what the pattern let through. */
+	{ STMT_USER_COST_MAX, "user_cost_max", 0,
+	  "SELECT coalesce(max(CASE WHEN password ~ "
+	  "'^\\$2[abxy]\\$(0[4-9]|[12][0-9]|3[01])\\$' "
+	  "THEN substr(password, 5, 2)::integer END), 0) FROM users" },
 	{ STMT__MAX, NULL, 0, NULL }
 };
 
@@ -452,5 +457,25 @@ pgstore_user_list(void *h, int locked_only, int64_t now, store_user_fn fn,
 			rc = STORE_ERR;
 	}
 	pq.PQclear(res);
+	return rc;
+}
+
+enum store_rc
+pgstore_user_cost_max(void *h, int *cost)
+{
+	struct pgstore	*s = h;
+	PGresult	*res;
+	enum store_rc	 rc;
+	int64_t		 v = 0;
+
+	*cost = 0;
+	if ((rc = pgstore_row(s, STMT_USER_COST_MAX, NULL, &res)) != STORE_OK)
+		return rc;
+	if (pgstore_int(res, 0, 0, &v) == -1) {
+		log_msg(NULL, "database: the highest hash cost is malformed");
+		rc = STORE_ERR;
+	}
+	pq.PQclear(res);
+	*cost = v >= 4 && v <= 31 ? (int)v : 0;
 	return rc;
 }

@@ -61,6 +61,7 @@ enum stmt {
 	STMT_REFRESH_RETIRE,
 	STMT_USER_LOCK,
 	STMT_USER_LIST,
+	STMT_USER_COST_MAX,
 	/* store-pg-audit.c */
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_PRUNE,
@@ -215,6 +216,7 @@ enum store_rc	 pgstore_session_delete(void *h, const char *id,
 		    int64_t user_id);
 enum store_rc	 pgstore_session_delete_user(void *h, int64_t user_id,
 		    const char *keep, int64_t *ended);
+enum store_rc	 pgstore_user_cost_max(void *h, int *cost);
 enum store_rc	 pgstore_user_list(void *h, int locked_only, int64_t now,
 		    store_user_fn fn, void *arg);
 enum store_rc	 pgstore_user_change_password(void *h, int64_t id,

@@ -78,6 +78,12 @@ const struct litestore_sql litestore_sessions_sql[] = {
 	  "WHERE s.user_id = u.id AND s.expires_at > ?1) "
 	  "FROM users AS u WHERE ?2 = 0 OR u.locked_at IS NOT NULL "
 	  "ORDER BY u.id" },
+	/* pw_cost()'s rule; GLOB, as LIKE would take _ and % for wildcards. */
+	{ STMT_USER_COST_MAX,
+	  "SELECT coalesce(max(cost), 0) FROM (SELECT CAST(substr(password, "
+	  "5, 2) AS INTEGER) AS cost FROM users "
+	  "WHERE password GLOB '$2[abxy]$[0-9][0-9]$*') "
+	  "WHERE cost BETWEEN 4 AND 31" },
 	{ STMT__MAX, NULL }
 };
 
@@ -471,4 +477,21 @@ litestore_user_list(void *h, int locked_only, int64_t now, store_user_fn fn,
 		rc = litestore_rc(s, step, sqlite3_sql(st));
 	litestore_done(s, STMT_USER_LIST);
 	return rc;
+}
+
+enum store_rc
+litestore_user_cost_max(void *h, int *cost)
+{
+	struct litestore	*s = h;
+	sqlite3_stmt		*st = s->stmt[STMT_USER_COST_MAX];
+	enum store_rc		 rc;
+	int64_t			 v;
+
+	*cost = 0;
+	if ((rc = litestore_row(s, STMT_USER_COST_MAX)) != STORE_OK)
+		return rc;
+	v = sqlite3_column_int64(st, 0);
+	litestore_done(s, STMT_USER_COST_MAX);
+	*cost = v >= 4 && v <= 31 ? (int)v : 0;
+	return STORE_OK;
 }

@@ -53,6 +53,7 @@ enum stmt {
 	STMT_REFRESH_RETIRE,
 	STMT_USER_LOCK,
 	STMT_USER_LIST,
+	STMT_USER_COST_MAX,
 	/* store-sqlite-audit.c */
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_OLD,
@@ -160,6 +161,7 @@ enum store_rc	 litestore_session_delete_user(void *h, int64_t user_id,
 		    const char *keep, int64_t *ended);
 enum store_rc	 litestore_user_list(void *h, int locked_only, int64_t now,
 		    store_user_fn fn, void *arg);
+enum store_rc	 litestore_user_cost_max(void *h, int *cost);
 enum store_rc	 litestore_user_change_password(void *h, int64_t id,
 		    const char *hash, const char *keep_session);
 enum store_rc	 litestore_user_lock(void *h, const char *email, int locked,

@@ -194,6 +194,12 @@ store_user_list(struct store *s, int locked_only, int64_t now,
 }
 
 enum store_rc
+store_user_cost_max(struct store *s, int *cost)
+{
+	return s->be->user_cost_max(s->h, cost);
+}
+
+enum store_rc
 store_user_change_password(struct store *s, int64_t id, const char *hash,
     const char *keep_session)
 {

@@ -281,6 +281,13 @@ enum store_rc	 store_user_list(struct store *s, int locked_only, int64_t now,
 		    store_user_fn fn, void *arg);
 
 /*
+ * The highest cost among the users' bcrypt hashes (pw_cost()) into *cost,
+ * 0 if there is none.  It reads every user's row: for a process to ask
+ * once in a while, not per request.
+ */
+enum store_rc	 store_user_cost_max(struct store *s, int *cost);
+
+/*
  * Set a user's password hash and end their sessions but keep_session (NULL:
  * all of them), in one transaction: a password change or reset.
  * STORE_NOTFOUND if the user is gone.

@@ -1392,6 +1392,65 @@ user_list_empty(void **state)
 	assert_int_equal(seen.n, 0);
 }
 
+/* --- the highest hash cost (issue 20) */
+
+/* Insert email with hash, at NOW; its id. */
+static int64_t
+add_user_hash(struct fixture *f, const char *email, const char *hash)
+{
+	struct user	 u;
+
+	assert_int_equal(store_user_insert(f->store, email, "Someone", hash,
+	    NOW, &u), STORE_OK);
+	return u.id;
+}
+
+static int
+cost_max(struct fixture *f)
+{
+	int	 cost = -1;
+
+	assert_int_equal(store_user_cost_max(f->store, &cost), STORE_OK);
+	return cost;
+}
+
+/*
+ * The highest cost among bcrypt hashes of any prefix; nothing else
+ * counts: another scheme, a cost bcrypt would refuse, a malformed prefix.
+ */
+static void
+user_cost_max_of_stored_hashes(void **state)
+{
+	struct fixture	*f = *state;
+	int64_t		 carol;
+
+	ready(f);
+	assert_int_equal(cost_max(f), 0);
+	add_user_hash(f, "other@example.com",
+	    "$6$rounds=5000$abcdefgh$abcdefghijklmnopqrstuv");
+	add_user_hash(f, "huge@example.com",
+	    "$2b$99$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y");
+	add_user_hash(f, "short@example.com", "$2b$7$C6UzMDM.H6dfI/f/IKxGhuF5");
+	add_user_hash(f, "under@example.com",
+	    "$2b_13$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y");
+	assert_int_equal(cost_max(f), 0);
+	add_user_hash(f, "alice@example.com", HASH_A);
+	assert_int_equal(cost_max(f), 4);
+	add_user_hash(f, "bob@example.com",
+	    "$2b$12$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y");
+	assert_int_equal(cost_max(f), 12);
+	carol = add_user_hash(f, "carol@example.com",
+	    "$2y$13$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y");
+	assert_int_equal(cost_max(f), 13);
+	/* Carol's re-hashed down: the highest left is bob's. */
+	assert_int_equal(store_user_set_password(f->store, carol, HASH_A),
+	    STORE_OK);
+	assert_int_equal(cost_max(f), 12);
+	assert_int_equal(store_user_delete(f->store, "bob@example.com"),
+	    STORE_OK);
+	assert_int_equal(cost_max(f), 4);
+}
+
 /* --- throttle list */
 
 struct counters_seen {
@@ -2234,6 +2293,7 @@ main(void)
 		T(user_lock_unknown),
 		T(user_list_with_session_counts),
 		T(user_list_empty),
+		T(user_cost_max_of_stored_hashes),
 		T(throttle_list_by_key),
 		T(audit_list_all_oldest_first),
 		T(audit_list_filters),
@@ -2287,6 +2347,7 @@ main(void)
 		P(user_lock_unknown),
 		P(user_list_with_session_counts),
 		P(user_list_empty),
+		P(user_cost_max_of_stored_hashes),
 		P(throttle_list_by_key),
 		P(audit_list_all_oldest_first),
 		P(audit_list_filters),
