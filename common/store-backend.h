@@ -39,7 +39,7 @@ struct store_backend {
 	enum store_rc	 (*user_lock)(void *h, const char *email, int locked,
 			    int64_t now, struct user *out);
 	enum store_rc	 (*session_insert)(void *h,
-			    const struct session_start *start);
+			    const struct session_start *start, int64_t *ended);
 	enum store_rc	 (*session_user)(void *h, const char *id,
 			    int64_t user_id, int64_t now, struct user *out);
 	enum store_rc	 (*session_refresh)(void *h,

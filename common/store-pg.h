@@ -49,6 +49,8 @@ enum stmt {
 	/* store-pg-sessions.c */
 	STMT_SESSION_INSERT,
 	STMT_SESSION_PRUNE,
+	STMT_SESSION_OWNER_LOCK,
+	STMT_SESSION_CAP,
 	STMT_SESSION_USER,
 	STMT_SESSION_DELETE,
 	STMT_SESSION_DELETE_USER,
@@ -204,7 +206,7 @@ enum store_rc	 pgstore_user_row(const PGresult *res, int r,
 
 /* The backend's operations that live outside store-pg.c. */
 enum store_rc	 pgstore_session_insert(void *h,
-		    const struct session_start *start);
+		    const struct session_start *start, int64_t *ended);
 enum store_rc	 pgstore_session_user(void *h, const char *id,
 		    int64_t user_id, int64_t now, struct user *out);
 enum store_rc	 pgstore_session_refresh(void *h,

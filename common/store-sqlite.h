@@ -41,6 +41,7 @@ enum stmt {
 	/* store-sqlite-sessions.c */
 	STMT_SESSION_INSERT,
 	STMT_SESSION_PRUNE,
+	STMT_SESSION_CAP,
 	STMT_SESSION_USER,
 	STMT_SESSION_DELETE,
 	STMT_SESSION_DELETE_USER,
@@ -147,7 +148,7 @@ int		 litestore_user_row(sqlite3_stmt *st, struct user *out);
 /* The backend's operations that live outside store-sqlite.c. */
 int		 litestore_backup(const char *path, const char *dest);
 enum store_rc	 litestore_session_insert(void *h,
-		    const struct session_start *start);
+		    const struct session_start *start, int64_t *ended);
 enum store_rc	 litestore_session_user(void *h, const char *id,
 		    int64_t user_id, int64_t now, struct user *out);
 enum store_rc	 litestore_session_refresh(void *h,

@@ -214,9 +214,10 @@ store_user_lock(struct store *s, const char *email, int locked, int64_t now,
 }
 
 enum store_rc
-store_session_insert(struct store *s, const struct session_start *start)
+store_session_insert(struct store *s, const struct session_start *start,
+    int64_t *ended)
 {
-	return s->be->session_insert(s->h, start);
+	return s->be->session_insert(s->h, start, ended);
 }
 
 enum store_rc
