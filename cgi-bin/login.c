@@ -10,14 +10,17 @@
  *     BASE/authentication; with COOKIE_SECURE=1, "; Secure" and prefixed
  *     names (common/auth.h).
  * 400 "Wrong credentials provided"  unknown e-mail, wrong password or a
- *     locked account, alike in body and in time: an unknown e-mail still
- *     pays one bcrypt
+ *     locked account, alike in body and in time: each costs one bcrypt
+ *     at the highest cost in use (login_cost()), whatever the cost of the
+ *     account's own hash
  * 401 "Unauthorized"                e-mail or password missing (as passport-local)
  * 400 {"message":[...]}             a field of the wrong type, or an unknown one
  * 429 "Too many failed log-ins ..." and Retry-After: this address, this
  *     e-mail or the pair failed too often (common/throttle.h); no hashing
  * 413, 415, 503                     see README.md
  */
+#include <time.h>
+
 #include "app.h"
 #include "audit.h"
 #include "auth.h"
@@ -27,6 +30,9 @@
 #include "throttle.h"
 
 enum { F_EMAIL, F_PASSWORD, F__MAX };
+
+/* Seconds a process trusts the highest stored cost it read. */
+#define LOGIN_COST_TTL	300
 
 /*
  * Not JSON_EMAIL: a malformed address simply matches nobody, and must cost
@@ -54,6 +60,36 @@ login_failed(struct app *app, const struct http_req *req,
 	return http_error(rep, ERR_WRONG_CREDENTIALS, NULL);
 }
 
+/*
+ * The bcrypt cost a failed log-in costs: the configured one, or a stored
+ * hash's if higher (seen: the cost of the hash at hand, -1 if none).
+ * After BCRYPT_COST is lowered, accounts not logged into since keep their
+ * slower hashes, and an unknown e-mail must take as long as they do, or
+ * the time of a failure would tell them apart.  Reading the highest
+ * stored cost reads every user, so a process keeps it LOGIN_COST_TTL
+ * seconds (and raises it at once if a hash shows a higher one).
+ */
+static int
+login_cost(struct app *app, int seen)
+{
+	int64_t	 now = (int64_t)time(NULL);
+	int	 stored;
+
+	if (app->login_cost == 0 || now - app->login_cost_at >= LOGIN_COST_TTL) {
+		if (store_user_cost_max(app->store, &stored) == STORE_OK) {
+			app->login_cost = stored > app->cfg.bcrypt_cost ? stored :
+			    app->cfg.bcrypt_cost;
+			app->login_cost_at = now;
+		} else
+			log_msg(NULL, "cannot read the highest hash cost: "
+			    "failed log-ins cost BCRYPT_COST");
+	}
+	if (seen > app->login_cost)
+		app->login_cost = seen;
+	return app->login_cost > app->cfg.bcrypt_cost ? app->login_cost :
+	    app->cfg.bcrypt_cost;
+}
+
 static int
 login(struct app *app, struct http_req *req, struct http_reply *rep)
 {
@@ -61,6 +97,7 @@ login(struct app *app, struct http_req *req, struct http_reply *rep)
 	struct user		 user;
 	char			 hash[PW_HASH_MAX];
 	enum store_rc		 rc;
+	int			 cost, match;
 
 	if (json_body_fields(req, rep, login_fields, F__MAX, v) == -1)
 		return -1;
@@ -84,21 +121,30 @@ login(struct app *app, struct http_req *req, struct http_reply *rep)
 		return app_store_error(rep, rc);
 	}
 	if (rc == STORE_NOTFOUND) {
-		pw_dummy_hash(app->cfg.bcrypt_cost, hash, sizeof(hash));
+		pw_dummy_hash(login_cost(app, -1), hash, sizeof(hash));
 		pw_verify(v[F_PASSWORD].str, hash);
 		return login_failed(app, req, rep, v[F_EMAIL].str, 0,
 		    "no such user");
 	}
-	if (!pw_verify(v[F_PASSWORD].str, user.password))
+	cost = pw_cost(user.password);
+	match = pw_verify(v[F_PASSWORD].str, user.password);
+	/*
+	 * A failure, the lock too (checked after the hash, and never
+	 * re-hashed: that would tell a right password), lasts as long as an
+	 * unknown e-mail's, whatever the cost of this account's hash.
+	 */
+	if (!match || user.locked_at != 0) {
+		pw_pad(v[F_PASSWORD].str, cost, login_cost(app, cost));
 		return login_failed(app, req, rep, v[F_EMAIL].str, user.id,
-		    "wrong password");
-	/* Checked after the hash, so a locked account answers in the same time. */
-	if (user.locked_at != 0)
-		return login_failed(app, req, rep, v[F_EMAIL].str, user.id,
-		    "account locked");
+		    match ? "account locked" : "wrong password");
+	}
 	throttle_login_succeeded(app, req, v[F_EMAIL].str);
 
-	/* Raise old hashes to the configured cost while we hold the password. */
+	/*
+	 * Move the hash to the configured cost, up or down, while we hold
+	 * the password: each hash left at another cost makes failures dearer
+	 * (login_cost()) until it moves.
+	 */
 	if (pw_needs_rehash(user.password, app->cfg.bcrypt_cost) &&
 	    pw_hash(v[F_PASSWORD].str, app->cfg.bcrypt_cost, hash,
 	    sizeof(hash)) == 0 &&

@@ -17,6 +17,13 @@ struct app {
 	const char	*name;		/* program name for the log */
 	struct config	 cfg;
 	struct store	*store;	/* NULL: the settings are unusable (503) */
+	/*
+	 * The log-in's: the bcrypt cost every failed log-in pays (the
+	 * highest of the configured one and the stored hashes'), and when it
+	 * was read from the store; 0: not yet.
+	 */
+	int		 login_cost;
+	int64_t		 login_cost_at;
 };
 
 /*

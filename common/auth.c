@@ -101,7 +101,7 @@ auth_login(struct app *app, const struct http_req *req,
 	char			 id[TOK_ID_LEN + 1], agent[STORE_AGENT_MAX + 1];
 	char			 refresh[TOK_REFRESH_LEN + 1];
 	char			 digest[TOK_DIGEST_LEN + 1];
-	int64_t			 now = (int64_t)time(NULL);
+	int64_t			 now = (int64_t)time(NULL), ended;
 	enum store_rc		 rc;
 
 	if (tok_new_id(id) == -1 || (app->cfg.refresh_ttl > 0 &&
@@ -114,6 +114,7 @@ auth_login(struct app *app, const struct http_req *req,
 	st.user_id = user->id;
 	st.now = now;
 	st.user_agent = agent;
+	st.max_per_user = app->cfg.sessions_max;
 	if (app->cfg.refresh_ttl > 0) {
 		st.ends_at = now + app->cfg.session_lifetime;
 		st.expires_at = now + app->cfg.refresh_ttl;
@@ -129,8 +130,12 @@ auth_login(struct app *app, const struct http_req *req,
 	if (auth_access_cookie(app, req, rep, id, user->id, now,
 	    st.expires_at) == -1)
 		return -1;
-	if ((rc = store_session_insert(app->store, &st)) != STORE_OK)
+	if ((rc = store_session_insert(app->store, &st, &ended)) != STORE_OK)
 		return app_store_error(rep, rc);
+	if (ended > 0)
+		audit(app, req->client, AUDIT_SESSIONS_ENDED, user->id,
+		    "%lld session(s), the least recently used, over the cap of "
+		    "%lld", (long long)ended, (long long)st.max_per_user);
 	if (st.refresh_digest != NULL)
 		auth_set_cookie(app, req, rep, 1, refresh, st.expires_at - now);
 	return 0;

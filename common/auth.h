@@ -61,9 +61,10 @@ auth_refresh_name(const struct app *app, const struct http_req *req)
 }
 
 /*
- * Start a session for user: store it with its first refresh token, sign
- * an access token, set both cookies on rep.  Returns 0, or -1 with an
- * error in rep.
+ * Start a session for user: store it with its first refresh token (ending,
+ * in the same transaction, the user's least recently used sessions beyond
+ * SESSIONS_PER_USER_MAX, audited), sign an access token, set both cookies
+ * on rep.  Returns 0, or -1 with an error in rep.
  */
 int	auth_login(struct app *app, const struct http_req *req,
 	    struct http_reply *rep, const struct user *user);

@@ -29,6 +29,7 @@ enum setting {
 	S_REFRESH_TOKEN_REUSE_INTERVAL,
 	S_SESSION_MAX_LIFETIME,
 	S_AUDIT_RETENTION_DAYS,
+	S_SESSIONS_PER_USER_MAX,
 	S_BCRYPT_COST,
 	S_COOKIE_SECURE,
 	S_TOKEN_LEEWAY,
@@ -53,6 +54,7 @@ static const char *const setting_names[S__MAX] = {
 	"REFRESH_TOKEN_REUSE_INTERVAL",	/* S_REFRESH_TOKEN_REUSE_INTERVAL */
 	"SESSION_MAX_LIFETIME",	/* S_SESSION_MAX_LIFETIME */
 	"AUDIT_RETENTION_DAYS",	/* S_AUDIT_RETENTION_DAYS */
+	"SESSIONS_PER_USER_MAX", /* S_SESSIONS_PER_USER_MAX */
 	"BCRYPT_COST",		/* S_BCRYPT_COST */
 	"COOKIE_SECURE",	/* S_COOKIE_SECURE */
 	"TOKEN_LEEWAY",		/* S_TOKEN_LEEWAY */
@@ -541,7 +543,10 @@ config_sessions(struct config_file *file, struct config *cfg, char *err,
 	    config_int(file, S_SESSION_MAX_LIFETIME, 30 * 86400, 60, max,
 	    &cfg->session_lifetime, err, errsz) == -1 ||
 	    config_int(file, S_AUDIT_RETENTION_DAYS, 90, 1, 36500,
-	    &cfg->audit_days, err, errsz) == -1)
+	    &cfg->audit_days, err, errsz) == -1 ||
+	    /* The default: what a session list shows (all of them, then). */
+	    config_int(file, S_SESSIONS_PER_USER_MAX, 100, 1, 10000,
+	    &cfg->sessions_max, err, errsz) == -1)
 		return -1;
 	return 0;
 }

@@ -72,6 +72,8 @@ struct config {
 	int64_t		 refresh_grace;	/* REFRESH_TOKEN_REUSE_INTERVAL, s */
 	int64_t		 session_lifetime; /* SESSION_MAX_LIFETIME: absolute, s */
 	int64_t		 audit_days;	/* AUDIT_RETENTION_DAYS */
+	int64_t		 sessions_max;	/* SESSIONS_PER_USER_MAX: a user's
+					   sessions kept at most */
 	int		 bcrypt_cost;	/* BCRYPT_COST, 4..31 */
 	int		 cookie_secure;	/* COOKIE_SECURE=1: Secure, prefixed name */
 	int64_t		 token_leeway;	/* TOKEN_LEEWAY: clock skew allowed, seconds */

@@ -58,13 +58,48 @@ pw_verify(const char *password, const char *hash)
 }
 
 int
+pw_cost(const char *hash)
+{
+	int	 cost;
+
+	/* libxcrypt 4.4 does not implement CRYPT_SALT_TOO_CHEAP: read the cost. */
+	if (strncmp(hash, "$2", 2) != 0 || strchr("abxy", hash[2]) == NULL ||
+	    hash[2] == '\0' || hash[3] != '$' || hash[4] < '0' ||
+	    hash[4] > '9' || hash[5] < '0' || hash[5] > '9' || hash[6] != '$')
+		return -1;
+	cost = (hash[4] - '0') * 10 + (hash[5] - '0');
+	return cost >= 4 && cost <= 31 ? cost : -1;
+}
+
+int
 pw_needs_rehash(const char *hash, int cost)
 {
-	/* libxcrypt 4.4 does not implement CRYPT_SALT_TOO_CHEAP: read the cost. */
-	if (strncmp(hash, "$2b$", 4) != 0 || hash[4] < '0' || hash[4] > '9' ||
-	    hash[5] < '0' || hash[5] > '9' || hash[6] != '$')
-		return 1;
-	return (hash[4] - '0') * 10 + (hash[5] - '0') < cost;
+	return strncmp(hash, "$2b$", 4) != 0 || pw_cost(hash) != cost;
+}
+
+void
+pw_pad(const char *password, int from, int to)
+{
+	char	 dummy[PW_HASH_MAX];
+	int	 cost;
+
+	/* Another scheme's time is unknown: at least a whole one at to. */
+	if (from < 4 || from > 31) {
+		pw_dummy_hash(to, dummy, sizeof(dummy));
+		pw_verify(password, dummy);
+		return;
+	}
+	/*
+	 * bcrypt's work doubles with each step of cost, so the time of cost
+	 * to is that of from and of one each at from, from + 1 ... to - 1
+	 * (2^to = 2^from + 2^from + 2^(from+1) + ... + 2^(to-1)): real
+	 * verifications of dummies, exact whatever the machine's speed or
+	 * load, with no clock to measure.
+	 */
+	for (cost = from; cost < to; cost++) {
+		pw_dummy_hash(cost, dummy, sizeof(dummy));
+		pw_verify(password, dummy);
+	}
 }
 
 void

@@ -28,9 +28,25 @@ int	pw_verify(const char *password, const char *hash);
 
 /*
  * Should this stored hash be replaced on the next successful log-in: not
- * bcrypt $2b$, or bcrypt below cost?  Returns 1 or 0.
+ * bcrypt $2b$, or bcrypt of another cost, above or below?  A hash left at
+ * a cost no longer configured would make its account's failed log-ins
+ * slower or faster than others (see pw_pad()).  Returns 1 or 0.
  */
 int	pw_needs_rehash(const char *hash, int cost);
+
+/*
+ * The cost of a bcrypt hash ($2a$, $2b$, $2x$ or $2y$, two digits, 4 to
+ * 31), or -1 for anything else.
+ */
+int	pw_cost(const char *hash);
+
+/*
+ * After a failed pw_verify() of password against a hash of cost from
+ * (pw_cost(); -1 for a hash of another scheme), spend the time that one
+ * verification at cost to takes, in all: a failed log-in then costs the
+ * same whatever hash its account holds.  Nothing if from >= to.
+ */
+void	pw_pad(const char *password, int from, int to);
 
 /*
  * Write into out a bcrypt string of the given cost that matches no password,

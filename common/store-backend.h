@@ -33,12 +33,13 @@ struct store_backend {
 	enum store_rc	 (*user_delete)(void *h, const char *email);
 	enum store_rc	 (*user_list)(void *h, int locked_only, int64_t now,
 			    store_user_fn fn, void *arg);
+	enum store_rc	 (*user_cost_max)(void *h, int *cost);
 	enum store_rc	 (*user_change_password)(void *h, int64_t id,
 			    const char *hash, const char *keep_session);
 	enum store_rc	 (*user_lock)(void *h, const char *email, int locked,
 			    int64_t now, struct user *out);
 	enum store_rc	 (*session_insert)(void *h,
-			    const struct session_start *start);
+			    const struct session_start *start, int64_t *ended);
 	enum store_rc	 (*session_user)(void *h, const char *id,
 			    int64_t user_id, int64_t now, struct user *out);
 	enum store_rc	 (*session_refresh)(void *h,

@@ -27,6 +27,21 @@ const struct pgstmt pgstore_sessions_stmts[] = {
 	  "WHERE ends_at <= $1 ORDER BY id LIMIT " PGSTORE_PRUNE_MAX " "
 	  "FOR UPDATE SKIP LOCKED)" },
 	/*
+	 * Two log-ins of one user take turns, on every node, so that the
+	 * cap holds exactly.  NO KEY UPDATE: other users' sessions, whose
+	 * foreign keys take KEY SHARE locks, never wait for it.
+	 */
+	{ STMT_SESSION_OWNER_LOCK, "session_owner_lock", 1,
+	  "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE" },
+	/*
+	 * All but the $2 most recently used sessions of user $1, before a
+	 * new one is added (so it is never among them).
+	 */
+	{ STMT_SESSION_CAP, "session_cap", 2,
+	  "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
+	  "WHERE user_id = $1 "
+	  "ORDER BY last_used_at DESC, created_at DESC, id DESC OFFSET $2)" },
+	/*
 	 * A locked user's sessions were ended when the lock was set; one a
 	 * log-in racing with the lock added still does not count.
 	 */
@@ -91,20 +106,37 @@ const struct pgstmt pgstore_sessions_stmts[] = {
 	  "(SELECT count(*) FROM sessions AS s WHERE s.user_id = u.id "
 	  "AND s.expires_at > $2) FROM users AS u "
 	  "WHERE $1::integer = 0 OR u.locked_at IS NOT NULL ORDER BY u.id" },
+	/* pw_cost()'s rule; the CASE casts only what the pattern let through. */
+	{ STMT_USER_COST_MAX, "user_cost_max", 0,
+	  "SELECT coalesce(max(CASE WHEN password ~ "
+	  "'^\\$2[abxy]\\$(0[4-9]|[12][0-9]|3[01])\\$' "
+	  "THEN substr(password, 5, 2)::integer END), 0) FROM users" },
 	{ STMT__MAX, NULL, 0, NULL }
 };
 
 enum store_rc
-pgstore_session_insert(void *h, const struct session_start *start)
+pgstore_session_insert(void *h, const struct session_start *start,
+    int64_t *ended)
 {
 	struct pgstore	*s = h;
 	struct pgparams	 p;
 	enum store_rc	 rc;
+	int64_t		 capped = 0;
 
+	if (ended != NULL)
+		*ended = 0;
 	if ((rc = pgstore_begin(s)) != STORE_OK)
 		return rc;
 	pgparam_int(&p, 0, start->now);
 	rc = pgstore_exec(s, STMT_SESSION_PRUNE, p.v, NULL);
+	if (rc == STORE_OK && start->max_per_user > 0) {
+		pgparam_int(&p, 0, start->user_id);
+		if ((rc = pgstore_exec(s, STMT_SESSION_OWNER_LOCK, p.v,
+		    NULL)) == STORE_OK) {
+			pgparam_int(&p, 1, start->max_per_user - 1);
+			rc = pgstore_exec(s, STMT_SESSION_CAP, p.v, &capped);
+		}
+	}
 	if (rc == STORE_OK) {
 		p.v[0] = start->id;
 		pgparam_int(&p, 1, start->user_id);
@@ -120,7 +152,9 @@ pgstore_session_insert(void *h, const struct session_start *start)
 		log_msg(NULL, "database: session id collision");
 		rc = STORE_ERR;
 	}
-	return pgstore_end(s, rc);
+	if ((rc = pgstore_end(s, rc)) == STORE_OK && ended != NULL)
+		*ended = capped;
+	return rc;
 }
 
 enum store_rc
@@ -452,5 +486,25 @@ pgstore_user_list(void *h, int locked_only, int64_t now, store_user_fn fn,
 			rc = STORE_ERR;
 	}
 	pq.PQclear(res);
+	return rc;
+}
+
+enum store_rc
+pgstore_user_cost_max(void *h, int *cost)
+{
+	struct pgstore	*s = h;
+	PGresult	*res;
+	enum store_rc	 rc;
+	int64_t		 v = 0;
+
+	*cost = 0;
+	if ((rc = pgstore_row(s, STMT_USER_COST_MAX, NULL, &res)) != STORE_OK)
+		return rc;
+	if (pgstore_int(res, 0, 0, &v) == -1) {
+		log_msg(NULL, "database: the highest hash cost is malformed");
+		rc = STORE_ERR;
+	}
+	pq.PQclear(res);
+	*cost = v >= 4 && v <= 31 ? (int)v : 0;
 	return rc;
 }

@@ -856,6 +856,7 @@ const struct store_backend pgstore_backend = {
 	.user_set_password = pgstore_user_set_password,
 	.user_delete = pgstore_user_delete,
 	.user_list = pgstore_user_list,
+	.user_cost_max = pgstore_user_cost_max,
 	.user_change_password = pgstore_user_change_password,
 	.user_lock = pgstore_user_lock,
 	.session_insert = pgstore_session_insert,

@@ -49,6 +49,8 @@ enum stmt {
 	/* store-pg-sessions.c */
 	STMT_SESSION_INSERT,
 	STMT_SESSION_PRUNE,
+	STMT_SESSION_OWNER_LOCK,
+	STMT_SESSION_CAP,
 	STMT_SESSION_USER,
 	STMT_SESSION_DELETE,
 	STMT_SESSION_DELETE_USER,
@@ -61,6 +63,7 @@ enum stmt {
 	STMT_REFRESH_RETIRE,
 	STMT_USER_LOCK,
 	STMT_USER_LIST,
+	STMT_USER_COST_MAX,
 	/* store-pg-audit.c */
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_PRUNE,
@@ -203,7 +206,7 @@ enum store_rc	 pgstore_user_row(const PGresult *res, int r,
 
 /* The backend's operations that live outside store-pg.c. */
 enum store_rc	 pgstore_session_insert(void *h,
-		    const struct session_start *start);
+		    const struct session_start *start, int64_t *ended);
 enum store_rc	 pgstore_session_user(void *h, const char *id,
 		    int64_t user_id, int64_t now, struct user *out);
 enum store_rc	 pgstore_session_refresh(void *h,
@@ -215,6 +218,7 @@ enum store_rc	 pgstore_session_delete(void *h, const char *id,
 		    int64_t user_id);
 enum store_rc	 pgstore_session_delete_user(void *h, int64_t user_id,
 		    const char *keep, int64_t *ended);
+enum store_rc	 pgstore_user_cost_max(void *h, int *cost);
 enum store_rc	 pgstore_user_list(void *h, int locked_only, int64_t now,
 		    store_user_fn fn, void *arg);
 enum store_rc	 pgstore_user_change_password(void *h, int64_t id,

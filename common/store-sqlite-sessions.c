@@ -18,6 +18,16 @@ const struct litestore_sql litestore_sessions_sql[] = {
 	/* Their retired refresh tokens go with them (ON DELETE CASCADE). */
 	{ STMT_SESSION_PRUNE, "DELETE FROM sessions WHERE ends_at <= ?1" },
 	/*
+	 * All but the ?2 most recently used sessions of user ?1, before a
+	 * new one is added (so it is never among them).  The user's index
+	 * finds them; the sort is of at most the cap and a few.
+	 */
+	{ STMT_SESSION_CAP,
+	  "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
+	  "WHERE user_id = ?1 "
+	  "ORDER BY last_used_at DESC, created_at DESC, id DESC "
+	  "LIMIT -1 OFFSET ?2)" },
+	/*
 	 * A locked user's sessions were ended when the lock was set; one a
 	 * log-in racing with the lock added still does not count.
 	 */
@@ -78,6 +88,12 @@ const struct litestore_sql litestore_sessions_sql[] = {
 	  "WHERE s.user_id = u.id AND s.expires_at > ?1) "
 	  "FROM users AS u WHERE ?2 = 0 OR u.locked_at IS NOT NULL "
 	  "ORDER BY u.id" },
+	/* pw_cost()'s rule; GLOB, as LIKE would take _ and % for wildcards. */
+	{ STMT_USER_COST_MAX,
+	  "SELECT coalesce(max(cost), 0) FROM (SELECT CAST(substr(password, "
+	  "5, 2) AS INTEGER) AS cost FROM users "
+	  "WHERE password GLOB '$2[abxy]$[0-9][0-9]$*') "
+	  "WHERE cost BETWEEN 4 AND 31" },
 	{ STMT__MAX, NULL }
 };
 
@@ -92,17 +108,30 @@ litestore_bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 enum store_rc
-litestore_session_insert(void *h, const struct session_start *start)
+litestore_session_insert(void *h, const struct session_start *start,
+    int64_t *ended)
 {
 	struct litestore	*s = h;
 	sqlite3_stmt		*st = s->stmt[STMT_SESSION_INSERT];
 	enum store_rc		 rc;
+	int64_t			 capped = 0;
 
+	if (ended != NULL)
+		*ended = 0;
+	/* BEGIN IMMEDIATE: two log-ins of one user count in turn. */
 	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
 		return rc;
 	sqlite3_bind_int64(s->stmt[STMT_SESSION_PRUNE], 1, start->now);
 	if ((rc = litestore_exec(s, STMT_SESSION_PRUNE)) != STORE_OK)
 		return litestore_end(s, rc);
+	if (start->max_per_user > 0) {
+		sqlite3_bind_int64(s->stmt[STMT_SESSION_CAP], 1, start->user_id);
+		sqlite3_bind_int64(s->stmt[STMT_SESSION_CAP], 2,
+		    start->max_per_user - 1);
+		if ((rc = litestore_exec(s, STMT_SESSION_CAP)) != STORE_OK)
+			return litestore_end(s, rc);
+		capped = sqlite3_changes(s->db);
+	}
 	sqlite3_bind_text(st, 1, start->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, start->user_id);
 	sqlite3_bind_int64(st, 3, start->now);
@@ -117,7 +146,9 @@ litestore_session_insert(void *h, const struct session_start *start)
 		log_msg(NULL, "database: session id collision");
 		rc = STORE_ERR;
 	}
-	return litestore_end(s, rc);
+	if ((rc = litestore_end(s, rc)) == STORE_OK && ended != NULL)
+		*ended = capped;
+	return rc;
 }
 
 enum store_rc
@@ -471,4 +502,21 @@ litestore_user_list(void *h, int locked_only, int64_t now, store_user_fn fn,
 		rc = litestore_rc(s, step, sqlite3_sql(st));
 	litestore_done(s, STMT_USER_LIST);
 	return rc;
+}
+
+enum store_rc
+litestore_user_cost_max(void *h, int *cost)
+{
+	struct litestore	*s = h;
+	sqlite3_stmt		*st = s->stmt[STMT_USER_COST_MAX];
+	enum store_rc		 rc;
+	int64_t			 v;
+
+	*cost = 0;
+	if ((rc = litestore_row(s, STMT_USER_COST_MAX)) != STORE_OK)
+		return rc;
+	v = sqlite3_column_int64(st, 0);
+	litestore_done(s, STMT_USER_COST_MAX);
+	*cost = v >= 4 && v <= 31 ? (int)v : 0;
+	return STORE_OK;
 }

@@ -683,6 +683,7 @@ const struct store_backend litestore_backend = {
 	.user_set_password = litestore_user_set_password,
 	.user_delete = litestore_user_delete,
 	.user_list = litestore_user_list,
+	.user_cost_max = litestore_user_cost_max,
 	.user_change_password = litestore_user_change_password,
 	.user_lock = litestore_user_lock,
 	.session_insert = litestore_session_insert,

@@ -41,6 +41,7 @@ enum stmt {
 	/* store-sqlite-sessions.c */
 	STMT_SESSION_INSERT,
 	STMT_SESSION_PRUNE,
+	STMT_SESSION_CAP,
 	STMT_SESSION_USER,
 	STMT_SESSION_DELETE,
 	STMT_SESSION_DELETE_USER,
@@ -53,6 +54,7 @@ enum stmt {
 	STMT_REFRESH_RETIRE,
 	STMT_USER_LOCK,
 	STMT_USER_LIST,
+	STMT_USER_COST_MAX,
 	/* store-sqlite-audit.c */
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_OLD,
@@ -146,7 +148,7 @@ int		 litestore_user_row(sqlite3_stmt *st, struct user *out);
 /* The backend's operations that live outside store-sqlite.c. */
 int		 litestore_backup(const char *path, const char *dest);
 enum store_rc	 litestore_session_insert(void *h,
-		    const struct session_start *start);
+		    const struct session_start *start, int64_t *ended);
 enum store_rc	 litestore_session_user(void *h, const char *id,
 		    int64_t user_id, int64_t now, struct user *out);
 enum store_rc	 litestore_session_refresh(void *h,
@@ -160,6 +162,7 @@ enum store_rc	 litestore_session_delete_user(void *h, int64_t user_id,
 		    const char *keep, int64_t *ended);
 enum store_rc	 litestore_user_list(void *h, int locked_only, int64_t now,
 		    store_user_fn fn, void *arg);
+enum store_rc	 litestore_user_cost_max(void *h, int *cost);
 enum store_rc	 litestore_user_change_password(void *h, int64_t id,
 		    const char *hash, const char *keep_session);
 enum store_rc	 litestore_user_lock(void *h, const char *email, int locked,

@@ -194,6 +194,12 @@ store_user_list(struct store *s, int locked_only, int64_t now,
 }
 
 enum store_rc
+store_user_cost_max(struct store *s, int *cost)
+{
+	return s->be->user_cost_max(s->h, cost);
+}
+
+enum store_rc
 store_user_change_password(struct store *s, int64_t id, const char *hash,
     const char *keep_session)
 {
@@ -208,9 +214,10 @@ store_user_lock(struct store *s, const char *email, int locked, int64_t now,
 }
 
 enum store_rc
-store_session_insert(struct store *s, const struct session_start *start)
+store_session_insert(struct store *s, const struct session_start *start,
+    int64_t *ended)
 {
-	return s->be->session_insert(s->h, start);
+	return s->be->session_insert(s->h, start, ended);
 }
 
 enum store_rc

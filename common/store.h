@@ -64,6 +64,8 @@ struct session_start {
 	const char	*user_agent;	/* printable ASCII, at most
 					   STORE_AGENT_MAX bytes; "" if none */
 	const char	*refresh_digest; /* STORE_DIGEST_LEN hex, or NULL */
+	int64_t		 max_per_user;	/* the user's sessions kept at most,
+					   this one included; 0: no cap */
 };
 
 /* A session as listed. */
@@ -281,6 +283,13 @@ enum store_rc	 store_user_list(struct store *s, int locked_only, int64_t now,
 		    store_user_fn fn, void *arg);
 
 /*
+ * The highest cost among the users' bcrypt hashes (pw_cost()) into *cost,
+ * 0 if there is none.  It reads every user's row: for a process to ask
+ * once in a while, not per request.
+ */
+enum store_rc	 store_user_cost_max(struct store *s, int *cost);
+
+/*
  * Set a user's password hash and end their sessions but keep_session (NULL:
  * all of them), in one transaction: a password change or reset.
  * STORE_NOTFOUND if the user is gone.
@@ -300,10 +309,15 @@ enum store_rc	 store_user_lock(struct store *s, const char *email,
 /*
  * Record a new session (with its first refresh token, if any); expired
  * sessions, and with them their retired refresh tokens, are pruned in the
- * same transaction, so the tables do not grow without bound.
+ * same transaction, so the tables do not grow without bound.  So are the
+ * user's sessions beyond start->max_per_user with this one: the least
+ * recently used (last_used_at, then the oldest, then by id) end, never
+ * the new one, and *ended (if not NULL) gets how many.  Two log-ins of
+ * one user take turns (SQLite's write lock; PostgreSQL's lock on the
+ * user's row, on every node), so the cap holds exactly.
  */
 enum store_rc	 store_session_insert(struct store *s,
-		    const struct session_start *start);
+		    const struct session_start *start, int64_t *ended);
 
 /*
  * The user of a live session: id belongs to user_id and has not expired.

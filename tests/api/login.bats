@@ -9,6 +9,7 @@ UNAUTHORIZED='{"statusCode":401,"message":"Unauthorized"}'
 
 teardown() {
 	server_stop second
+	server_stop third
 	refute_leaks password123
 }
 
@@ -198,10 +199,117 @@ teardown() {
 	# A wrong password still fails against the new hash.
 	post_json /authentication/log-in '{"email":"login-rehash@example.com","password":"rehash-pasS"}'
 	assert_reply 400 "$WRONG"
-	server_stop second
-	URL=$URL_main
-	login login-rehash@example.com rehash-pass
-	# The lower-cost instance does not lower it again.
 	assert_equal "$(sql "SELECT password FROM users WHERE id = $id")" "$new"
 	refute_leaks rehash-pass
+}
+
+# Issue 20: a hash left at a cost no longer configured is a timing oracle
+# (below), so it moves to the configured cost either way.
+@test "login-6.2: a hash above the configured cost is lowered at the next log-in, never at a failed one" {
+	server_start second BCRYPT_COST=6
+	URL=$URL_second
+	register login-lower@example.com Lower lower-pass
+	id=$(printf '%s' "$BODY" | jq .id)
+	old=$(sql "SELECT password FROM users WHERE id = $id")
+	assert_equal "${old:0:7}" '$2b$06$'
+	server_stop second
+	URL=$URL_main
+	post_json /authentication/log-in '{"email":"login-lower@example.com","password":"lower-pasS"}'
+	assert_reply 400 "$WRONG"
+	assert_equal "$(sql "SELECT password FROM users WHERE id = $id")" "$old"
+	login login-lower@example.com lower-pass
+	assert_reply 200 "{\"id\":$id,\"email\":\"login-lower@example.com\",\"name\":\"Lower\"}"
+	new=$(sql "SELECT password FROM users WHERE id = $id")
+	assert_equal "${new:0:7}" '$2b$04$'
+	login login-lower@example.com lower-pass
+	assert_equal "$(sql "SELECT password FROM users WHERE id = $id")" "$new"
+	refute_leaks lower-pass
+}
+
+@test "login-6.3: a bcrypt hash of another prefix (\$2y\$) is rewritten as \$2b\$ at the configured cost" {
+	register login-2y@example.com TwoY twoy-pass
+	id=$(printf '%s' "$BODY" | jq .id)
+	# $2y$ is $2b$ under another name (PHP's): the same digest.
+	sql "UPDATE users SET password = '\$2y\$04' || substr(password, 7) WHERE id = $id"
+	assert_equal "$(sql "SELECT substr(password, 1, 7) FROM users WHERE id = $id")" '$2y$04$'
+	login login-2y@example.com twoy-pass
+	new=$(sql "SELECT password FROM users WHERE id = $id")
+	assert_equal "${new:0:7}" '$2b$04$'
+	refute_leaks twoy-pass
+}
+
+# --- timing across a cost change (issue 20) ---------------------------------
+
+# failed_us EMAIL PASSWORD: one log-in at $URL, asserted to fail with the
+# usual 400; prints how long it took in microseconds (curl's own clock:
+# the request, not curl's start-up).
+failed_us() {
+	local out
+	out=$(curl -sS -o /dev/null -w '%{http_code} %{time_total}' \
+	    -H 'Content-Type: application/json' \
+	    --data-binary "{\"email\":\"$1\",\"password\":\"$2\"}" \
+	    "$URL/authentication/log-in") || return 1
+	[ "${out%% *}" = 400 ] || { echo "log-in of $1 answered ${out%% *}" >&2; return 1; }
+	awk -v t="${out#* }" 'BEGIN { printf "%d\n", t * 1000000 }'
+}
+
+# median FILE: the median of the numbers in FILE, one a line.
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# timed_alike PREFIX: 7 rounds, interleaved, of three failed log-ins: an
+# unknown e-mail, PREFIX-dormant@example.com with a wrong password and
+# PREFIX-locked@example.com (locked) with its right one.  The medians must
+# lie within a factor of 2 of each other: an oracle is a factor of 10 or
+# more (a bcrypt cost step doubles the time), load noise is not.
+timed_alike() {
+	local i kind u d l
+	for i in 1 2 3 4 5 6 7; do
+		failed_us "$1-nobody$i@example.com" password123 >>"$BATS_TEST_TMPDIR/unknown" || return 1
+		failed_us "$1-dormant@example.com" password124 >>"$BATS_TEST_TMPDIR/dormant" || return 1
+		failed_us "$1-locked@example.com" password123 >>"$BATS_TEST_TMPDIR/locked" || return 1
+	done
+	u=$(median "$BATS_TEST_TMPDIR/unknown")
+	d=$(median "$BATS_TEST_TMPDIR/dormant")
+	l=$(median "$BATS_TEST_TMPDIR/locked")
+	echo "# medians: unknown ${u} us, dormant ${d} us, locked ${l} us" >&3
+	for kind in "dormant $d" "locked $l"; do
+		set -- $kind
+		if [ $(($2 * 2)) -lt "$u" ] || [ "$2" -gt $((u * 2)) ]; then
+			fail "a failed log-in of the $1 account took ${2} us, of an unknown e-mail ${u} us"
+			return 1
+		fi
+	done
+}
+
+# accounts PREFIX: register PREFIX-dormant and PREFIX-locked at $URL, and
+# lock the second.
+accounts() {
+	register "$1-dormant@example.com"
+	register "$1-locked@example.com"
+	sql "UPDATE users SET locked_at = $(date +%s) WHERE email = '$1-locked@example.com'"
+}
+
+@test "login-7.1: after BCRYPT_COST is raised (4 to 10), a failed log-in takes as long for an old hash as for an unknown e-mail" {
+	accounts login-up
+	assert_equal "$(sql "SELECT DISTINCT substr(password, 1, 7) FROM users WHERE email LIKE 'login-up-%'")" '$2b$04$'
+	server_start second BCRYPT_COST=10
+	URL=$URL_second
+	timed_alike login-up
+	# Failures rehash nothing: the old hashes wait for a right password.
+	assert_equal "$(sql "SELECT DISTINCT substr(password, 1, 7) FROM users WHERE email LIKE 'login-up-%'")" '$2b$04$'
+}
+
+@test "login-7.2: after BCRYPT_COST is lowered (10 to 4), a failed log-in takes as long for an unknown e-mail as for an old hash" {
+	server_start second BCRYPT_COST=10
+	URL=$URL_second
+	accounts login-down
+	assert_equal "$(sql "SELECT DISTINCT substr(password, 1, 7) FROM users WHERE email LIKE 'login-down-%'")" '$2b$10$'
+	server_stop second
+	# The change takes a restart: a new instance at the new cost.
+	server_start third BCRYPT_COST=4
+	URL=$URL_third
+	timed_alike login-down
+	assert_equal "$(sql "SELECT DISTINCT substr(password, 1, 7) FROM users WHERE email LIKE 'login-down-%'")" '$2b$10$'
 }

@@ -18,10 +18,12 @@ CLEAR_ACCESS="Authentication=; HttpOnly; Path=/; Max-Age=0; SameSite=Strict"
 CLEAR_REFRESH="Refresh=; HttpOnly; Path=/authentication; Max-Age=0; SameSite=Strict"
 
 # No clock leeway: an ended session's access token fails at once.  A
-# second instance on the same database has no refresh tokens (started
-# here: a server started in a test is slow to reap at the end).
+# second instance on the same database has no refresh tokens, a third
+# keeps 3 sessions per user (started here: a server started in a test is
+# slow to reap at the end).
 setup_file() {
 	server_start off TOKEN_LEEWAY=0 JWT_REFRESH_TOKEN_EXPIRATION_TIME=0
+	server_start capped TOKEN_LEEWAY=0 SESSIONS_PER_USER_MAX=3
 	server_start main TOKEN_LEEWAY=0
 	export MAIN_URL=$URL
 }
@@ -460,4 +462,112 @@ field() {
 	assert_equal "$(header Set-Cookie)" "$CLEAR_ACCESS"
 	req GET /authentication -b "Authentication=$a_token"
 	assert_reply 401 "$UNAUTHORIZED"
+}
+
+# --- the cap on sessions per user (issue 20) ---------------------------------------
+
+# flood N [CURL-ARGS...]: N log-ins of the test's user at $URL, up to 8 at
+# once, each asserted 200.
+flood() {
+	local n=$1 dir=$BATS_TEST_TMPDIR/flood i
+	shift
+	mkdir -p "$dir"
+	for i in $(seq "$n"); do
+		printf 'login%d\tPOST\t/authentication/log-in\t{"email":"%s","password":"password123"}\t\n' "$i" "$EMAIL"
+	done | parallel_config "$dir" >"$dir/config"
+	curl -sS --no-progress-meter --parallel --parallel-max 8 -K "$dir/config" "$@" \
+	    >"$dir/statuses" 2>"$dir/errors" || fail "curl: $(cat "$dir/errors")"
+	assert_equal "$(awk '$2 != 200' "$dir/statuses")" ""
+	assert_equal "$(wc -l <"$dir/statuses")" "$n"
+}
+
+@test "sessions-7.1: a flood of log-ins leaves the newest 100 sessions (SESSIONS_PER_USER_MAX), each log-in working" {
+	register "other$BATS_TEST_NUMBER@example.com"
+	other=$(printf '%s' "$BODY" | jq .id)
+	signin "other$BATS_TEST_NUMBER@example.com"
+	signin "other$BATS_TEST_NUMBER@example.com"
+	signin
+	first_token=$TOKEN first_rt=$RT
+	flood 120
+	assert_equal "$(session_count)" 100
+	# The first session was the least recently used: it ended, its tokens
+	# with it; the last log-in works.
+	dead "$first_token" "$first_rt"
+	signin
+	alive "$TOKEN" "$RT"
+	assert_equal "$(session_count)" 100
+	list "$TOKEN"
+	assert_equal "$STATUS" 200
+	assert_equal "$(printf '%s' "$BODY" | jq length)" 100
+	# Each log-in past the cap ended one, and said so in the audit log.
+	assert_equal "$(sql "SELECT count(*) FROM audit WHERE event = 'sessions-ended' AND user_id = $USER_ID")" 22
+	assert_equal "$(sql "SELECT DISTINCT detail FROM audit WHERE event = 'sessions-ended' AND user_id = $USER_ID")" \
+	    "1 session(s), the least recently used, over the cap of 100"
+	# Ended sessions took their refresh tokens with them: left is the
+	# one the last alive retired.
+	assert_equal "$(sql "SELECT count(*) FROM retired_refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE s.user_id = $USER_ID")" 1
+	# Another user's sessions are not touched.
+	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE user_id = $other")" 2
+}
+
+@test "sessions-7.2: past the cap the least recently used session ends, with its refresh tokens, in the log-in's transaction" {
+	URL=$URL_capped
+	signin
+	a=$JTI a_token=$TOKEN a_rt=$RT
+	signin
+	b=$JTI b_token=$TOKEN b_rt=$RT
+	# B refreshed: its old token retired beside it.
+	req GET /authentication/refresh -b "Refresh=$b_rt"
+	assert_equal "$STATUS" 200
+	b_rt=$(cookie_value Refresh)
+	SECRETS+=("$b_rt" "$(cookie_value Authentication)")
+	signin
+	c=$JTI c_token=$TOKEN c_rt=$RT
+	# Used last: A a minute ago, B two, C one; B is the least recent.
+	now=$(date +%s)
+	sql "UPDATE sessions SET last_used_at = $((now - 60)) WHERE id = '$a'"
+	sql "UPDATE sessions SET last_used_at = $((now - 120)) WHERE id = '$b'"
+	sql "UPDATE sessions SET last_used_at = $((now - 30)) WHERE id = '$c'"
+	assert_equal "$(sql "SELECT count(*) FROM retired_refresh_tokens WHERE session_id = '$b'")" 1
+	signin
+	d_token=$TOKEN d_rt=$RT
+	assert_equal "$(session_count)" 3
+	assert_equal "$(sql "SELECT count(*) FROM sessions WHERE id = '$b'")" 0
+	assert_equal "$(sql "SELECT count(*) FROM retired_refresh_tokens WHERE session_id = '$b'")" 0
+	dead "$b_token" "$b_rt"
+	alive "$a_token" "$a_rt"
+	alive "$c_token" "$c_rt"
+	alive "$d_token" "$d_rt"
+	assert_equal "$(sql "SELECT detail FROM audit WHERE event = 'sessions-ended' AND user_id = $USER_ID")" \
+	    "1 session(s), the least recently used, over the cap of 3"
+	# The other instances share the database, not the cap: each log-in
+	# enforces its own server's.
+	URL=$MAIN_URL
+	signin
+	assert_equal "$(session_count)" 4
+}
+
+@test "sessions-7.3: the new session is never the one ended, even among sessions of the same second" {
+	URL=$URL_capped
+	now=$(date +%s)
+	# Three sessions used in the future, as a clock step back would leave
+	# them: newer than any log-in.
+	values=
+	for i in 1 2 3; do
+		values+="${values:+,}('$(printf 'a%031x' "$i")', $USER_ID, $now, $((now + 3600)), $((now + 3600)), $((now + 100 + i)), 'ahead $i')"
+	done
+	sql "INSERT INTO sessions (id, user_id, created_at, expires_at, ends_at, last_used_at, user_agent) VALUES $values" >/dev/null
+	signin
+	alive "$TOKEN" "$RT"
+	assert_equal "$(session_count)" 3
+	assert_equal "$(sql "SELECT user_agent FROM sessions WHERE user_id = $USER_ID AND user_agent LIKE 'ahead %' ORDER BY user_agent")" \
+	    "$(printf 'ahead 2\nahead 3')"
+}
+
+@test "sessions-7.4: log-ins of one user at once still leave exactly the cap" {
+	URL=$URL_capped
+	flood 24
+	assert_equal "$(session_count)" 3
+	flood 24
+	assert_equal "$(session_count)" 3
 }

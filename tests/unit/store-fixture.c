@@ -98,7 +98,7 @@ add_session(struct store *s, const char *id, int64_t user_id, int64_t now,
 		.refresh_digest = NULL,
 	};
 
-	return store_session_insert(s, &st);
+	return store_session_insert(s, &st, NULL);
 }
 
 int64_t

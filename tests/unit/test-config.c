@@ -46,6 +46,7 @@ static const char *const config_vars[] = {
 	"REFRESH_TOKEN_REUSE_INTERVAL",
 	"SESSION_MAX_LIFETIME",
 	"AUDIT_RETENTION_DAYS",
+	"SESSIONS_PER_USER_MAX",
 	"BCRYPT_COST",
 	"COOKIE_SECURE",
 	"DATABASE_PATH",
@@ -354,6 +355,27 @@ session_lifetimes_default(void **state)
 	assert_int_equal(f->cfg.refresh_grace, 10);
 	assert_int_equal(f->cfg.session_lifetime, 30 * 86400);
 	assert_int_equal(f->cfg.audit_days, 90);
+	assert_int_equal(f->cfg.sessions_max, 100);
+}
+
+/* Issue 20: a cap on each user's sessions, never off. */
+static void
+sessions_per_user_range(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(setenv("SESSIONS_PER_USER_MAX", "1", 1), 0);
+	assert_int_equal(load_keyed(f), 0);
+	assert_int_equal(f->cfg.sessions_max, 1);
+	assert_int_equal(setenv("SESSIONS_PER_USER_MAX", "10000", 1), 0);
+	assert_int_equal(load_keyed(f), 0);
+	assert_int_equal(f->cfg.sessions_max, 10000);
+	assert_int_equal(setenv("SESSIONS_PER_USER_MAX", "0", 1), 0);
+	refused_keyed(f, "SESSIONS_PER_USER_MAX");
+	assert_int_equal(setenv("SESSIONS_PER_USER_MAX", "10001", 1), 0);
+	refused_keyed(f, "SESSIONS_PER_USER_MAX");
+	assert_int_equal(setenv("SESSIONS_PER_USER_MAX", "lots", 1), 0);
+	refused_keyed(f, "SESSIONS_PER_USER_MAX");
 }
 
 /* Part 3's name still sets the access lifetime; part 13's wins over it. */
@@ -1335,6 +1357,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(missing_secret_is_refused),
 		T(session_lifetimes_default),
+		T(sessions_per_user_range),
 		T(access_lifetime_from_either_name),
 		T(refresh_settings_ranges),
 		T(database_url_wins_over_path),

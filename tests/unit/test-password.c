@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <crypt.h>
 
@@ -224,14 +225,15 @@ needs_rehash_same_cost(void **state)
 	    "$2b$12$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y", 12), 0);
 }
 
+/* Issue 20: down too, or the slower hash is a timing oracle. */
 static void
 needs_rehash_higher_cost(void **state)
 {
 	(void)state;
 	assert_int_equal(pw_needs_rehash(
-	    "$2b$05$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y", 4), 0);
+	    "$2b$05$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y", 4), 1);
 	assert_int_equal(pw_needs_rehash(
-	    "$2b$12$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y", 10), 0);
+	    "$2b$12$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y", 10), 1);
 }
 
 static void
@@ -315,6 +317,107 @@ dummy_hash_needs_no_rehash_at_its_cost(void **state)
 	assert_int_equal(pw_needs_rehash(dummy, 10), 0);
 }
 
+static void
+cost_of_bcrypt_hashes(void **state)
+{
+	(void)state;
+	assert_int_equal(pw_cost(right_hash), COST);
+	assert_int_equal(pw_cost(
+	    "$2b$12$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y"), 12);
+	assert_int_equal(pw_cost(
+	    "$2a$10$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y"), 10);
+	assert_int_equal(pw_cost(
+	    "$2y$31$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y"), 31);
+	assert_int_equal(pw_cost("$2x$04$"), 4);
+}
+
+static void
+cost_of_anything_else(void **state)
+{
+	(void)state;
+	assert_int_equal(pw_cost(""), -1);
+	assert_int_equal(pw_cost("$2"), -1);
+	assert_int_equal(pw_cost("$2$04$"), -1);
+	assert_int_equal(pw_cost("$2c$04$"), -1);
+	assert_int_equal(pw_cost("$2b$4$"), -1);
+	assert_int_equal(pw_cost("$2b$04"), -1);
+	assert_int_equal(pw_cost("$2b$0a$"), -1);
+	/* What libxcrypt refuses. */
+	assert_int_equal(pw_cost("$2b$03$"), -1);
+	assert_int_equal(pw_cost("$2b$32$"), -1);
+	assert_int_equal(pw_cost("$2b$99$"), -1);
+	assert_int_equal(pw_cost(
+	    "$y$j9T$abcdefghijklmnop$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO"),
+	    -1);
+	assert_int_equal(pw_cost("ga3B1/aPyo5qQ"), -1);
+}
+
+/*
+ * CPU seconds of a failed verification at cost from followed by
+ * pw_pad(from, to): CPU time, not the wall clock, so that other processes
+ * on the machine do not count.
+ */
+static double
+padded_seconds(int from, int to)
+{
+	struct timespec	 t0, t1;
+	char		 dummy[PW_HASH_MAX];
+
+	pw_dummy_hash(from < 4 ? 4 : from, dummy, sizeof(dummy));
+	assert_int_equal(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0), 0);
+	if (from >= 4)
+		assert_int_equal(pw_verify(RIGHT, dummy), 0);
+	pw_pad(RIGHT, from, to);
+	assert_int_equal(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1), 0);
+	return (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+static int
+by_value(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of 5 runs of padded_seconds(from, to). */
+static double
+padded_median(int from, int to)
+{
+	double	 t[5];
+	size_t	 i;
+
+	for (i = 0; i < 5; i++)
+		t[i] = padded_seconds(from, to);
+	qsort(t, 5, sizeof(t[0]), by_value);
+	return t[2];
+}
+
+/*
+ * Issue 20: a failure against a cheap hash, padded, costs what one at the
+ * configured cost does (exactly, in principle: a factor of 1.5 is room
+ * for a noisy machine, where an unpadded cost-5 failure is 16 times
+ * faster than a cost-9 one).
+ */
+static void
+pad_reaches_the_higher_cost(void **state)
+{
+	double	 full, padded, foreign;
+
+	(void)state;
+	full = padded_median(9, 9);
+	padded = padded_median(5, 9);
+	foreign = padded_median(-1, 9);
+	print_message("cost 9: %.1f ms, cost 5 padded to 9: %.1f ms, "
+	    "another scheme padded to 9: %.1f ms\n", full * 1e3, padded * 1e3,
+	    foreign * 1e3);
+	assert_true(padded > full / 1.5 && padded < full * 1.5);
+	assert_true(foreign > full / 1.5 && foreign < full * 1.5);
+	/* Nothing to add at or above the target. */
+	assert_true(padded_median(9, 5) < full * 1.5);
+}
+
 int
 main(void)
 {
@@ -345,6 +448,9 @@ main(void)
 		cmocka_unit_test(dummy_hash_matches_no_password),
 		cmocka_unit_test(dummy_hash_carries_the_cost),
 		cmocka_unit_test(dummy_hash_needs_no_rehash_at_its_cost),
+		cmocka_unit_test(cost_of_bcrypt_hashes),
+		cmocka_unit_test(cost_of_anything_else),
+		cmocka_unit_test(pad_reaches_the_higher_cost),
 	};
 
 	return cmocka_run_group_tests_name("password", tests, group_setup,

@@ -52,7 +52,7 @@ start(struct fixture *f, const char *id, int64_t user_id, int64_t now,
 		.refresh_digest = digest,
 	};
 
-	assert_int_equal(store_session_insert(f->store, &st), STORE_OK);
+	assert_int_equal(store_session_insert(f->store, &st, NULL), STORE_OK);
 }
 
 /* Alice's session SID_1 from NOW with refresh token D_1, the usual way. */
@@ -232,7 +232,7 @@ insert_session_id_taken_is_error(void **state)
 	start(f, SID_2, f->alice.id, NOW, NOW + 50, NOW + 50, "", D_3);
 	st.user_id = f->alice.id;
 	saved = start_capture(&tmp);
-	rc = store_session_insert(f->store, &st);
+	rc = store_session_insert(f->store, &st, NULL);
 	stop_capture(tmp, saved, log, sizeof(log));
 	assert_int_equal(rc, STORE_ERR);
 	assert_non_null(strstr(log, "collision"));
@@ -362,6 +362,241 @@ insert_prune_takes_retired_tokens_with_sessions(void **state)
 	assert_int_equal(retired_count(f, SID_1), 0);
 	assert_int_equal(retired_count(f, NULL), 0);
 	assert_int_equal(current(f, SID_2, D_4), 1);
+}
+
+/* --- the cap on sessions per user (issue 20) */
+
+/*
+ * Start session id of user at now, as start() does, with at most cap
+ * sessions for the user; returns how many the cap ended.
+ */
+static int64_t
+start_capped(struct fixture *f, const char *id, int64_t user_id, int64_t now,
+    int64_t cap, const char *digest)
+{
+	struct session_start	 st = {
+		.id = id,
+		.user_id = user_id,
+		.now = now,
+		.expires_at = now + TTL,
+		.ends_at = now + LIFE,
+		.user_agent = "",
+		.refresh_digest = digest,
+		.max_per_user = cap,
+	};
+	int64_t			 ended = -1;
+
+	assert_int_equal(store_session_insert(f->store, &st, &ended),
+	    STORE_OK);
+	return ended;
+}
+
+/*
+ * Past the cap the least recently used session ends (a refresh counts as
+ * a use), with its retired tokens; other users' sessions do not count.
+ */
+static void
+insert_cap_ends_least_recently_used(void **state)
+{
+	struct fixture			*f = *state;
+	struct session_refreshed	 r;
+	struct user			 bob;
+
+	alice_logs_in(f);
+	bob = add_user(f, "bob@example.com");
+	assert_int_equal(start_capped(f, SID_4, bob.id, NOW, 1, NULL), 0);
+	assert_int_equal(start_capped(f, SID_2, f->alice.id, NOW + 1, 3, D_2),
+	    0);
+	assert_int_equal(start_capped(f, SID_3, f->alice.id, NOW + 2, 3, NULL),
+	    0);
+	/* SID_1, the oldest, used last. */
+	assert_int_equal(refresh(f, SID_1, D_1, D_3, NOW + 10, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(start_capped(f, SID_5, f->alice.id, NOW + 20, 3, NULL),
+	    1);
+	assert_int_equal(session(f, SID_2, "count(*)"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 4);
+	assert_true(live(f, SID_1, f->alice.id, NOW + 20));
+	assert_true(live(f, SID_3, f->alice.id, NOW + 20));
+	assert_true(live(f, SID_5, f->alice.id, NOW + 20));
+	assert_true(live(f, SID_4, bob.id, NOW + 20));
+	/* Next: SID_3 (NOW + 2), with SID_1's retired token kept. */
+	assert_int_equal(start_capped(f, SID_6, f->alice.id, NOW + 21, 3, NULL),
+	    1);
+	assert_int_equal(session(f, SID_3, "count(*)"), 0);
+	assert_int_equal(retired(f, SID_1, D_1), NOW + 10);
+	/* Then SID_1, its retired token with it. */
+	assert_int_equal(start_capped(f, SID_2, f->alice.id, NOW + 22, 3, NULL),
+	    1);
+	assert_int_equal(session(f, SID_1, "count(*)"), 0);
+	assert_int_equal(retired_count(f, NULL), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions "
+	    "WHERE user_id = (SELECT id FROM users "
+	    "WHERE email = 'alice@example.com')"), 3);
+	assert_true(live(f, SID_4, bob.id, NOW + 22));
+}
+
+/*
+ * Among sessions last used at the same time the oldest ends, then the
+ * lowest id; and the new session is never the one, even when the others
+ * were used later (a clock stepped back).
+ */
+static void
+insert_cap_ties_and_never_the_new_one(void **state)
+{
+	struct fixture			*f = *state;
+	struct session_refreshed	 r;
+
+	with_alice(f);
+	start(f, SID_2, f->alice.id, NOW + 50, NOW + TTL, NOW + LIFE, "", D_2);
+	start(f, SID_1, f->alice.id, NOW + 50, NOW + TTL, NOW + LIFE, "", D_1);
+	start(f, SID_3, f->alice.id, NOW + 40, NOW + TTL, NOW + LIFE, "", D_3);
+	assert_int_equal(refresh(f, SID_1, D_1, D_4, NOW + 100, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(refresh(f, SID_2, D_2, D_4, NOW + 100, TTL, &r),
+	    STORE_OK);
+	assert_int_equal(refresh(f, SID_3, D_3, D_4, NOW + 100, TTL, &r),
+	    STORE_OK);
+	/* All used at NOW + 100: SID_3 is the oldest. */
+	assert_int_equal(start_capped(f, SID_4, f->alice.id, NOW + 100, 3,
+	    NULL), 1);
+	assert_int_equal(session(f, SID_3, "count(*)"), 0);
+	/* SID_1 and SID_2 alike in both: the lower id goes. */
+	assert_int_equal(start_capped(f, SID_5, f->alice.id, NOW + 100, 3,
+	    NULL), 1);
+	assert_int_equal(session(f, SID_1, "count(*)"), 0);
+	assert_true(live(f, SID_2, f->alice.id, NOW + 100));
+	assert_true(live(f, SID_4, f->alice.id, NOW + 100));
+	assert_true(live(f, SID_5, f->alice.id, NOW + 100));
+	/* At a clock stepped back, each other one is newer: still not it. */
+	assert_int_equal(start_capped(f, SID_6, f->alice.id, NOW, 1, NULL), 3);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 1);
+	assert_true(live(f, SID_6, f->alice.id, NOW));
+}
+
+/*
+ * A lowered cap ends all that are over it at the next log-in; ended counts
+ * only those, not the sessions the prune took; no cap (0) ends none.
+ */
+static void
+insert_cap_lowered_and_none(void **state)
+{
+	struct fixture	*f = *state;
+
+	with_alice(f);
+	start(f, SID_1, f->alice.id, NOW, NOW + 5, NOW + 5, "", NULL);
+	assert_int_equal(start_capped(f, SID_2, f->alice.id, NOW + 1, 0, NULL),
+	    0);
+	assert_int_equal(start_capped(f, SID_3, f->alice.id, NOW + 2, 0, NULL),
+	    0);
+	assert_int_equal(start_capped(f, SID_4, f->alice.id, NOW + 3, 0, NULL),
+	    0);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 4);
+	/* SID_1 has ended by NOW + 10: pruned, not counted as capped. */
+	assert_int_equal(start_capped(f, SID_5, f->alice.id, NOW + 10, 2, NULL),
+	    2);
+	assert_int_equal(session(f, SID_1, "count(*)"), 0);
+	assert_int_equal(session(f, SID_2, "count(*)"), 0);
+	assert_int_equal(session(f, SID_3, "count(*)"), 0);
+	assert_true(live(f, SID_4, f->alice.id, NOW + 10));
+	assert_true(live(f, SID_5, f->alice.id, NOW + 10));
+}
+
+/*
+ * Log-ins of one user by many processes at once (released together): the
+ * cap holds exactly, and each session over it is counted ended once.
+ */
+static void
+insert_cap_parallel_holds(void **state)
+{
+	struct fixture		*f = *state;
+	struct store		*st;
+	char			 id[STORE_SESSION_ID_MAX + 1], go;
+	struct session_start	 s = {
+		.id = id,
+		.now = NOW + 1,
+		.expires_at = NOW + 1 + TTL,
+		.ends_at = NOW + LIFE,
+		.user_agent = "",
+		.max_per_user = 3,
+	};
+	pid_t			 pid[12];
+	int			 gate[2], status;
+	int64_t			 ended, total = 0;
+	size_t			 i;
+
+	alice_logs_in(f);
+	s.user_id = f->alice.id;
+	store_free(f->store);
+	f->store = NULL;
+	assert_int_equal(pipe(gate), 0);
+	for (i = 0; i < NITEMS(pid); i++) {
+		assert_true((pid[i] = fork()) != -1);
+		if (pid[i] != 0)
+			continue;
+		close(gate[1]);
+		if ((st = store_new(f->path)) == NULL ||
+		    store_ready(st) != STORE_OK)
+			_exit(99);
+		/* Every child ready: all go when the parent closes the gate. */
+		if (read(gate[0], &go, 1) != 0)
+			_exit(98);
+		snprintf(id, sizeof(id), "%032zx", i + 0x100);
+		/* Exit code: how many it ended, or 10 + the store's answer. */
+		status = store_session_insert(st, &s, &ended);
+		store_free(st);
+		_exit(status == STORE_OK ? (int)ended : 10 + status);
+	}
+	close(gate[0]);
+	/* Give the children time to connect, then open the gate. */
+	usleep(300000);
+	close(gate[1]);
+	for (i = 0; i < NITEMS(pid); i++) {
+		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+		assert_true(WIFEXITED(status));
+		if (WEXITSTATUS(status) > 1)
+			fail_msg("insert %zu: exit %d", i, WEXITSTATUS(status));
+		total += WEXITSTATUS(status);
+	}
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 3);
+	assert_int_equal(total, NITEMS(pid) + 1 - 3);
+}
+
+/* An insert that fails (its id another user's) undoes what its cap ended. */
+static void
+insert_cap_undone_with_failed_insert(void **state)
+{
+	struct fixture		*f = *state;
+	struct user		 bob;
+	struct session_start	 st = {
+		.id = SID_3,
+		.now = NOW + 10,
+		.expires_at = NOW + 10 + TTL,
+		.ends_at = NOW + LIFE,
+		.user_agent = "",
+		.max_per_user = 1,
+	};
+	char			 log[4096];
+	FILE			*tmp;
+	int			 saved;
+	int64_t			 ended = -1;
+	enum store_rc		 rc;
+
+	alice_logs_in(f);
+	start(f, SID_2, f->alice.id, NOW + 1, NOW + TTL, NOW + LIFE, "", NULL);
+	bob = add_user(f, "bob@example.com");
+	start(f, SID_3, bob.id, NOW + 2, NOW + TTL, NOW + LIFE, "", NULL);
+	st.user_id = f->alice.id;
+	saved = start_capture(&tmp);
+	rc = store_session_insert(f->store, &st, &ended);
+	stop_capture(tmp, saved, log, sizeof(log));
+	assert_int_equal(rc, STORE_ERR);
+	assert_non_null(strstr(log, "collision"));
+	assert_int_equal(ended, 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM sessions"), 3);
+	assert_int_equal(current(f, SID_1, D_1), 1);
+	assert_true(live(f, SID_2, f->alice.id, NOW + 10));
+	assert_true(live(f, SID_3, bob.id, NOW + 10));
 }
 
 /* --- refreshing */
@@ -1392,6 +1627,65 @@ user_list_empty(void **state)
 	assert_int_equal(seen.n, 0);
 }
 
+/* --- the highest hash cost (issue 20) */
+
+/* Insert email with hash, at NOW; its id. */
+static int64_t
+add_user_hash(struct fixture *f, const char *email, const char *hash)
+{
+	struct user	 u;
+
+	assert_int_equal(store_user_insert(f->store, email, "Someone", hash,
+	    NOW, &u), STORE_OK);
+	return u.id;
+}
+
+static int
+cost_max(struct fixture *f)
+{
+	int	 cost = -1;
+
+	assert_int_equal(store_user_cost_max(f->store, &cost), STORE_OK);
+	return cost;
+}
+
+/*
+ * The highest cost among bcrypt hashes of any prefix; nothing else
+ * counts: another scheme, a cost bcrypt would refuse, a malformed prefix.
+ */
+static void
+user_cost_max_of_stored_hashes(void **state)
+{
+	struct fixture	*f = *state;
+	int64_t		 carol;
+
+	ready(f);
+	assert_int_equal(cost_max(f), 0);
+	add_user_hash(f, "other@example.com",
+	    "$6$rounds=5000$abcdefgh$abcdefghijklmnopqrstuv");
+	add_user_hash(f, "huge@example.com",
+	    "$2b$99$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y");
+	add_user_hash(f, "short@example.com", "$2b$7$C6UzMDM.H6dfI/f/IKxGhuF5");
+	add_user_hash(f, "under@example.com",
+	    "$2b_13$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y");
+	assert_int_equal(cost_max(f), 0);
+	add_user_hash(f, "alice@example.com", HASH_A);
+	assert_int_equal(cost_max(f), 4);
+	add_user_hash(f, "bob@example.com",
+	    "$2b$12$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y");
+	assert_int_equal(cost_max(f), 12);
+	carol = add_user_hash(f, "carol@example.com",
+	    "$2y$13$C6UzMDM.H6dfI/f/IKxGhuF5XDNpHXtbNOpNxNvSa8lAtNS9W0X7y");
+	assert_int_equal(cost_max(f), 13);
+	/* Carol's re-hashed down: the highest left is bob's. */
+	assert_int_equal(store_user_set_password(f->store, carol, HASH_A),
+	    STORE_OK);
+	assert_int_equal(cost_max(f), 12);
+	assert_int_equal(store_user_delete(f->store, "bob@example.com"),
+	    STORE_OK);
+	assert_int_equal(cost_max(f), 4);
+}
+
 /* --- throttle list */
 
 struct counters_seen {
@@ -2204,6 +2498,11 @@ main(void)
 		T(insert_same_digest_in_two_sessions),
 		T(insert_prunes_ended_sessions_only),
 		T(insert_prune_takes_retired_tokens_with_sessions),
+		T(insert_cap_ends_least_recently_used),
+		T(insert_cap_ties_and_never_the_new_one),
+		T(insert_cap_lowered_and_none),
+		T(insert_cap_undone_with_failed_insert),
+		T(insert_cap_parallel_holds),
 		T(refresh_rotates),
 		T(refresh_never_past_ends_at),
 		T(refresh_within_grace_writes_nothing),
@@ -2234,6 +2533,7 @@ main(void)
 		T(user_lock_unknown),
 		T(user_list_with_session_counts),
 		T(user_list_empty),
+		T(user_cost_max_of_stored_hashes),
 		T(throttle_list_by_key),
 		T(audit_list_all_oldest_first),
 		T(audit_list_filters),
@@ -2257,6 +2557,11 @@ main(void)
 		P(insert_same_digest_in_two_sessions),
 		P(insert_prunes_ended_sessions_only),
 		P(insert_prune_takes_retired_tokens_with_sessions),
+		P(insert_cap_ends_least_recently_used),
+		P(insert_cap_ties_and_never_the_new_one),
+		P(insert_cap_lowered_and_none),
+		P(insert_cap_undone_with_failed_insert),
+		P(insert_cap_parallel_holds),
 		P(refresh_rotates),
 		P(refresh_never_past_ends_at),
 		P(refresh_within_grace_writes_nothing),
@@ -2287,6 +2592,7 @@ main(void)
 		P(user_lock_unknown),
 		P(user_list_with_session_counts),
 		P(user_list_empty),
+		P(user_cost_max_of_stored_hashes),
 		P(throttle_list_by_key),
 		P(audit_list_all_oldest_first),
 		P(audit_list_filters),

@@ -1258,7 +1258,7 @@ pg_copy_from_sqlite(void **state)
 	    NOW + 7200), STORE_OK);
 	/* One with refresh tokens: d1, d2 retired, d3 current. */
 	st.user_id = alice.id;
-	assert_int_equal(store_session_insert(lite.store, &st), STORE_OK);
+	assert_int_equal(store_session_insert(lite.store, &st, NULL), STORE_OK);
 	assert_int_equal(copy_refresh(lite.store, SID_3, d1, d2, NOW + 10, &r),
 	    STORE_OK);
 	assert_int_equal(copy_refresh(lite.store, SID_3, d2, d3, NOW + 20, &r),
