@@ -9,6 +9,8 @@
  * 201 {"id","email","name"}         the new user; no cookie (log in next)
  * 400 {"message":[...]}             every validation problem, NestJS-style
  * 400 "User with that email already exists"
+ * With REGISTER_HIDE_EXISTING=1, instead of the 201 and that 400 alike:
+ * 202 {"statusCode":202,"message":REGISTER_ALIKE}
  * 429 "Too many registrations ..." and Retry-After: this address registered
  *     too often (common/throttle.h)
  * 413, 415, 503                     see README.md
@@ -22,6 +24,14 @@
 #include "throttle.h"
 
 enum { F_EMAIL, F_NAME, F_PASSWORD, F__MAX };
+
+/*
+ * The one answer to a new e-mail and to a taken one alike: true of both,
+ * and no id (one made up for a taken e-mail would be a lie a front end
+ * might act on).
+ */
+#define REGISTER_ALIKE	"Registration received: if the e-mail address " \
+			"had no account, you can now log in with it"
 
 static const struct json_field register_fields[F__MAX] = {
 	{ "email", JSON_EMAIL, 0, USER_EMAIL_MAX, 0, JSON_REQUIRED },
@@ -41,7 +51,10 @@ register_user(struct app *app, struct http_req *req, struct http_reply *rep)
 	if (json_body_fields(req, rep, register_fields, F__MAX, v) == -1 ||
 	    throttle_register(app, req, rep) == -1)
 		return -1;
-	/* Hash before the insert, so a taken e-mail answers in the same time. */
+	/*
+	 * Hash before the insert, so a taken e-mail answers in the same time;
+	 * the store uses up an id for it as for a new one (store.h).
+	 */
 	if (pw_hash(v[F_PASSWORD].str, app->cfg.bcrypt_cost, hash,
 	    sizeof(hash)) == -1) {
 		log_msg(req->client, "password hashing failed");
@@ -49,6 +62,11 @@ register_user(struct app *app, struct http_req *req, struct http_reply *rep)
 	}
 	rc = store_user_insert(app->store, v[F_EMAIL].str, v[F_NAME].str, hash,
 	    (int64_t)time(NULL), &user);
+	if ((rc == STORE_OK || rc == STORE_EXISTS) &&
+	    app->cfg.register_hide_existing) {
+		http_message(rep, 202, REGISTER_ALIKE);
+		return 0;
+	}
 	if (rc == STORE_EXISTS)
 		return http_error(rep, ERR_EMAIL_TAKEN, NULL);
 	if (rc != STORE_OK)

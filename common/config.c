@@ -39,6 +39,7 @@ enum setting {
 	S_THROTTLE_REGISTER_PER_ADDRESS,
 	S_TRUSTED_PROXY,
 	S_ALLOWED_ORIGINS,
+	S_REGISTER_HIDE_EXISTING,
 	S__MAX
 };
 
@@ -64,6 +65,7 @@ static const char *const setting_names[S__MAX] = {
 	"THROTTLE_REGISTER_PER_ADDRESS", /* S_THROTTLE_REGISTER_PER_ADDRESS */
 	"TRUSTED_PROXY",	/* S_TRUSTED_PROXY */
 	"ALLOWED_ORIGINS",	/* S_ALLOWED_ORIGINS */
+	"REGISTER_HIDE_EXISTING", /* S_REGISTER_HIDE_EXISTING */
 };
 
 const char	*config_default_file = DEFAULT_CONFIG_FILE;
@@ -588,6 +590,11 @@ config_fill(struct config *cfg, int need_key, char *err, size_t errsz)
 	if (config_int(file, S_COOKIE_SECURE, 0, 0, 1, &v, err, errsz) == -1)
 		goto done;
 	cfg->cookie_secure = (int)v;
+	/* Off by default: the tutorial's front ends expect 201 or the 400. */
+	if (config_int(file, S_REGISTER_HIDE_EXISTING, 0, 0, 1, &v, err,
+	    errsz) == -1)
+		goto done;
+	cfg->register_hide_existing = (int)v;
 	/* RFC 7519 4.1.4: "a small leeway, usually no more than a few minutes". */
 	if (config_int(file, S_TOKEN_LEEWAY, 30, 0, 300, &cfg->token_leeway,
 	    err, errsz) == -1)

@@ -80,6 +80,8 @@ struct config {
 	struct config_throttle throttle;
 	char		 trusted_proxy[64];	/* TRUSTED_PROXY: its X-Forwarded-For counts */
 	char		 allowed_origins[1024];	/* ALLOWED_ORIGINS: comma-separated */
+	int		 register_hide_existing; /* REGISTER_HIDE_EXISTING=1: every
+					   registration answered alike */
 	char		 file[PATH_MAX];	/* the settings file read, or "" */
 	enum config_from database_from;	/* where DATABASE_PATH came from */
 	char		 secret_file[PATH_MAX];	/* the key file; "" with JWT_SECRET */

@@ -56,6 +56,7 @@ http_reason(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 202: return "Accepted";
 	case 204: return "No Content";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
@@ -505,13 +506,12 @@ http_ok(struct http_reply *rep, int status, struct json_object *body)
 	rep->body = body;
 }
 
-/* Build an error body of the table's shape around message (a json value). */
+/* Answer status with {statusCode, message[, error]} around message (a json value). */
 static void
-http_error_body(struct http_reply *rep, enum http_err err,
+http_shaped(struct http_reply *rep, int status, enum err_shape shape,
     struct json_object *message)
 {
 	struct json_object	*o = json_object_new_object();
-	int			 status = http_errors[err].status;
 
 	if (o == NULL || message == NULL) {
 		json_object_put(o);
@@ -521,12 +521,27 @@ http_error_body(struct http_reply *rep, enum http_err err,
 	}
 	json_object_object_add(o, "statusCode", json_object_new_int(status));
 	json_object_object_add(o, "message", message);
-	if (http_errors[err].shape != SHAPE_PLAIN)
+	if (shape != SHAPE_PLAIN)
 		json_object_object_add(o, "error",
 		    json_object_new_string(http_reason(status)));
 	http_ok(rep, status, o);
 	if (status == 503)
 		http_header(rep, "Retry-After: 1");
+}
+
+/* Build an error body of the table's shape around message (a json value). */
+static void
+http_error_body(struct http_reply *rep, enum http_err err,
+    struct json_object *message)
+{
+	http_shaped(rep, http_errors[err].status, http_errors[err].shape,
+	    message);
+}
+
+void
+http_message(struct http_reply *rep, int status, const char *message)
+{
+	http_shaped(rep, status, SHAPE_PLAIN, json_object_new_string(message));
 }
 
 int

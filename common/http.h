@@ -203,6 +203,13 @@ void	http_header(struct http_reply *rep, const char *fmt, ...)
 void	http_ok(struct http_reply *rep, int status, struct json_object *body);
 
 /*
+ * Answer status with {"statusCode":status,"message":message}: the plain
+ * error shape, for a reply that says one sentence and is no error (a
+ * registration answered alike, cgi-bin/register.c).
+ */
+void	http_message(struct http_reply *rep, int status, const char *message);
+
+/*
  * Answer the error err.  The message is fmt formatted, or the table's default
  * when fmt is NULL; for ERR_VALIDATION it becomes a list of that one message.
  * Returns -1 so handlers can "return http_error(...)".

@@ -28,6 +28,9 @@ static const struct litestore_sql litestore_main_sql[] = {
 	{ STMT_USER_INSERT,
 	  "INSERT INTO users (email, name, password, created_at) "
 	  "VALUES (?1, ?2, ?3, ?4)" },
+	/* AUTOINCREMENT's counter: the next user's id is past it. */
+	{ STMT_USER_SKIP_ID,
+	  "UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'users'" },
 	/* The column's NOCASE collation applies. */
 	{ STMT_USER_BY_EMAIL,
 	  "SELECT id, email, name, password, created_at, "
@@ -588,6 +591,17 @@ litestore_user_insert(void *h, const char *email, const char *name,
 	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
 	rc = litestore_exec(s, STMT_USER_INSERT);
+	/*
+	 * A taken e-mail uses up an id, as it does on PostgreSQL (whose
+	 * sequences ignore a rollback): otherwise the id of one's next
+	 * registration would tell whether an e-mail tried in between was
+	 * taken, even with REGISTER_HIDE_EXISTING.  The failed INSERT undid
+	 * only itself; the transaction goes on.
+	 */
+	if (rc == STORE_EXISTS) {
+		rc = litestore_end(s, litestore_exec(s, STMT_USER_SKIP_ID));
+		return rc == STORE_OK ? STORE_EXISTS : rc;
+	}
 	if (rc == STORE_OK) {
 		out->id = sqlite3_last_insert_rowid(s->db);
 		out->password[0] = '\0';

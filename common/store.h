@@ -259,7 +259,11 @@ struct store_copied {
 int		 store_copy(const char *from, const char *to, int64_t now,
 		    struct store_copied *out);
 
-/* Insert a user; STORE_EXISTS if the e-mail is taken in any letter case. */
+/*
+ * Insert a user; STORE_EXISTS if the e-mail is taken in any letter case,
+ * and then nothing is written but that an id is used up, on both stores,
+ * as a new user would use one (so ids do not tell which e-mails exist).
+ */
 enum store_rc	 store_user_insert(struct store *s, const char *email,
 		    const char *name, const char *hash, int64_t now,
 		    struct user *out);

@@ -4,9 +4,17 @@
 
 load helpers
 
+# Two instances on one database: "alike" with REGISTER_HIDE_EXISTING=1, and
+# the default one, whose URL is URL.
+setup_file() {
+	server_start alike REGISTER_HIDE_EXISTING=1
+	server_start main
+}
+
 # Whatever a test sent, no reply may carry a password field, a hash, or the
 # password every helper registers with.
 teardown() {
+	server_stop costly
 	refute_leaks password123
 }
 
@@ -259,4 +267,105 @@ list_400() {
 	h2=$(sql "SELECT password FROM users WHERE lower(email) = 'reg-salt2@example.com'")
 	[ "$h1" != "$h2" ]
 	[ "${h1:7:22}" != "${h2:7:22}" ]
+}
+
+# --- issue 20, finding 7: REGISTER_HIDE_EXISTING=1 answers every
+# registration alike, so that it no longer tells which e-mails have accounts.
+
+ALIKE='{"statusCode":202,"message":"Registration received: if the e-mail address had no account, you can now log in with it"}'
+
+# alike EMAIL NAME PASSWORD: register on the alike instance.
+alike() {
+	URL=$URL_alike post_json /authentication/register \
+	    "{\"email\":\"$1\",\"name\":\"$2\",\"password\":\"$3\"}"
+}
+
+# row EMAIL: the stored user as one line: id, name, hash, creation time.
+row() {
+	sql "SELECT id, name, password, created_at FROM users WHERE lower(email) = lower('$1')"
+}
+
+@test "register-9.1: alike, a new e-mail is 202 with a neutral message, no id, no cookie; the account works" {
+	alike reg-alike-new@example.com 'Alike New' password123
+	assert_reply 202 "$ALIKE"
+	assert_equal "$(header Content-Type)" "application/json; charset=utf-8"
+	assert_equal "$(header Content-Length)" "${#BODY}"
+	refute grep -qi '^Set-Cookie:' "$HEADERS"
+	id=$(user_id reg-alike-new@example.com)
+	[ -n "$id" ]
+	login reg-alike-new@example.com
+	assert_reply 200 "{\"id\":$id,\"email\":\"reg-alike-new@example.com\",\"name\":\"Alike New\"}"
+}
+
+@test "register-9.2: alike, a taken e-mail in any case gets the same reply, byte for byte, and nothing is written" {
+	register reg-alike-taken@example.com 'First Owner'
+	before=$(row reg-alike-taken@example.com)
+	users=$(sql 'SELECT count(*) FROM users')
+	alike reg-alike-fresh@example.com Other otherpass1
+	assert_reply 202 "$ALIKE"
+	fresh=$(headers_sans_date)
+	users=$((users + 1))
+	for email in reg-alike-taken@example.com REG-Alike-Taken@EXAMPLE.com; do
+		alike "$email" Other otherpass1
+		assert_reply 202 "$ALIKE"
+		assert_equal "$(headers_sans_date)" "$fresh"
+	done
+	assert_equal "$(sql 'SELECT count(*) FROM users')" "$users"
+	assert_equal "$(row reg-alike-taken@example.com)" "$before"
+	# The owner's password still works, the one sent again does not.
+	login reg-alike-taken@example.com
+	post_json /authentication/log-in '{"email":"reg-alike-taken@example.com","password":"otherpass1"}'
+	assert_reply 400 '{"statusCode":400,"message":"Wrong credentials provided"}'
+	refute_leaks otherpass1
+}
+
+@test "register-9.3: alike, a taken e-mail uses up an id as a new one does, on both stores" {
+	# Ids are public (log-in, posts' authors): a gap left only by a new
+	# e-mail would tell between two registrations of one's own whether
+	# the one in between was taken.  The tests of a file run one by one.
+	register reg-alike-held@example.com
+	alike reg-alike-a@example.com A password123
+	assert_reply 202 "$ALIKE"
+	a=$(user_id reg-alike-a@example.com)
+	alike reg-alike-held@example.com Other otherpass1
+	assert_reply 202 "$ALIKE"
+	alike reg-alike-b@example.com B password123
+	assert_reply 202 "$ALIKE"
+	b=$(user_id reg-alike-b@example.com)
+	assert_equal "$b" "$((a + 2))"
+	# The same with a free e-mail in between.
+	alike reg-alike-c@example.com C password123
+	c=$(user_id reg-alike-c@example.com)
+	alike reg-alike-between@example.com Between password123
+	alike reg-alike-d@example.com D password123
+	assert_equal "$(user_id reg-alike-d@example.com)" "$((c + 2))"
+}
+
+@test "register-9.4: alike, a taken e-mail still pays one bcrypt at the configured cost" {
+	# Cost 13 takes about half a second; without the hash a taken e-mail
+	# would answer in milliseconds.  Only a floor, which load cannot break.
+	register reg-alike-cost@example.com
+	server_start costly REGISTER_HIDE_EXISTING=1 BCRYPT_COST=13
+	URL=$URL_costly
+	read -r status t < <(curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' \
+	    -H 'Content-Type: application/json' \
+	    --data-binary '{"email":"reg-alike-cost@example.com","name":"Other","password":"otherpass1"}' \
+	    "$URL/authentication/register")
+	assert_equal "$status" 202
+	awk -v t="$t" 'BEGIN { exit !(t >= 0.1) }' || fail "a taken e-mail answered in $t s"
+	assert_equal "$(sql "SELECT count(*) FROM users WHERE lower(email) = 'reg-alike-cost@example.com'")" 1
+}
+
+@test "register-9.5: alike, validation errors are still listed: they say nothing about who has an account" {
+	alike not-an-email Someone password123
+	assert_reply 400 "$(list_400 '["email must be an email"]')"
+	alike reg-alike-short@example.com Someone short
+	assert_reply 400 "$(list_400 '["password must be longer than or equal to 8 characters"]')"
+	assert_equal "$(user_id reg-alike-short@example.com)" ""
+}
+
+@test "register-9.6: by default a taken e-mail is still the tutorial's 400" {
+	register reg-alike-default@example.com
+	post_json /authentication/register '{"email":"reg-alike-default@example.com","name":"Other","password":"otherpass1"}'
+	assert_reply 400 '{"statusCode":400,"message":"User with that email already exists"}'
 }

@@ -60,6 +60,7 @@ static const char *const config_vars[] = {
 	"THROTTLE_REGISTER_PER_ADDRESS",
 	"TRUSTED_PROXY",
 	"ALLOWED_ORIGINS",
+	"REGISTER_HIDE_EXISTING",
 };
 
 /* Every test starts from an environment without our variables. */
@@ -1321,6 +1322,22 @@ default_key_file_open_to_others_is_refused(void **state)
 	assert_non_null(strstr(f->err, key));
 }
 
+/* Issue 20: REGISTER_HIDE_EXISTING is off by default, 0 or 1. */
+static void
+register_hide_existing_0_or_1(void **state)
+{
+	struct fixture	*f = *state;
+
+	value_accepted(f, "REGISTER_HIDE_EXISTING", "");
+	assert_int_equal(f->cfg.register_hide_existing, 0);
+	value_accepted(f, "REGISTER_HIDE_EXISTING", "1");
+	assert_int_equal(f->cfg.register_hide_existing, 1);
+	value_accepted(f, "REGISTER_HIDE_EXISTING", "0");
+	assert_int_equal(f->cfg.register_hide_existing, 0);
+	value_refused(f, "REGISTER_HIDE_EXISTING", "2");
+	value_refused(f, "REGISTER_HIDE_EXISTING", "yes");
+}
+
 /* The admin tool's load: every setting, no key needed, none touched. */
 static void
 settings_without_key(void **state)
@@ -1432,6 +1449,7 @@ main(void)
 		T(key_file_for_owner_and_group_is_accepted),
 		T(default_key_file_open_to_others_is_refused),
 		T(settings_without_key),
+		T(register_hide_existing_0_or_1),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -429,6 +429,31 @@ user_insert_after_duplicate_still_works(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM users"), 2);
 }
 
+/*
+ * Issue 20: a taken e-mail uses up an id, as a new one does, and changes
+ * nothing else: the next id does not tell which it was.
+ */
+static void
+user_duplicate_uses_up_an_id(void **state)
+{
+	struct fixture	*f = *state;
+	struct user	 u, stored;
+
+	with_alice(f);
+	assert_int_equal(store_user_insert(f->store, "ALICE@example.com",
+	    "Other", HASH_B, NOW + 1, &u), STORE_EXISTS);
+	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
+	    HASH_A, NOW, &u), STORE_OK);
+	assert_int_equal(u.id, f->alice.id + 2);
+	assert_int_equal(store_user_by_email(f->store, "alice@example.com",
+	    &stored), STORE_OK);
+	assert_int_equal(stored.id, f->alice.id);
+	assert_string_equal(stored.name, "Alice");
+	assert_string_equal(stored.password, HASH_A);
+	assert_int_equal(stored.created_at, NOW);
+	assert_int_equal(count(f, "SELECT count(*) FROM users"), 2);
+}
+
 static void
 user_set_password(void **state)
 {
@@ -1862,6 +1887,7 @@ main(void)
 		T(user_by_email_unknown),
 		T(user_duplicate_in_other_case_exists),
 		T(user_insert_after_duplicate_still_works),
+		T(user_duplicate_uses_up_an_id),
 		T(user_set_password),
 		T(user_set_password_unknown_id),
 		T(user_delete_any_case),
@@ -1906,6 +1932,7 @@ main(void)
 		P(user_by_email_unknown),
 		P(user_duplicate_in_other_case_exists),
 		P(user_insert_after_duplicate_still_works),
+		P(user_duplicate_uses_up_an_id),
 		P(user_set_password),
 		P(user_set_password_unknown_id),
 		P(user_delete_any_case),
