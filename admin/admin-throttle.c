@@ -3,12 +3,9 @@
  * [ADDRESS | EMAIL]: the counters of common/throttle.h, and lifting a
  * block.  Their keys are "login-pair <address> <e-mail>", "login-account
  * <e-mail>", "login-address <address>" and "register-address <address>",
- * in lower case, with an IPv6 client counted by its /64
- * ("2001:db8:1:2::/64").
+ * an e-mail as its digest and an IPv6 client as its /64
+ * ("2001:db8:1:2::/64"), both as common/throttle-key.h writes them.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "admin.h"
+#include "throttle-key.h"
 
 /* Counters deleted per store call. */
 #define THROTTLE_BATCH	100
@@ -89,38 +87,25 @@ admin_throttle_list(struct admin *a, char **args, int n)
 }
 
 /*
- * The word a key holds for arg, as common/throttle.c writes it: an IPv6
- * address (or a /64 of one) as its /64, any other address canonical, an
- * e-mail (anything else) as given; keys are compared without regard to
- * case.
+ * The word a key holds for arg, as common/throttle-key.h writes it: an
+ * address (or an IPv6 /64, as throttle list shows it) as the address it is
+ * counted by, anything else as an e-mail's digest.  Returns 1 for an
+ * address, 0 for an e-mail, -1 if its digest could not be made.
  */
-static void
-throttle_word(const char *arg, char *out, size_t outsz)
+static int
+throttle_word(const char *arg, char out[THROTTLE_DIGEST_LEN + 1])
 {
-	struct in6_addr	 a6;
-	char		 addr[INET6_ADDRSTRLEN + 4], text[INET6_ADDRSTRLEN];
+	char		 addr[THROTTLE_ADDR_MAX], text[INET6_ADDRSTRLEN];
 	size_t		 len = strlen(arg);
 
 	snprintf(addr, sizeof(addr), "%s", arg);
 	if (len > 3 && len < sizeof(addr) && strcmp(arg + len - 3, "/64") == 0)
 		addr[len - 3] = '\0';
-	if (inet_pton(AF_INET6, addr, &a6) == 1) {
-		if (!IN6_IS_ADDR_V4MAPPED(&a6)) {
-			memset(a6.s6_addr + 8, 0, 8);
-			if (inet_ntop(AF_INET6, &a6, text, sizeof(text)) != NULL) {
-				snprintf(out, outsz, "%s/64", text);
-				return;
-			}
-		} else if (util_ip_canonical(addr, text, sizeof(text)) == 0) {
-			snprintf(out, outsz, "%s", text);
-			return;
-		}
+	if (util_ip_canonical(addr, text, sizeof(text)) == 0) {
+		throttle_key_client(text, out);
+		return 1;
 	}
-	if (util_ip_canonical(arg, text, sizeof(text)) == 0) {
-		snprintf(out, outsz, "%s", text);
-		return;
-	}
-	snprintf(out, outsz, "%s", arg);
+	return throttle_key_digest(arg, out);
 }
 
 /* Does key hold word as one of the words after its rule's name? */
@@ -184,14 +169,25 @@ int
 admin_throttle_clear(struct admin *a, char **args, int n)
 {
 	struct throttle_pick	 p;
-	char			 word[400];
+	char			 word[THROTTLE_DIGEST_LEN + 1];
+	const char		*named = NULL;	/* the argument, as shown */
 	enum store_rc		 rc = STORE_OK;
 	size_t			 i, k;
 	int			 status = ADMIN_FAIL;
 
 	memset(&p, 0, sizeof(p));
 	if (n == 1) {
-		throttle_word(args[0], word, sizeof(word));
+		switch (throttle_word(args[0], word)) {
+		case -1:
+			admin_warnx(a, "cannot make the digest of %s", args[0]);
+			return ADMIN_FAIL;
+		case 1:
+			named = word;
+			break;
+		default:
+			named = args[0];
+			break;
+		}
 		p.word = word;
 	}
 	if (admin_open(a) == -1)
@@ -206,7 +202,7 @@ admin_throttle_clear(struct admin *a, char **args, int n)
 		goto done;
 	}
 	if (n == 1 && p.n == 0) {
-		admin_warnx(a, "no throttle counter names %s", word);
+		admin_warnx(a, "no throttle counter names %s", named);
 		goto done;
 	}
 	for (i = 0; i < p.n && rc == STORE_OK; i += k) {
@@ -220,7 +216,7 @@ admin_throttle_clear(struct admin *a, char **args, int n)
 	}
 	if (n == 1)
 		printf("cleared %zu throttle counter%s naming %s\n", p.n,
-		    p.n == 1 ? "" : "s", word);
+		    p.n == 1 ? "" : "s", named);
 	else
 		printf("cleared %zu throttle counter%s\n", p.n,
 		    p.n == 1 ? "" : "s");

@@ -23,7 +23,8 @@
  * given back).  While attempts are pending, no more are let through than
  * would reach the limit if they all failed; those get Retry-After: 1.
  * An IPv6 client is counted by its /64, which one machine usually has
- * whole.
+ * whole.  A key names an e-mail by a digest of it (throttle-key.h), so
+ * every key is short ASCII whatever was typed.
  */
 #ifndef THROTTLE_H
 #define THROTTLE_H

@@ -1198,6 +1198,7 @@ sessions-ended|-|admin|2 sessions of every user ended by $(id -un)"
 THROTTLED=(THROTTLE_LOGIN_PER_PAIR=5 THROTTLE_LOGIN_PER_ACCOUNT=10
     THROTTLE_LOGIN_PER_ADDRESS=30 THROTTLE_REGISTER_PER_ADDRESS=10)
 
+
 # block EMAIL ADDRESS: 5 failed log-ins of EMAIL from ADDRESS, then the
 # right password is refused with 429.
 block() {
@@ -1222,20 +1223,20 @@ block() {
 	assert_success
 	assert_equal "${#lines[@]}" 4
 	assert_line --index 0 --regexp '^KEY +COUNT +LEVEL +BLOCKED UNTIL +LAST EVENT$'
-	assert_line --index 1 --regexp "^login-account thr@example\\.com +5 +0 +- +$ISO\$"
+	assert_line --index 1 --regexp "^login-account $(digest thr@example.com) +5 +0 +- +$ISO\$"
 	assert_line --index 2 --regexp "^login-address 10\\.9\\.9\\.9 +5 +0 +- +$ISO\$"
-	assert_line --index 3 --regexp "^login-pair 10\\.9\\.9\\.9 thr@example\\.com +5 +1 +$ISO +$ISO\$"
+	assert_line --index 3 --regexp "^login-pair 10\\.9\\.9\\.9 $(digest thr@example.com) +5 +1 +$ISO +$ISO\$"
 	run --separate-stderr "$ADMIN" -d "$DB" throttle list --json
 	assert_success
 	assert_equal "$(jq -c '.[2] | [.key, .count, .level, .blocked, .pending]' <<<"$output")" \
-	    '["login-pair 10.9.9.9 thr@example.com",5,1,true,0]'
-	until=$(dbsql "SELECT blocked_until FROM throttle WHERE key = 'login-pair 10.9.9.9 thr@example.com'")
+	    "[\"login-pair 10.9.9.9 $(digest thr@example.com)\",5,1,true,0]"
+	until=$(dbsql "SELECT blocked_until FROM throttle WHERE key = 'login-pair 10.9.9.9 $(digest thr@example.com)'")
 	assert_equal "$(jq -r '.[2].blockedUntil' <<<"$output")" "$(date -u -d "@$until" +%Y-%m-%dT%H:%M:%SZ)"
 	assert_equal "$(jq -r '.[0].blockedUntil' <<<"$output")" null
 	run --separate-stderr "$ADMIN" -d "$DB" throttle clear 10.9.9.9
 	assert_success
 	assert_output "cleared 2 throttle counters naming 10.9.9.9"
-	assert_equal "$(dbsql 'SELECT key FROM throttle')" "login-account thr@example.com"
+	assert_equal "$(dbsql 'SELECT key FROM throttle')" "login-account $(digest thr@example.com)"
 	login_cgi thr@example.com password123 REMOTE_ADDR=10.9.9.9 "${THROTTLED[@]}"
 	assert_equal "$CGI_STATUS" "Status: 200 OK"
 	run --separate-stderr "$ADMIN" -d "$DB" throttle clear 10.9.9.8

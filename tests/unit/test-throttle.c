@@ -28,6 +28,7 @@
 #include "schema.h"
 #include "store.h"
 #include "throttle.h"
+#include "throttle-key.h"
 
 #define NOW	INT64_C(1700000000)
 
@@ -464,6 +465,58 @@ assert_row(const struct throttle_row *row, int64_t count, int64_t level,
 	assert_int_equal(row->level, level);
 	assert_int_equal(row->last_at, last_at);
 	assert_int_equal(row->blocked_until, blocked_until);
+}
+
+/* --- throttle-key.c: the words of a key */
+
+static void
+key_digest_is_sha256_of_the_lower_cased_email(void **state)
+{
+	char	 d[THROTTLE_DIGEST_LEN + 1], e[THROTTLE_DIGEST_LEN + 1];
+	char	 upper[1001], lower[1001];
+	size_t	 i;
+
+	(void)state;
+	assert_int_equal(throttle_key_digest("Alice@Example.COM", d), 0);
+	assert_string_equal(d, "ff8d9819fc0e12bf0d24892e45987e249a28dce836a85"
+	    "cad60e28eaaa8c6d976");
+	assert_int_equal(throttle_key_digest("", d), 0);
+	assert_string_equal(d, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b9"
+	    "34ca495991b7852b855");
+	/* Only ASCII letters change case: "\xc3\x89" (E acute) stays. */
+	assert_int_equal(throttle_key_digest("\xc3\x89@x.org", d), 0);
+	assert_int_equal(throttle_key_digest("\xc3\xa9@x.org", e), 0);
+	assert_string_not_equal(d, e);
+	/* Past the piece it lower-cases at a time, and of any length. */
+	for (i = 0; i < 1000; i++) {
+		upper[i] = (char)('A' + i % 26);
+		lower[i] = (char)('a' + i % 26);
+	}
+	upper[1000] = lower[1000] = '\0';
+	assert_int_equal(throttle_key_digest(upper, d), 0);
+	assert_int_equal(throttle_key_digest(lower, e), 0);
+	assert_string_equal(d, e);
+	assert_int_equal(strlen(d), THROTTLE_DIGEST_LEN);
+}
+
+/* Expect client to be counted as want. */
+static void
+assert_client(const char *client, const char *want)
+{
+	char	 addr[THROTTLE_ADDR_MAX];
+
+	throttle_key_client(client, addr);
+	assert_string_equal(addr, want);
+}
+
+static void
+key_client_counts_ipv6_by_its_64(void **state)
+{
+	(void)state;
+	assert_client("192.0.2.1", "192.0.2.1");
+	assert_client("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64");
+	assert_client("2001:db8:1:2::", "2001:db8:1:2::/64");
+	assert_client("::1", "::/64");
 }
 
 /* --- store_throttle_*() */
@@ -1014,6 +1067,27 @@ login_ipv6_counts_by_64(void **state)
 	check_ok(f, "alice@example.com");
 }
 
+/*
+ * issue 20: a key names an e-mail by the SHA-256 of it (ASCII letters in
+ * lower case), so it has one length and is ASCII whatever was typed.
+ */
+static void
+login_keys_name_the_email_by_digest(void **state)
+{
+	struct fixture	*f = *state;
+
+	serving(f);
+	failures(f, "Alice@Example.COM", 1);
+	assert_int_equal(sql_int(f->path, "SELECT count FROM throttle WHERE "
+	    "key = 'login-account ff8d9819fc0e12bf0d24892e45987e249a28dce836"
+	    "a85cad60e28eaaa8c6d976'"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT count FROM throttle WHERE "
+	    "key = 'login-pair 192.0.2.1 ff8d9819fc0e12bf0d24892e45987e249a28"
+	    "dce836a85cad60e28eaaa8c6d976'"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle "
+	    "WHERE key LIKE '%@%'"), 0);
+}
+
 static void
 login_pair_blocks_after_5_failures(void **state)
 {
@@ -1387,6 +1461,8 @@ main(void)
 		cmocka_unit_test(admit_counts_pending_up_to_the_limit),
 		cmocka_unit_test(admit_refuses_while_blocked),
 		cmocka_unit_test(admit_drops_pending_of_dead_processes),
+		cmocka_unit_test(key_digest_is_sha256_of_the_lower_cased_email),
+		cmocka_unit_test(key_client_counts_ipv6_by_its_64),
 		T(get_missing_key_is_zeros),
 		T(update_calls_fn_once_per_key_and_stores),
 		T(update_several_keys_at_once),
@@ -1398,6 +1474,7 @@ main(void)
 		T(two_handles_interleaved_lose_no_count),
 		T(two_processes_at_once_lose_no_count),
 		T(login_check_passes_at_first),
+		T(login_keys_name_the_email_by_digest),
 		T(login_pair_blocks_after_5_failures),
 		T(login_pair_block_is_per_address_and_email),
 		T(login_pair_ignores_email_case),
