@@ -42,19 +42,37 @@ throttle_key_digest(const char *email, char out[THROTTLE_DIGEST_LEN + 1])
 	return 0;
 }
 
-void
-throttle_key_client(const char *client, char out[THROTTLE_ADDR_MAX])
+/* Write the /bits prefix of a6 as "prefix/bits" into out. */
+static void
+throttle_key_prefix(const struct in6_addr *a6, int bits,
+    char out[THROTTLE_ADDR_MAX])
 {
-	struct in6_addr	 a6;
+	struct in6_addr	 p = *a6;
 	char		 text[INET6_ADDRSTRLEN];
 
-	if (inet_pton(AF_INET6, client, &a6) == 1 &&
-	    !IN6_IS_ADDR_V4MAPPED(&a6)) {
-		memset(a6.s6_addr + 8, 0, 8);
-		if (inet_ntop(AF_INET6, &a6, text, sizeof(text)) != NULL) {
-			snprintf(out, THROTTLE_ADDR_MAX, "%s/64", text);
-			return;
-		}
+	memset(p.s6_addr + bits / 8, 0, 16 - bits / 8);
+	if (inet_ntop(AF_INET6, &p, text, sizeof(text)) == NULL)
+		text[0] = '\0';
+	snprintf(out, THROTTLE_ADDR_MAX, "%s/%d", text, bits);
+}
+
+void
+throttle_key_client(const char *client, char addr[THROTTLE_ADDR_MAX],
+    char net[THROTTLE_ADDR_MAX])
+{
+	struct in6_addr	 a6;
+
+	net[0] = '\0';
+	if (inet_pton(AF_INET6, client, &a6) != 1) {
+		snprintf(addr, THROTTLE_ADDR_MAX, "%s", client);
+		return;
 	}
-	snprintf(out, THROTTLE_ADDR_MAX, "%s", client);
+	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+		if (inet_ntop(AF_INET, a6.s6_addr + 12, addr,
+		    THROTTLE_ADDR_MAX) == NULL)
+			snprintf(addr, THROTTLE_ADDR_MAX, "%s", client);
+		return;
+	}
+	throttle_key_prefix(&a6, 64, addr);
+	throttle_key_prefix(&a6, 48, net);
 }

@@ -25,10 +25,17 @@ int	throttle_key_digest(const char *email,
 	    char out[THROTTLE_DIGEST_LEN + 1]);
 
 /*
- * The word a key holds for a client address: an IPv6 client is counted by
- * its /64 ("2001:db8:1:2::/64"), which one machine usually has whole and
- * could hop within; any other address as it is.
+ * The words a key holds for a client address: addr, what the client is
+ * counted by, and net, the coarser IPv6 tier its site is counted by too
+ * ("" for IPv4).  An IPv6 client is counted by its /64, which one machine
+ * usually has whole and could hop within ("2001:db8:1:2::/64"), and by its
+ * /48, the most an ISP gives one customer ("2001:db8:1::/48"), so that the
+ * holder of a /56 or a /48 has not 256 or 65,536 times an address's
+ * budget.  An IPv4 client is counted by its address, also when it arrives
+ * as IPv4-mapped IPv6 (::ffff:192.0.2.1, on a dual-stack socket).  What is
+ * no address at all is copied (cut) as it is.
  */
-void	throttle_key_client(const char *client, char out[THROTTLE_ADDR_MAX]);
+void	throttle_key_client(const char *client, char addr[THROTTLE_ADDR_MAX],
+	    char net[THROTTLE_ADDR_MAX]);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * throttle: counters in the store, one policy table, 429 with Retry-After.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,14 +39,18 @@ enum step {
 /* A key: a rule's name, an address and an e-mail's digest at most. */
 #define THROTTLE_KEY_MAX	(32 + THROTTLE_ADDR_MAX + THROTTLE_DIGEST_LEN)
 
+/* The most keys one request is counted against. */
+#define THROTTLE_KEYS_MAX	8
+
 /* The keys of one request: what it is counted against. */
 struct throttle_keys {
-	char		 client[THROTTLE_ADDR_MAX];
+	char		 client[THROTTLE_ADDR_MAX];	/* throttle-key.h */
+	char		 net[THROTTLE_ADDR_MAX];
 	char		 email[THROTTLE_DIGEST_LEN + 1];
-	char		 key[RULE__MAX][THROTTLE_KEY_MAX];
-	const char	*list[RULE__MAX];	/* the enabled ones, in order */
-	enum rule	 rules[RULE__MAX];
-	int		 limits[RULE__MAX];
+	char		 key[THROTTLE_KEYS_MAX][THROTTLE_KEY_MAX];
+	const char	*list[THROTTLE_KEYS_MAX];	/* the enabled ones, in order */
+	enum rule	 rules[THROTTLE_KEYS_MAX];
+	int		 limits[THROTTLE_KEYS_MAX];
 	size_t		 n;
 	int64_t		 now;
 	enum step	 step;
@@ -121,6 +126,23 @@ throttle_add(struct throttle_keys *k, enum rule rule, int limit,
 }
 
 /*
+ * Add the keys of a rule counted by the client's address (name: the rule's
+ * first word): the address, and an IPv6 client's /48 at
+ * THROTTLE_IPV6_NETWORK_FACTOR times the limit.
+ */
+static void
+throttle_add_client(struct throttle_keys *k, const struct app *app,
+    enum rule rule, int limit, const char *name)
+{
+	int64_t	 net = (int64_t)limit * app->cfg.throttle.network_factor;
+
+	throttle_add(k, rule, limit, "%s %s", name, k->client);
+	if (k->net[0] != '\0')
+		throttle_add(k, rule, net > INT_MAX ? INT_MAX : (int)net,
+		    "%s %s", name, k->net);
+}
+
+/*
  * The keys of a log-in attempt.  Returns 0, or -1 if the e-mail's digest
  * could not be made (no key then).
  */
@@ -135,13 +157,13 @@ throttle_login_keys(const struct app *app, const struct http_req *req,
 	k->wait = 0;
 	if (throttle_key_digest(email, k->email) == -1)
 		return -1;
-	throttle_key_client(req->client, k->client);
+	throttle_key_client(req->client, k->client, k->net);
 	throttle_add(k, RULE_PAIR, t->per_pair, "login-pair %s %s", k->client,
 	    k->email);
 	throttle_add(k, RULE_ACCOUNT, t->per_account, "login-account %s",
 	    k->email);
-	throttle_add(k, RULE_ADDRESS, t->per_address, "login-address %s",
-	    k->client);
+	throttle_add_client(k, app, RULE_ADDRESS, t->per_address,
+	    "login-address");
 	return 0;
 }
 
@@ -289,9 +311,9 @@ throttle_register(struct app *app, const struct http_req *req,
 	k.now = (int64_t)time(NULL);
 	k.wait = 0;
 	k.step = STEP_REGISTER;
-	throttle_key_client(req->client, k.client);
-	throttle_add(&k, RULE_REGISTER, app->cfg.throttle.register_per_address,
-	    "register-address %s", k.client);
+	throttle_key_client(req->client, k.client, k.net);
+	throttle_add_client(&k, app, RULE_REGISTER,
+	    app->cfg.throttle.register_per_address, "register-address");
 	rc = throttle_run(app, &k, rep, "registrations from this address");
 	if (rc == STORE_OK)
 		return 0;

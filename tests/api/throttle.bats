@@ -14,7 +14,8 @@ BATS_NO_PARALLELIZE_WITHIN_FILE=true
 
 WRONG='{"statusCode":400,"message":"Wrong credentials provided"}'
 LIMITS=(THROTTLE_LOGIN_PER_PAIR=5 THROTTLE_LOGIN_PER_ACCOUNT=10
-    THROTTLE_LOGIN_PER_ADDRESS=30 THROTTLE_REGISTER_PER_ADDRESS=10)
+    THROTTLE_LOGIN_PER_ADDRESS=30 THROTTLE_REGISTER_PER_ADDRESS=10
+    THROTTLE_IPV6_NETWORK_FACTOR=4)
 
 setup_file() {
 	server_start main "${LIMITS[@]}" TRUSTED_PROXY=127.0.0.1
@@ -409,4 +410,38 @@ register-address 10.6.2.8"
 	fails "$long" 10.7.1.1 4
 	attempt "$long" wrong-password 10.7.1.1
 	assert_throttled "failed log-ins" 60
+}
+
+# --- issue 20: one client, one count, whatever the address looks like (finding 6)
+
+@test "throttle-8.1: an IPv4-mapped IPv6 address is counted as the IPv4 address (issue 20)" {
+	register mapped@example.com
+	fails mapped@example.com ::ffff:10.8.1.1 3
+	fails mapped@example.com 10.8.1.1 2
+	attempt mapped@example.com password123 ::ffff:10.8.1.1
+	assert_throttled "failed log-ins" 60
+	attempt mapped@example.com password123 10.8.1.1
+	assert_throttled "failed log-ins" 60
+	assert_equal "$(row "login-pair 10.8.1.1 $(digest mapped@example.com)" | cut -d'|' -f1,2)" "5|1"
+	assert_equal "$(sql "SELECT count(*) FROM throttle WHERE key LIKE '%ffff%'")" 0
+}
+
+@test "throttle-8.2: an IPv6 /48 is counted whole as well, at 4 times an address's limit (issue 20)" {
+	register net@example.com
+	# 119 failures, each from another /64 of 2001:db8:8::/48 and for
+	# another e-mail: no /64, pair or account comes near its limit.
+	for i in $(seq 119); do
+		fails "net$i@example.com" "2001:db8:8:$(printf %x "$i")::1"
+	done
+	attempt net@example.com password123 2001:db8:8:ffff::1
+	assert_equal "$STATUS" 200
+	# The 120th blocks the /48, as the 30th would block one address.
+	fails net120@example.com 2001:db8:8:ff00::1
+	assert_equal "$(row 'login-address 2001:db8:8::/48' | cut -d'|' -f1,2)" "120|1"
+	assert_equal "$(block 'login-address 2001:db8:8::/48')" 60
+	attempt net@example.com password123 2001:db8:8:ffff::2
+	assert_throttled "failed log-ins" 60
+	# The next /48 is someone else.
+	attempt net@example.com password123 2001:db8:9::1
+	assert_equal "$STATUS" 200
 }

@@ -402,6 +402,7 @@ setup(void **state)
 	f->app.cfg.throttle.per_account = 10;
 	f->app.cfg.throttle.per_address = 30;
 	f->app.cfg.throttle.register_per_address = 10;
+	f->app.cfg.throttle.network_factor = 4;
 	http_req_clear(f->req);
 	http_reply_init(&f->rep);
 	*state = f;
@@ -499,24 +500,33 @@ key_digest_is_sha256_of_the_lower_cased_email(void **state)
 	assert_int_equal(strlen(d), THROTTLE_DIGEST_LEN);
 }
 
-/* Expect client to be counted as want. */
+/* Expect client to be counted as want, and its site as want_net. */
 static void
-assert_client(const char *client, const char *want)
+assert_client(const char *client, const char *want, const char *want_net)
 {
-	char	 addr[THROTTLE_ADDR_MAX];
+	char	 addr[THROTTLE_ADDR_MAX], net[THROTTLE_ADDR_MAX];
 
-	throttle_key_client(client, addr);
+	throttle_key_client(client, addr, net);
 	assert_string_equal(addr, want);
+	assert_string_equal(net, want_net);
 }
 
 static void
-key_client_counts_ipv6_by_its_64(void **state)
+key_client_counts_ipv6_by_its_64_and_48(void **state)
 {
 	(void)state;
-	assert_client("192.0.2.1", "192.0.2.1");
-	assert_client("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64");
-	assert_client("2001:db8:1:2::", "2001:db8:1:2::/64");
-	assert_client("::1", "::/64");
+	assert_client("192.0.2.1", "192.0.2.1", "");
+	assert_client("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64",
+	    "2001:db8:1::/48");
+	assert_client("2001:db8:1:2::", "2001:db8:1:2::/64", "2001:db8:1::/48");
+	assert_client("2001:db8:1:ff00::1", "2001:db8:1:ff00::/64",
+	    "2001:db8:1::/48");
+	assert_client("::1", "::/64", "::/48");
+	/* issue 20: a mapped IPv4 address is that IPv4 address. */
+	assert_client("::ffff:192.0.2.1", "192.0.2.1", "");
+	assert_client("::FFFF:c000:0201", "192.0.2.1", "");
+	/* Not an address: as it is. */
+	assert_client("unix:/run/x.sock", "unix:/run/x.sock", "");
 }
 
 /* --- store_throttle_*() */
@@ -1068,6 +1078,57 @@ login_ipv6_counts_by_64(void **state)
 }
 
 /*
+ * issue 20: an IPv6 site is counted whole too, its /48 at the network
+ * factor times an address's limit, so hopping /64s buys no more.
+ */
+static void
+login_ipv6_48_is_counted_at_the_factor(void **state)
+{
+	struct fixture	*f = *state;
+	char		 addr[64], email[64];
+	int		 i;
+
+	f->app.cfg.throttle.per_address = 3;
+	f->app.cfg.throttle.network_factor = 2;
+	ready(f);
+	for (i = 0; i < 5; i++) {
+		snprintf(addr, sizeof(addr), "2001:db8:1:%x::1", i);
+		snprintf(email, sizeof(email), "user%d@example.com", i);
+		from(f, addr);
+		failures(f, email, 1);
+	}
+	from(f, "2001:db8:1:ff::1");
+	check_ok(f, "alice@example.com");
+	failures(f, "alice@example.com", 1);
+	assert_int_equal(sql_int(f->path, "SELECT count FROM throttle "
+	    "WHERE key = 'login-address 2001:db8:1::/48'"), 6);
+	from(f, "2001:db8:1:abcd::1");
+	check_blocked(f, "bob@example.com", 60);
+	/* The next /48 is someone else; an IPv4 client has no /48. */
+	from(f, "2001:db8:2::1");
+	check_ok(f, "bob@example.com");
+	from(f, "192.0.2.9");
+	check_ok(f, "bob@example.com");
+	throttle_login_abandoned(&f->app, f->req, "bob@example.com");
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle "
+	    "WHERE key LIKE '%/48' AND key NOT LIKE '%2001:db8:%'"), 0);
+}
+
+static void
+login_network_factor_0_counts_no_48(void **state)
+{
+	struct fixture	*f = *state;
+
+	f->app.cfg.throttle.network_factor = 0;
+	ready(f);
+	from(f, "2001:db8:1:2::1");
+	failures(f, "alice@example.com", 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle "
+	    "WHERE key LIKE '%/48'"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 3);
+}
+
+/*
  * issue 20: a key names an e-mail by the SHA-256 of it (ASCII letters in
  * lower case), so it has one length and is ASCII whatever was typed.
  */
@@ -1438,6 +1499,27 @@ register_while_locked_is_503(void **state)
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 1);
 }
 
+static void
+register_ipv6_48_is_counted_at_the_factor(void **state)
+{
+	struct fixture	*f = *state;
+	char		 addr[64];
+	int		 i;
+
+	f->app.cfg.throttle.register_per_address = 2;
+	f->app.cfg.throttle.network_factor = 2;
+	ready(f);
+	for (i = 0; i < 4; i++) {
+		snprintf(addr, sizeof(addr), "2001:db8:1:%x::1", i);
+		from(f, addr);
+		register_ok(f);
+	}
+	from(f, "2001:db8:1:ff::1");
+	http_reply_clear(&f->rep);
+	assert_int_equal(throttle_register(&f->app, f->req, &f->rep), -1);
+	assert_429(f, "registrations from this address", 900);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1462,7 +1544,7 @@ main(void)
 		cmocka_unit_test(admit_refuses_while_blocked),
 		cmocka_unit_test(admit_drops_pending_of_dead_processes),
 		cmocka_unit_test(key_digest_is_sha256_of_the_lower_cased_email),
-		cmocka_unit_test(key_client_counts_ipv6_by_its_64),
+		cmocka_unit_test(key_client_counts_ipv6_by_its_64_and_48),
 		T(get_missing_key_is_zeros),
 		T(update_calls_fn_once_per_key_and_stores),
 		T(update_several_keys_at_once),
@@ -1495,10 +1577,13 @@ main(void)
 		T(login_abandoned_counts_nothing),
 		T(login_refusal_counts_nothing),
 		T(login_ipv6_counts_by_64),
+		T(login_ipv6_48_is_counted_at_the_factor),
+		T(login_network_factor_0_counts_no_48),
 		T(register_blocks_after_10),
 		T(register_and_login_count_apart),
 		T(register_limit_0_turns_it_off),
 		T(register_while_locked_is_503),
+		T(register_ipv6_48_is_counted_at_the_factor),
 	};
 
 	log_init("test-throttle");
