@@ -3,12 +3,10 @@
  * [ADDRESS | EMAIL]: the counters of common/throttle.h, and lifting a
  * block.  Their keys are "login-pair <address> <e-mail>", "login-account
  * <e-mail>", "login-address <address>" and "register-address <address>",
- * in lower case, with an IPv6 client counted by its /64
- * ("2001:db8:1:2::/64").
+ * an e-mail as its digest and an IPv6 client as its /64
+ * ("2001:db8:1:2::/64"; the address rules also have one for its /48), as
+ * common/throttle-key.h writes them.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "admin.h"
+#include "throttle-key.h"
 
 /* Counters deleted per store call. */
 #define THROTTLE_BATCH	100
@@ -88,54 +87,64 @@ admin_throttle_list(struct admin *a, char **args, int n)
 	return status;
 }
 
-/*
- * The word a key holds for arg, as common/throttle.c writes it: an IPv6
- * address (or a /64 of one) as its /64, any other address canonical, an
- * e-mail (anything else) as given; keys are compared without regard to
- * case.
- */
-static void
-throttle_word(const char *arg, char *out, size_t outsz)
-{
-	struct in6_addr	 a6;
-	char		 addr[INET6_ADDRSTRLEN + 4], text[INET6_ADDRSTRLEN];
-	size_t		 len = strlen(arg);
+/* The words throttle clear looks for in keys ("" when unused). */
+struct throttle_words {
+	char	 word[2][THROTTLE_DIGEST_LEN + 1];
+	char	 shown[2 * THROTTLE_ADDR_MAX + 8];	/* an address's */
+};
 
+/*
+ * The words keys hold for arg, as common/throttle-key.h writes them: an
+ * address as the address it is counted by and, for IPv6, its /48 too; an
+ * IPv6 /64 or /48 (as throttle list shows them) as itself; anything else
+ * as an e-mail's digest.  Returns 1 for an address, 0 for an e-mail, -1 if
+ * its digest could not be made.
+ */
+static int
+throttle_words(const char *arg, struct throttle_words *w)
+{
+	char		 addr[THROTTLE_ADDR_MAX], text[INET6_ADDRSTRLEN];
+	char		*slash = NULL;
+
+	memset(w, 0, sizeof(*w));
 	snprintf(addr, sizeof(addr), "%s", arg);
-	if (len > 3 && len < sizeof(addr) && strcmp(arg + len - 3, "/64") == 0)
-		addr[len - 3] = '\0';
-	if (inet_pton(AF_INET6, addr, &a6) == 1) {
-		if (!IN6_IS_ADDR_V4MAPPED(&a6)) {
-			memset(a6.s6_addr + 8, 0, 8);
-			if (inet_ntop(AF_INET6, &a6, text, sizeof(text)) != NULL) {
-				snprintf(out, outsz, "%s/64", text);
-				return;
-			}
-		} else if (util_ip_canonical(addr, text, sizeof(text)) == 0) {
-			snprintf(out, outsz, "%s", text);
-			return;
-		}
+	if (strchr(addr, ':') != NULL && (slash = strrchr(addr, '/')) != NULL) {
+		if (strcmp(slash, "/64") == 0 || strcmp(slash, "/48") == 0)
+			*slash = '\0';
+		else
+			slash = NULL;
 	}
-	if (util_ip_canonical(arg, text, sizeof(text)) == 0) {
-		snprintf(out, outsz, "%s", text);
-		return;
-	}
-	snprintf(out, outsz, "%s", arg);
+	if (util_ip_canonical(addr, text, sizeof(text)) == -1)
+		return throttle_key_digest(arg, w->word[0]);
+	throttle_key_client(text, w->word[0], w->word[1]);
+	/* A prefix names its own counters only. */
+	if (slash != NULL && slash[1] == '4')
+		memcpy(w->word[0], w->word[1], sizeof(w->word[0]));
+	if (slash != NULL)
+		w->word[1][0] = '\0';
+	if (w->word[1][0] != '\0')
+		snprintf(w->shown, sizeof(w->shown), "%s or %s", w->word[0],
+		    w->word[1]);
+	else
+		snprintf(w->shown, sizeof(w->shown), "%s", w->word[0]);
+	return 1;
 }
 
-/* Does key hold word as one of the words after its rule's name? */
+/* Does key hold one of w's words after its rule's name? */
 static int
-throttle_names(const char *key, const char *word)
+throttle_names(const char *key, const struct throttle_words *w)
 {
 	const char	*p = strchr(key, ' '), *end;
-	size_t		 len, wlen = strlen(word);
+	size_t		 len, i;
 
 	while (p != NULL) {
 		p++;
 		end = strchr(p, ' ');
 		len = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (len == wlen && strncasecmp(p, word, len) == 0)
-			return 1;
+		for (i = 0; i < NITEMS(w->word); i++)
+			if (w->word[i][0] != '\0' && len == strlen(w->word[i]) &&
+			    strncasecmp(p, w->word[i], len) == 0)
+				return 1;
 		p = end;
 	}
 	return 0;
@@ -143,7 +152,7 @@ throttle_names(const char *key, const char *word)
 
 /* The keys throttle clear deletes. */
 struct throttle_pick {
-	const char	*word;	/* NULL: all */
+	const struct throttle_words *words;	/* NULL: all */
 	char		**keys;
 	size_t		 n, cap;
 	int		 oom;
@@ -156,7 +165,7 @@ throttle_pick(void *arg, const char *key, const struct throttle_row *row)
 	char			**grown;
 
 	(void)row;
-	if (p->word != NULL && !throttle_names(key, p->word))
+	if (p->words != NULL && !throttle_names(key, p->words))
 		return 0;
 	if (p->n == p->cap) {
 		p->cap = p->cap == 0 ? 16 : p->cap * 2;
@@ -177,22 +186,33 @@ throttle_pick(void *arg, const char *key, const struct throttle_row *row)
 
 /*
  * throttle clear [ADDRESS | EMAIL]: delete every counter (no argument), or
- * every one whose key names the address or e-mail; a block goes with its
- * counter.
+ * every one whose key names the address (an IPv6 one: its /64 and its
+ * /48) or e-mail; a block goes with its counter.
  */
 int
 admin_throttle_clear(struct admin *a, char **args, int n)
 {
 	struct throttle_pick	 p;
-	char			 word[400];
+	struct throttle_words	 w;
+	const char		*named = NULL;	/* the argument, as shown */
 	enum store_rc		 rc = STORE_OK;
 	size_t			 i, k;
 	int			 status = ADMIN_FAIL;
 
 	memset(&p, 0, sizeof(p));
 	if (n == 1) {
-		throttle_word(args[0], word, sizeof(word));
-		p.word = word;
+		switch (throttle_words(args[0], &w)) {
+		case -1:
+			admin_warnx(a, "cannot make the digest of %s", args[0]);
+			return ADMIN_FAIL;
+		case 1:
+			named = w.shown;
+			break;
+		default:
+			named = args[0];
+			break;
+		}
+		p.words = &w;
 	}
 	if (admin_open(a) == -1)
 		return ADMIN_FAIL;
@@ -206,7 +226,7 @@ admin_throttle_clear(struct admin *a, char **args, int n)
 		goto done;
 	}
 	if (n == 1 && p.n == 0) {
-		admin_warnx(a, "no throttle counter names %s", word);
+		admin_warnx(a, "no throttle counter names %s", named);
 		goto done;
 	}
 	for (i = 0; i < p.n && rc == STORE_OK; i += k) {
@@ -220,7 +240,7 @@ admin_throttle_clear(struct admin *a, char **args, int n)
 	}
 	if (n == 1)
 		printf("cleared %zu throttle counter%s naming %s\n", p.n,
-		    p.n == 1 ? "" : "s", word);
+		    p.n == 1 ? "" : "s", named);
 	else
 		printf("cleared %zu throttle counter%s\n", p.n,
 		    p.n == 1 ? "" : "s");

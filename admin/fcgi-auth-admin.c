@@ -88,10 +88,12 @@ static const struct {
 	  "list: the log-in and registration counters, by key: key, count,\n"
 	  "level (blocks so far), blocked until (- when not blocked), last\n"
 	  "event.  Keys: login-pair ADDRESS EMAIL, login-account EMAIL,\n"
-	  "login-address ADDRESS, register-address ADDRESS.\n"
+	  "login-address ADDRESS, register-address ADDRESS; EMAIL is the\n"
+	  "SHA-256 of the e-mail in lower case, in hex.\n"
 	  "clear: delete every counter, or every one whose key names the\n"
-	  "address or e-mail (an IPv6 address stands for its /64, which the\n"
-	  "throttle counts), lifting its block.\n" },
+	  "address or e-mail (an IPv6 address stands for its /64 and its /48,\n"
+	  "which the throttle counts; 2001:db8::/48 for the /48 alone),\n"
+	  "lifting its block.\n" },
 	{ "audit",
 	  "usage: fcgi-auth-admin [-d database] audit [--user email|id] "
 	  "[--since time]\n"

@@ -37,6 +37,7 @@ enum setting {
 	S_THROTTLE_LOGIN_PER_ACCOUNT,
 	S_THROTTLE_LOGIN_PER_ADDRESS,
 	S_THROTTLE_REGISTER_PER_ADDRESS,
+	S_THROTTLE_IPV6_NETWORK_FACTOR,
 	S_TRUSTED_PROXY,
 	S_ALLOWED_ORIGINS,
 	S_REGISTER_HIDE_EXISTING,
@@ -63,6 +64,7 @@ static const char *const setting_names[S__MAX] = {
 	"THROTTLE_LOGIN_PER_ACCOUNT",	/* S_THROTTLE_LOGIN_PER_ACCOUNT */
 	"THROTTLE_LOGIN_PER_ADDRESS",	/* S_THROTTLE_LOGIN_PER_ADDRESS */
 	"THROTTLE_REGISTER_PER_ADDRESS", /* S_THROTTLE_REGISTER_PER_ADDRESS */
+	"THROTTLE_IPV6_NETWORK_FACTOR",	/* S_THROTTLE_IPV6_NETWORK_FACTOR */
 	"TRUSTED_PROXY",	/* S_TRUSTED_PROXY */
 	"ALLOWED_ORIGINS",	/* S_ALLOWED_ORIGINS */
 	"REGISTER_HIDE_EXISTING", /* S_REGISTER_HIDE_EXISTING */
@@ -320,13 +322,14 @@ config_str(struct config_file *file, enum setting s, char *dst, size_t dstsz,
 /*
  * The throttle's limits: events per rule before it blocks (0 turns the rule
  * off).  The defaults keep an account far below the 100 failed log-ins an
- * hour OWASP ASVS allows (see throttle.h).
+ * hour OWASP ASVS allows (see throttle.h).  An IPv6 /48 may have the
+ * network factor times each per-address limit: a site's worth of /64s.
  */
 static int
 config_throttle(struct config_file *file, struct config_throttle *t,
     char *err, size_t errsz)
 {
-	int64_t	 pair, account, address, reg;
+	int64_t	 pair, account, address, reg, factor;
 
 	if (config_int(file, S_THROTTLE_LOGIN_PER_PAIR, 5, 0, 1000000, &pair,
 	    err, errsz) == -1 ||
@@ -335,12 +338,15 @@ config_throttle(struct config_file *file, struct config_throttle *t,
 	    config_int(file, S_THROTTLE_LOGIN_PER_ADDRESS, 30, 0, 1000000,
 	    &address, err, errsz) == -1 ||
 	    config_int(file, S_THROTTLE_REGISTER_PER_ADDRESS, 10, 0, 1000000,
-	    &reg, err, errsz) == -1)
+	    &reg, err, errsz) == -1 ||
+	    config_int(file, S_THROTTLE_IPV6_NETWORK_FACTOR, 4, 0, 1000,
+	    &factor, err, errsz) == -1)
 		return -1;
 	t->per_pair = (int)pair;
 	t->per_account = (int)account;
 	t->per_address = (int)address;
 	t->register_per_address = (int)reg;
+	t->network_factor = (int)factor;
 	return 0;
 }
 

@@ -54,6 +54,9 @@ struct config_throttle {
 	int		 per_account;	/* THROTTLE_LOGIN_PER_ACCOUNT */
 	int		 per_address;	/* THROTTLE_LOGIN_PER_ADDRESS */
 	int		 register_per_address; /* THROTTLE_REGISTER_PER_ADDRESS */
+	int		 network_factor; /* THROTTLE_IPV6_NETWORK_FACTOR: an
+					   IPv6 /48's limits are this times
+					   an address's; 0: not counted */
 };
 
 struct config {

@@ -1,9 +1,7 @@
 /*
  * throttle: counters in the store, one policy table, 429 with Retry-After.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +9,7 @@
 
 #include "log.h"
 #include "throttle.h"
+#include "throttle-key.h"
 #include "util.h"
 
 enum rule {
@@ -37,13 +36,21 @@ enum step {
 	STEP_REGISTER,	/* refuse if blocked, else count */
 };
 
+/* A key: a rule's name, an address and an e-mail's digest at most. */
+#define THROTTLE_KEY_MAX	(32 + THROTTLE_ADDR_MAX + THROTTLE_DIGEST_LEN)
+
+/* The most keys one request is counted against. */
+#define THROTTLE_KEYS_MAX	8
+
 /* The keys of one request: what it is counted against. */
 struct throttle_keys {
-	char		 client[INET6_ADDRSTRLEN + 4];
-	char		 key[RULE__MAX][400];
-	const char	*list[RULE__MAX];	/* the enabled ones, in order */
-	enum rule	 rules[RULE__MAX];
-	int		 limits[RULE__MAX];
+	char		 client[THROTTLE_ADDR_MAX];	/* throttle-key.h */
+	char		 net[THROTTLE_ADDR_MAX];
+	char		 email[THROTTLE_DIGEST_LEN + 1];
+	char		 key[THROTTLE_KEYS_MAX][THROTTLE_KEY_MAX];
+	const char	*list[THROTTLE_KEYS_MAX];	/* the enabled ones, in order */
+	enum rule	 rules[THROTTLE_KEYS_MAX];
+	int		 limits[THROTTLE_KEYS_MAX];
 	size_t		 n;
 	int64_t		 now;
 	enum step	 step;
@@ -100,52 +107,46 @@ throttle_admit(int limit, struct throttle_row *row, int64_t now)
 	return 0;
 }
 
-/*
- * The address a client is counted by: an IPv6 client by its /64 (a
- * machine usually has the whole /64 and could hop within it), anything
- * else as it is.
- */
-static void
-throttle_client(const char *client, char *out, size_t outsz)
-{
-	struct in6_addr	 a6;
-	char		 text[INET6_ADDRSTRLEN];
-
-	if (inet_pton(AF_INET6, client, &a6) == 1 &&
-	    !IN6_IS_ADDR_V4MAPPED(&a6)) {
-		memset(a6.s6_addr + 8, 0, 8);
-		if (inet_ntop(AF_INET6, &a6, text, sizeof(text)) != NULL) {
-			snprintf(out, outsz, "%s/64", text);
-			return;
-		}
-	}
-	snprintf(out, outsz, "%s", client);
-}
-
 /* Add the key of rule (if its limit is not 0) from a printf format. */
 static void PRINTF_LIKE(4, 5)
 throttle_add(struct throttle_keys *k, enum rule rule, int limit,
     const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*p;
 
 	if (limit <= 0)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(k->key[k->n], sizeof(k->key[k->n]), fmt, ap);
 	va_end(ap);
-	/* E-mail addresses match without regard to case, so must their keys. */
-	for (p = k->key[k->n]; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 'a' - 'A';
 	k->list[k->n] = k->key[k->n];
 	k->rules[k->n] = rule;
 	k->limits[k->n] = limit;
 	k->n++;
 }
 
+/*
+ * Add the keys of a rule counted by the client's address (name: the rule's
+ * first word): the address, and an IPv6 client's /48 at
+ * THROTTLE_IPV6_NETWORK_FACTOR times the limit.
+ */
 static void
+throttle_add_client(struct throttle_keys *k, const struct app *app,
+    enum rule rule, int limit, const char *name)
+{
+	int64_t	 net = (int64_t)limit * app->cfg.throttle.network_factor;
+
+	throttle_add(k, rule, limit, "%s %s", name, k->client);
+	if (k->net[0] != '\0')
+		throttle_add(k, rule, net > INT_MAX ? INT_MAX : (int)net,
+		    "%s %s", name, k->net);
+}
+
+/*
+ * The keys of a log-in attempt.  Returns 0, or -1 if the e-mail's digest
+ * could not be made (no key then).
+ */
+static int
 throttle_login_keys(const struct app *app, const struct http_req *req,
     const char *email, struct throttle_keys *k)
 {
@@ -154,12 +155,16 @@ throttle_login_keys(const struct app *app, const struct http_req *req,
 	k->n = 0;
 	k->now = (int64_t)time(NULL);
 	k->wait = 0;
-	throttle_client(req->client, k->client, sizeof(k->client));
+	if (throttle_key_digest(email, k->email) == -1)
+		return -1;
+	throttle_key_client(req->client, k->client, k->net);
 	throttle_add(k, RULE_PAIR, t->per_pair, "login-pair %s %s", k->client,
-	    email);
-	throttle_add(k, RULE_ACCOUNT, t->per_account, "login-account %s", email);
-	throttle_add(k, RULE_ADDRESS, t->per_address, "login-address %s",
-	    k->client);
+	    k->email);
+	throttle_add(k, RULE_ACCOUNT, t->per_account, "login-account %s",
+	    k->email);
+	throttle_add_client(k, app, RULE_ADDRESS, t->per_address,
+	    "login-address");
+	return 0;
 }
 
 /* store_throttle_fn: one step of k->step on row i. */
@@ -241,7 +246,11 @@ throttle_login_check(struct app *app, const struct http_req *req,
 	struct throttle_keys	 k;
 	enum store_rc		 rc;
 
-	throttle_login_keys(app, req, email, &k);
+	/* No key, no count: refused, as when the count cannot be written. */
+	if (throttle_login_keys(app, req, email, &k) == -1) {
+		log_msg(req->client, "cannot make the log-in counters' keys");
+		return http_error(rep, ERR_INTERNAL, NULL);
+	}
 	k.step = STEP_ADMIT;
 	if ((rc = throttle_run(app, &k, rep, "failed log-ins")) == STORE_OK)
 		return 0;
@@ -262,10 +271,10 @@ throttle_login_judge(struct app *app, const struct http_req *req,
 	struct throttle_keys	 k;
 	struct http_reply	 rep;
 
-	throttle_login_keys(app, req, email, &k);
-	k.step = step;
 	http_reply_init(&rep);
-	if (throttle_run(app, &k, &rep, "failed log-ins") != STORE_OK)
+	k.step = step;
+	if (throttle_login_keys(app, req, email, &k) == -1 ||
+	    throttle_run(app, &k, &rep, "failed log-ins") != STORE_OK)
 		log_msg(req->client, "could not update the log-in counters");
 	http_reply_clear(&rep);
 }
@@ -302,9 +311,9 @@ throttle_register(struct app *app, const struct http_req *req,
 	k.now = (int64_t)time(NULL);
 	k.wait = 0;
 	k.step = STEP_REGISTER;
-	throttle_client(req->client, k.client, sizeof(k.client));
-	throttle_add(&k, RULE_REGISTER, app->cfg.throttle.register_per_address,
-	    "register-address %s", k.client);
+	throttle_key_client(req->client, k.client, k.net);
+	throttle_add_client(&k, app, RULE_REGISTER,
+	    app->cfg.throttle.register_per_address, "register-address");
 	rc = throttle_run(app, &k, rep, "registrations from this address");
 	if (rc == STORE_OK)
 		return 0;

@@ -9,6 +9,11 @@
  *   address   client address      30 failed log-ins          60 s, doubling up to 1 h
  *   register  client address      10 registrations           15 min, doubling up to 1 h
  *
+ * An IPv6 client's address is its /64; the address rules also count its
+ * /48 whole, at THROTTLE_IPV6_NETWORK_FACTOR (4) times their limits (120
+ * failed log-ins, 40 registrations), so a site cannot multiply its budget
+ * by its /64s (throttle-key.h).
+ *
  * A counter forgets after an hour without events; a successful log-in
  * clears its pair and account counters.  A blocked request gets 429 with
  * Retry-After before any password is hashed, in the same words whether or
@@ -22,8 +27,8 @@
  * check, before hashing) and judged after (failed: counted; succeeded:
  * given back).  While attempts are pending, no more are let through than
  * would reach the limit if they all failed; those get Retry-After: 1.
- * An IPv6 client is counted by its /64, which one machine usually has
- * whole.
+ * A key names an e-mail by a digest of it (throttle-key.h), so every key
+ * is short ASCII whatever was typed.
  */
 #ifndef THROTTLE_H
 #define THROTTLE_H

@@ -1198,6 +1198,7 @@ sessions-ended|-|admin|2 sessions of every user ended by $(id -un)"
 THROTTLED=(THROTTLE_LOGIN_PER_PAIR=5 THROTTLE_LOGIN_PER_ACCOUNT=10
     THROTTLE_LOGIN_PER_ADDRESS=30 THROTTLE_REGISTER_PER_ADDRESS=10)
 
+
 # block EMAIL ADDRESS: 5 failed log-ins of EMAIL from ADDRESS, then the
 # right password is refused with 429.
 block() {
@@ -1222,20 +1223,20 @@ block() {
 	assert_success
 	assert_equal "${#lines[@]}" 4
 	assert_line --index 0 --regexp '^KEY +COUNT +LEVEL +BLOCKED UNTIL +LAST EVENT$'
-	assert_line --index 1 --regexp "^login-account thr@example\\.com +5 +0 +- +$ISO\$"
+	assert_line --index 1 --regexp "^login-account $(digest thr@example.com) +5 +0 +- +$ISO\$"
 	assert_line --index 2 --regexp "^login-address 10\\.9\\.9\\.9 +5 +0 +- +$ISO\$"
-	assert_line --index 3 --regexp "^login-pair 10\\.9\\.9\\.9 thr@example\\.com +5 +1 +$ISO +$ISO\$"
+	assert_line --index 3 --regexp "^login-pair 10\\.9\\.9\\.9 $(digest thr@example.com) +5 +1 +$ISO +$ISO\$"
 	run --separate-stderr "$ADMIN" -d "$DB" throttle list --json
 	assert_success
 	assert_equal "$(jq -c '.[2] | [.key, .count, .level, .blocked, .pending]' <<<"$output")" \
-	    '["login-pair 10.9.9.9 thr@example.com",5,1,true,0]'
-	until=$(dbsql "SELECT blocked_until FROM throttle WHERE key = 'login-pair 10.9.9.9 thr@example.com'")
+	    "[\"login-pair 10.9.9.9 $(digest thr@example.com)\",5,1,true,0]"
+	until=$(dbsql "SELECT blocked_until FROM throttle WHERE key = 'login-pair 10.9.9.9 $(digest thr@example.com)'")
 	assert_equal "$(jq -r '.[2].blockedUntil' <<<"$output")" "$(date -u -d "@$until" +%Y-%m-%dT%H:%M:%SZ)"
 	assert_equal "$(jq -r '.[0].blockedUntil' <<<"$output")" null
 	run --separate-stderr "$ADMIN" -d "$DB" throttle clear 10.9.9.9
 	assert_success
 	assert_output "cleared 2 throttle counters naming 10.9.9.9"
-	assert_equal "$(dbsql 'SELECT key FROM throttle')" "login-account thr@example.com"
+	assert_equal "$(dbsql 'SELECT key FROM throttle')" "login-account $(digest thr@example.com)"
 	login_cgi thr@example.com password123 REMOTE_ADDR=10.9.9.9 "${THROTTLED[@]}"
 	assert_equal "$CGI_STATUS" "Status: 200 OK"
 	run --separate-stderr "$ADMIN" -d "$DB" throttle clear 10.9.9.8
@@ -1243,7 +1244,7 @@ block() {
 	assert_equal "$stderr" "fcgi-auth-admin: no throttle counter names 10.9.9.8"
 }
 
-@test "admin-15.2: throttle clear EMAIL (any case), an IPv6 client's /64, or everything" {
+@test "admin-15.2: throttle clear EMAIL (any case), an IPv6 client's /64 and /48, or everything" {
 	migrated
 	register_cgi "$DB" six@example.com
 	dbsql 'DELETE FROM throttle'
@@ -1255,13 +1256,31 @@ block() {
 	assert_equal "$(dbsql 'SELECT key FROM throttle')" "login-address 10.8.8.8"
 	login_cgi six@example.com password123 REMOTE_ADDR=10.8.8.8 "${THROTTLED[@]}"
 	assert_equal "$CGI_STATUS" "Status: 200 OK"
-	# An IPv6 client is counted by its /64: any address in it names it.
+	# An IPv6 client is counted by its /64 and its /48: any address in
+	# it names both.
 	block six@example.com 2001:db8:1:2::10
 	assert_equal "$(dbsql "SELECT count(*) FROM throttle WHERE key LIKE '%2001:db8:1:2::/64%'")" 2
+	assert_equal "$(dbsql "SELECT count(*) FROM throttle WHERE key = 'login-address 2001:db8:1::/48'")" 1
 	run --separate-stderr "$ADMIN" -d "$DB" throttle clear 2001:DB8:1:2:ffff::1
 	assert_success
-	assert_output "cleared 2 throttle counters naming 2001:db8:1:2::/64"
+	assert_output "cleared 3 throttle counters naming 2001:db8:1:2::/64 or 2001:db8:1::/48"
 	login_cgi six@example.com password123 REMOTE_ADDR=2001:db8:1:2::10 "${THROTTLED[@]}"
+	assert_equal "$CGI_STATUS" "Status: 200 OK"
+	# A /48 as throttle list shows it names its own counters only; an
+	# IPv4-mapped address names the IPv4 address's (issue 20).
+	block six@example.com 2001:db8:1:2::10
+	run --separate-stderr "$ADMIN" -d "$DB" throttle clear 2001:db8:1::/48
+	assert_success
+	assert_output "cleared 1 throttle counter naming 2001:db8:1::/48"
+	# (A log-in elsewhere clears the account's count for what follows.)
+	login_cgi six@example.com password123 REMOTE_ADDR=10.5.5.5 "${THROTTLED[@]}"
+	assert_equal "$CGI_STATUS" "Status: 200 OK"
+	block six@example.com ::ffff:10.6.6.6
+	assert_equal "$(dbsql "SELECT count(*) FROM throttle WHERE key LIKE '%10.6.6.6%'")" 2
+	run --separate-stderr "$ADMIN" -d "$DB" throttle clear ::ffff:10.6.6.6
+	assert_success
+	assert_output "cleared 2 throttle counters naming 10.6.6.6"
+	login_cgi six@example.com password123 REMOTE_ADDR=10.6.6.6 "${THROTTLED[@]}"
 	assert_equal "$CGI_STATUS" "Status: 200 OK"
 	# With no argument: every counter.
 	block six@example.com 10.7.7.7

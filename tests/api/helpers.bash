@@ -365,6 +365,12 @@ refute_leaks() {
 	done
 }
 
+# digest EMAIL: how a throttle counter's key names an e-mail: the SHA-256
+# of it, ASCII letters in lower case, in hex (common/throttle-key.h).
+digest() {
+	printf '%s' "$1" | LC_ALL=C tr A-Z a-z | sha256sum | cut -d' ' -f1
+}
+
 # user_id EMAIL: the id of the stored user with that e-mail (any case).
 user_id() {
 	sql "SELECT id FROM users WHERE lower(email) = lower('$1')"

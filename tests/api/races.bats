@@ -316,14 +316,14 @@ procs() {
 	# The pair: every failure counted, a block from the 5th on, each one
 	# doubling the last (60 s, then 120 s).
 	IFS='|' read -r c level last until <<<"$(sql "SELECT count, level, last_at, blocked_until
-	    FROM throttle WHERE key = 'login-pair 127.0.0.1 race5@example.com'")"
+	    FROM throttle WHERE key = 'login-pair 127.0.0.1 $(digest race5@example.com)'")"
 	assert_equal "$c" "$n400"
 	assert_equal "$level" $((n400 - 4))
 	assert_equal $((until - last)) $((60 << (level - 1)))
 	# The account (10) and the address (30) are counted, and not reached.
 	assert_equal "$(sql "SELECT key || '|' || count || '|' || level || '|' || blocked_until
 	    FROM throttle WHERE key NOT LIKE 'login-pair %' ORDER BY key")" \
-	    "login-account race5@example.com|$n400|0|0
+	    "login-account $(digest race5@example.com)|$n400|0|0
 login-address 127.0.0.1|$n400|0|0"
 	# The log has one line per failure and one per refusal.
 	assert_equal "$(grep -c 'failed log-in for race5@example.com: wrong password' "$ERROR_LOG")" "$n400"

@@ -14,7 +14,8 @@ BATS_NO_PARALLELIZE_WITHIN_FILE=true
 
 WRONG='{"statusCode":400,"message":"Wrong credentials provided"}'
 LIMITS=(THROTTLE_LOGIN_PER_PAIR=5 THROTTLE_LOGIN_PER_ACCOUNT=10
-    THROTTLE_LOGIN_PER_ADDRESS=30 THROTTLE_REGISTER_PER_ADDRESS=10)
+    THROTTLE_LOGIN_PER_ADDRESS=30 THROTTLE_REGISTER_PER_ADDRESS=10
+    THROTTLE_IPV6_NETWORK_FACTOR=4)
 
 setup_file() {
 	server_start main "${LIMITS[@]}" TRUSTED_PROXY=127.0.0.1
@@ -88,18 +89,19 @@ expire() {
 	sql "UPDATE throttle SET blocked_until = $(($(date +%s) - 1)) WHERE key = '$1'"
 }
 
+
 @test "throttle-1.1: the 6th log-in after 5 failures of one e-mail from one address is 429, right password or not" {
 	register pair@example.com
 	fails pair@example.com 10.1.1.1 5
-	assert_equal "$(row 'login-pair 10.1.1.1 pair@example.com' | cut -d'|' -f1,2)" "5|1"
-	assert_equal "$(block 'login-pair 10.1.1.1 pair@example.com')" 60
+	assert_equal "$(row "login-pair 10.1.1.1 $(digest pair@example.com)" | cut -d'|' -f1,2)" "5|1"
+	assert_equal "$(block "login-pair 10.1.1.1 $(digest pair@example.com)")" 60
 	# Blocked before the password is looked at: the right one fares no better.
 	attempt pair@example.com password123 10.1.1.1
 	assert_throttled "failed log-ins" 60
 	attempt pair@example.com wrong-password 10.1.1.1
 	assert_throttled "failed log-ins" 60
 	# Blocked attempts are not counted, nor hashed, nor logged as failures.
-	assert_equal "$(row 'login-pair 10.1.1.1 pair@example.com' | cut -d'|' -f1,2)" "5|1"
+	assert_equal "$(row "login-pair 10.1.1.1 $(digest pair@example.com)" | cut -d'|' -f1,2)" "5|1"
 	assert_equal "$(grep -c 'failed log-in for pair@example.com' "$MAIN_LOG")" 5
 	# Only the pair: the e-mail from another address, and another e-mail
 	# from this address, still get in.
@@ -114,7 +116,7 @@ expire() {
 @test "throttle-1.2: 4 failures of a pair are not blocked: the limit is exactly 5" {
 	register four@example.com
 	fails four@example.com 10.1.2.1 4
-	assert_equal "$(row 'login-pair 10.1.2.1 four@example.com' | cut -d'|' -f1,2,4)" "4|0|0"
+	assert_equal "$(row "login-pair 10.1.2.1 $(digest four@example.com)" | cut -d'|' -f1,2,4)" "4|0|0"
 	attempt four@example.com password123 10.1.2.1
 	assert_equal "$STATUS" 200
 }
@@ -132,7 +134,7 @@ expire() {
 	assert_equal "${BODY//[0-9]/N}" "$known_body"
 	assert_equal "$(headers_sans_date | sed -E 's/^(Retry-After: )[0-9]+$/\1N/I')" "$known_headers"
 	# The unknown e-mail's counters exist just as the known one's do.
-	assert_equal "$(block 'login-pair 10.1.3.1 unknown@example.com')" 60
+	assert_equal "$(block "login-pair 10.1.3.1 $(digest unknown@example.com)")" 60
 }
 
 @test "throttle-1.4: a successful log-in clears the pair and account counters, not the address's" {
@@ -140,8 +142,8 @@ expire() {
 	fails reset@example.com 10.1.4.1 4
 	attempt reset@example.com password123 10.1.4.1
 	assert_equal "$STATUS" 200
-	assert_equal "$(row 'login-pair 10.1.4.1 reset@example.com')" ""
-	assert_equal "$(row 'login-account reset@example.com')" ""
+	assert_equal "$(row "login-pair 10.1.4.1 $(digest reset@example.com)")" ""
+	assert_equal "$(row "login-account $(digest reset@example.com)")" ""
 	assert_equal "$(row 'login-address 10.1.4.1' | cut -d'|' -f1)" 4
 	# Counting starts again: 4 more are still not blocked, the 5th blocks.
 	fails reset@example.com 10.1.4.1 4
@@ -162,9 +164,9 @@ expire() {
 	attempt cAsE@eXaMpLe.CoM password123 10.1.5.1
 	assert_throttled "failed log-ins" 60
 	assert_equal "$(sql "SELECT key || ' ' || count FROM throttle WHERE key LIKE 'login-%' ORDER BY key")" \
-"login-account case@example.com 5
+"login-account $(digest case@example.com) 5
 login-address 10.1.5.1 5
-login-pair 10.1.5.1 case@example.com 5"
+login-pair 10.1.5.1 $(digest case@example.com) 5"
 }
 
 @test "throttle-1.6: the throttled log-in is logged with the e-mail and the client, never the password" {
@@ -186,11 +188,11 @@ login-pair 10.1.5.1 case@example.com 5"
 	fails account@example.com 10.2.1.1 4
 	fails account@example.com 10.2.1.2 4
 	fails account@example.com 10.2.1.3 1
-	assert_equal "$(row 'login-account account@example.com' | cut -d'|' -f1,2,4)" "9|0|0"
+	assert_equal "$(row "login-account $(digest account@example.com)" | cut -d'|' -f1,2,4)" "9|0|0"
 	fails account@example.com 10.2.1.4 1
 	# The 10th did: 15 minutes, and the count starts again for the next block.
-	assert_equal "$(row 'login-account account@example.com' | cut -d'|' -f1,2)" "0|1"
-	assert_equal "$(block 'login-account account@example.com')" 900
+	assert_equal "$(row "login-account $(digest account@example.com)" | cut -d'|' -f1,2)" "0|1"
+	assert_equal "$(block "login-account $(digest account@example.com)")" 900
 	for a in 10.2.1.1 10.2.1.4 10.2.1.99 192.0.2.1; do
 		attempt account@example.com password123 "$a"
 		assert_throttled "failed log-ins" 900
@@ -232,7 +234,7 @@ login-pair 10.1.5.1 case@example.com 5"
 	done
 	attempt fwd@example.com password123 10.3.1.6
 	assert_throttled "failed log-ins" 60
-	assert_equal "$(row 'login-pair 127.0.0.1 fwd@example.com' | cut -d'|' -f1,2)" "5|1"
+	assert_equal "$(row "login-pair 127.0.0.1 $(digest fwd@example.com)" | cut -d'|' -f1,2)" "5|1"
 	assert_equal "$(sql "SELECT count(*) FROM throttle WHERE key LIKE '%10.3.1.%'")" 0
 }
 
@@ -245,7 +247,7 @@ login-pair 10.1.5.1 case@example.com 5"
 	done
 	attempt fwd2@example.com password123 10.3.2.6
 	assert_throttled "failed log-ins" 60
-	assert_equal "$(row 'login-pair 127.0.0.1 fwd2@example.com' | cut -d'|' -f1,2)" "5|1"
+	assert_equal "$(row "login-pair 127.0.0.1 $(digest fwd2@example.com)" | cut -d'|' -f1,2)" "5|1"
 	assert_equal "$(sql "SELECT count(*) FROM throttle WHERE key LIKE '%10.3.2.%'")" 0
 }
 
@@ -257,7 +259,7 @@ login-pair 10.1.5.1 case@example.com 5"
 	done
 	attempt last@example.com password123 "198.51.100.7,10.3.3.100"
 	assert_throttled "failed log-ins" 60
-	assert_equal "$(row 'login-pair 10.3.3.100 last@example.com' | cut -d'|' -f1,2)" "5|1"
+	assert_equal "$(row "login-pair 10.3.3.100 $(digest last@example.com)" | cut -d'|' -f1,2)" "5|1"
 	assert_equal "$(sql "SELECT count(*) FROM throttle WHERE key LIKE '%10.3.3.1 %' OR key LIKE '%198.51.%'")" 0
 	# Another last entry is another client.
 	attempt last@example.com password123 "10.3.3.100, 10.3.3.101"
@@ -288,7 +290,7 @@ login-pair 10.1.5.1 case@example.com 5"
 
 @test "throttle-5.1: a block ends by itself, and each new one of the pair is twice as long" {
 	register double@example.com
-	key='login-pair 10.5.1.1 double@example.com'
+	key="login-pair 10.5.1.1 $(digest double@example.com)"
 	fails double@example.com 10.5.1.1 5
 	assert_equal "$(block "$key")" 60
 	attempt double@example.com password123 10.5.1.1
@@ -319,7 +321,7 @@ login-pair 10.1.5.1 case@example.com 5"
 
 @test "throttle-5.2: after an account's block ends, 10 more failures are needed for the next" {
 	register again@example.com
-	key='login-account again@example.com'
+	key="login-account $(digest again@example.com)"
 	for i in 1 2 3 4 5; do
 		fails again@example.com "10.5.2.$i" 2
 	done
@@ -360,9 +362,9 @@ login-pair 10.1.5.1 case@example.com 5"
 	assert_equal "$STATUS" 201
 	now=$(date +%s)
 	assert_equal "$(sql "SELECT key || '|' || count || '|' || level || '|' || blocked_until FROM throttle ORDER BY key")" \
-"login-account keys@example.com|1|0|0
+"login-account $(digest keys@example.com)|1|0|0
 login-address 10.6.1.1|1|0|0
-login-pair 10.6.1.1 keys@example.com|1|0|0
+login-pair 10.6.1.1 $(digest keys@example.com)|1|0|0
 register-address 10.6.1.1|1|0|0"
 	assert_equal "$(sql "SELECT count(*) FROM throttle WHERE last_at BETWEEN $((now - 60)) AND $now")" 4
 }
@@ -370,23 +372,76 @@ register-address 10.6.1.1|1|0|0"
 @test "throttle-6.2: counters quiet for over an hour are pruned; blocks ended under an hour ago are not" {
 	now=$(date +%s)
 	sql "INSERT INTO throttle (key, count, level, last_at, blocked_until) VALUES
-	    ('login-pair 10.6.2.9 old@example.com', 4, 0, $((now - 7200)), 0),
+	    ('login-pair 10.6.2.9 $(digest old@example.com)', 4, 0, $((now - 7200)), 0),
 	    ('login-address 10.6.2.9', 29, 0, $((now - 3700)), 0),
-	    ('login-account old@example.com', 0, 1, $((now - 7200)), $((now - 6300))),
+	    ('login-account $(digest old@example.com)', 0, 1, $((now - 7200)), $((now - 6300))),
 	    ('register-address 10.6.2.8', 10, 1, $((now - 4000)), $((now - 3100))),
 	    ('login-address 10.6.2.7', 5, 0, $((now - 1800)), 0)"
 	# Any counted event prunes.
 	fails someone@example.com 10.6.2.1
-	assert_equal "$(sql "SELECT key FROM throttle WHERE key LIKE '%10.6.2.9%' OR key LIKE '%old@%'")" ""
+	assert_equal "$(sql "SELECT key FROM throttle WHERE key LIKE '%10.6.2.9%' OR key LIKE '%$(digest old@example.com)%'")" ""
 	assert_equal "$(sql "SELECT key FROM throttle WHERE key IN ('register-address 10.6.2.8', 'login-address 10.6.2.7') ORDER BY key")" \
 "login-address 10.6.2.7
 register-address 10.6.2.8"
 	# A pruned counter starts again from nothing: 4 old failures do not add up.
-	sql "INSERT INTO throttle (key, count, level, last_at, blocked_until) VALUES ('login-pair 10.6.2.9 old@example.com', 4, 0, $((now - 7200)), 0)"
+	sql "INSERT INTO throttle (key, count, level, last_at, blocked_until) VALUES ('login-pair 10.6.2.9 $(digest old@example.com)', 4, 0, $((now - 7200)), 0)"
 	register old@example.com
 	fails old@example.com 10.6.2.9
-	assert_equal "$(row 'login-pair 10.6.2.9 old@example.com' | cut -d'|' -f1)" 1
+	assert_equal "$(row "login-pair 10.6.2.9 $(digest old@example.com)" | cut -d'|' -f1)" 1
 	attempt old@example.com password123 10.6.2.9
 	assert_equal "$STATUS" 200
 }
 
+
+# --- issue 20: keys of a fixed length, whatever the e-mail (finding 5)
+
+@test "throttle-7.1: a long multi-byte e-mail is an ordinary wrong log-in, counted under a digest (issue 20)" {
+	# 240 three-byte characters: 732 bytes, 252 characters, under the
+	# field's 254.  A key cut at a byte count would end inside one.
+	long=$(printf '\xe2\x82\xac%.0s' $(seq 240))@example.com
+	attempt "$long" wrong-password 10.7.1.1
+	assert_reply 400 "$WRONG"
+	assert_equal "$(row "login-account $(digest "$long")" | cut -d'|' -f1)" 1
+	assert_equal "$(row "login-pair 10.7.1.1 $(digest "$long")" | cut -d'|' -f1)" 1
+	assert_equal "$(row 'login-address 10.7.1.1' | cut -d'|' -f1)" 1
+	# Every key is short ASCII, whatever the e-mail was.
+	assert_equal "$(sql "SELECT count(*) FROM throttle WHERE length(key) > 120")" 0
+	# Counted like any other: the 5th failure blocks the pair.
+	fails "$long" 10.7.1.1 4
+	attempt "$long" wrong-password 10.7.1.1
+	assert_throttled "failed log-ins" 60
+}
+
+# --- issue 20: one client, one count, whatever the address looks like (finding 6)
+
+@test "throttle-8.1: an IPv4-mapped IPv6 address is counted as the IPv4 address (issue 20)" {
+	register mapped@example.com
+	fails mapped@example.com ::ffff:10.8.1.1 3
+	fails mapped@example.com 10.8.1.1 2
+	attempt mapped@example.com password123 ::ffff:10.8.1.1
+	assert_throttled "failed log-ins" 60
+	attempt mapped@example.com password123 10.8.1.1
+	assert_throttled "failed log-ins" 60
+	assert_equal "$(row "login-pair 10.8.1.1 $(digest mapped@example.com)" | cut -d'|' -f1,2)" "5|1"
+	assert_equal "$(sql "SELECT count(*) FROM throttle WHERE key LIKE '%ffff%'")" 0
+}
+
+@test "throttle-8.2: an IPv6 /48 is counted whole as well, at 4 times an address's limit (issue 20)" {
+	register net@example.com
+	# 119 failures, each from another /64 of 2001:db8:8::/48 and for
+	# another e-mail: no /64, pair or account comes near its limit.
+	for i in $(seq 119); do
+		fails "net$i@example.com" "2001:db8:8:$(printf %x "$i")::1"
+	done
+	attempt net@example.com password123 2001:db8:8:ffff::1
+	assert_equal "$STATUS" 200
+	# The 120th blocks the /48, as the 30th would block one address.
+	fails net120@example.com 2001:db8:8:ff00::1
+	assert_equal "$(row 'login-address 2001:db8:8::/48' | cut -d'|' -f1,2)" "120|1"
+	assert_equal "$(block 'login-address 2001:db8:8::/48')" 60
+	attempt net@example.com password123 2001:db8:8:ffff::2
+	assert_throttled "failed log-ins" 60
+	# The next /48 is someone else.
+	attempt net@example.com password123 2001:db8:9::1
+	assert_equal "$STATUS" 200
+}

@@ -58,6 +58,7 @@ static const char *const config_vars[] = {
 	"THROTTLE_LOGIN_PER_ACCOUNT",
 	"THROTTLE_LOGIN_PER_ADDRESS",
 	"THROTTLE_REGISTER_PER_ADDRESS",
+	"THROTTLE_IPV6_NETWORK_FACTOR",
 	"TRUSTED_PROXY",
 	"ALLOWED_ORIGINS",
 	"REGISTER_HIDE_EXISTING",
@@ -781,6 +782,7 @@ static const char *const throttle_vars[] = {
 	"THROTTLE_LOGIN_PER_ACCOUNT",
 	"THROTTLE_LOGIN_PER_ADDRESS",
 	"THROTTLE_REGISTER_PER_ADDRESS",
+	"THROTTLE_IPV6_NETWORK_FACTOR",
 };
 
 /* Load with a valid key and name=value set; expect it refused, naming name. */
@@ -815,6 +817,7 @@ newer_defaults_apply(void **state)
 	assert_int_equal(f->cfg.throttle.per_account, 10);
 	assert_int_equal(f->cfg.throttle.per_address, 30);
 	assert_int_equal(f->cfg.throttle.register_per_address, 10);
+	assert_int_equal(f->cfg.throttle.network_factor, 4);
 	assert_string_equal(f->cfg.trusted_proxy, "");
 	assert_string_equal(f->cfg.allowed_origins, "");
 }
@@ -835,6 +838,7 @@ newer_empty_values_mean_defaults(void **state)
 	assert_int_equal(f->cfg.throttle.per_account, 10);
 	assert_int_equal(f->cfg.throttle.per_address, 30);
 	assert_int_equal(f->cfg.throttle.register_per_address, 10);
+	assert_int_equal(f->cfg.throttle.network_factor, 4);
 	assert_string_equal(f->cfg.trusted_proxy, "");
 	assert_string_equal(f->cfg.allowed_origins, "");
 }
@@ -947,6 +951,22 @@ throttle_limit_0_is_off(void **state)
 	assert_int_equal(f->cfg.throttle.per_account, 0);
 	assert_int_equal(f->cfg.throttle.per_address, 0);
 	assert_int_equal(f->cfg.throttle.register_per_address, 0);
+	assert_int_equal(f->cfg.throttle.network_factor, 0);
+}
+
+/* An IPv6 /48's limits are N times an address's: a small N (issue 20). */
+static void
+throttle_network_factor_0_to_1000(void **state)
+{
+	struct fixture	*f = *state;
+
+	value_accepted(f, "THROTTLE_IPV6_NETWORK_FACTOR", "1");
+	assert_int_equal(f->cfg.throttle.network_factor, 1);
+	value_accepted(f, "THROTTLE_IPV6_NETWORK_FACTOR", "1000");
+	assert_int_equal(f->cfg.throttle.network_factor, 1000);
+	value_refused(f, "THROTTLE_IPV6_NETWORK_FACTOR", "1001");
+	assert_string_equal(f->err, "THROTTLE_IPV6_NETWORK_FACTOR is too "
+	    "large: expected a whole number from 0 to 1000");
 }
 
 /* Each limit on its own: the others keep their defaults. */
@@ -1426,6 +1446,7 @@ main(void)
 		T(sqlite_cache_size_from_file),
 		T(throttle_limits_from_environment),
 		T(throttle_limit_0_is_off),
+		T(throttle_network_factor_0_to_1000),
 		T(throttle_limit_0_leaves_the_others),
 		T(throttle_negative_or_garbage_is_refused),
 		T(throttle_huge_limit_is_refused),

@@ -28,6 +28,7 @@
 #include "schema.h"
 #include "store.h"
 #include "throttle.h"
+#include "throttle-key.h"
 
 #define NOW	INT64_C(1700000000)
 
@@ -401,6 +402,7 @@ setup(void **state)
 	f->app.cfg.throttle.per_account = 10;
 	f->app.cfg.throttle.per_address = 30;
 	f->app.cfg.throttle.register_per_address = 10;
+	f->app.cfg.throttle.network_factor = 4;
 	http_req_clear(f->req);
 	http_reply_init(&f->rep);
 	*state = f;
@@ -464,6 +466,67 @@ assert_row(const struct throttle_row *row, int64_t count, int64_t level,
 	assert_int_equal(row->level, level);
 	assert_int_equal(row->last_at, last_at);
 	assert_int_equal(row->blocked_until, blocked_until);
+}
+
+/* --- throttle-key.c: the words of a key */
+
+static void
+key_digest_is_sha256_of_the_lower_cased_email(void **state)
+{
+	char	 d[THROTTLE_DIGEST_LEN + 1], e[THROTTLE_DIGEST_LEN + 1];
+	char	 upper[1001], lower[1001];
+	size_t	 i;
+
+	(void)state;
+	assert_int_equal(throttle_key_digest("Alice@Example.COM", d), 0);
+	assert_string_equal(d, "ff8d9819fc0e12bf0d24892e45987e249a28dce836a85"
+	    "cad60e28eaaa8c6d976");
+	assert_int_equal(throttle_key_digest("", d), 0);
+	assert_string_equal(d, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b9"
+	    "34ca495991b7852b855");
+	/* Only ASCII letters change case: "\xc3\x89" (E acute) stays. */
+	assert_int_equal(throttle_key_digest("\xc3\x89@x.org", d), 0);
+	assert_int_equal(throttle_key_digest("\xc3\xa9@x.org", e), 0);
+	assert_string_not_equal(d, e);
+	/* Past the piece it lower-cases at a time, and of any length. */
+	for (i = 0; i < 1000; i++) {
+		upper[i] = (char)('A' + i % 26);
+		lower[i] = (char)('a' + i % 26);
+	}
+	upper[1000] = lower[1000] = '\0';
+	assert_int_equal(throttle_key_digest(upper, d), 0);
+	assert_int_equal(throttle_key_digest(lower, e), 0);
+	assert_string_equal(d, e);
+	assert_int_equal(strlen(d), THROTTLE_DIGEST_LEN);
+}
+
+/* Expect client to be counted as want, and its site as want_net. */
+static void
+assert_client(const char *client, const char *want, const char *want_net)
+{
+	char	 addr[THROTTLE_ADDR_MAX], net[THROTTLE_ADDR_MAX];
+
+	throttle_key_client(client, addr, net);
+	assert_string_equal(addr, want);
+	assert_string_equal(net, want_net);
+}
+
+static void
+key_client_counts_ipv6_by_its_64_and_48(void **state)
+{
+	(void)state;
+	assert_client("192.0.2.1", "192.0.2.1", "");
+	assert_client("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64",
+	    "2001:db8:1::/48");
+	assert_client("2001:db8:1:2::", "2001:db8:1:2::/64", "2001:db8:1::/48");
+	assert_client("2001:db8:1:ff00::1", "2001:db8:1:ff00::/64",
+	    "2001:db8:1::/48");
+	assert_client("::1", "::/64", "::/48");
+	/* issue 20: a mapped IPv4 address is that IPv4 address. */
+	assert_client("::ffff:192.0.2.1", "192.0.2.1", "");
+	assert_client("::FFFF:c000:0201", "192.0.2.1", "");
+	/* Not an address: as it is. */
+	assert_client("unix:/run/x.sock", "unix:/run/x.sock", "");
 }
 
 /* --- store_throttle_*() */
@@ -1014,6 +1077,78 @@ login_ipv6_counts_by_64(void **state)
 	check_ok(f, "alice@example.com");
 }
 
+/*
+ * issue 20: an IPv6 site is counted whole too, its /48 at the network
+ * factor times an address's limit, so hopping /64s buys no more.
+ */
+static void
+login_ipv6_48_is_counted_at_the_factor(void **state)
+{
+	struct fixture	*f = *state;
+	char		 addr[64], email[64];
+	int		 i;
+
+	f->app.cfg.throttle.per_address = 3;
+	f->app.cfg.throttle.network_factor = 2;
+	ready(f);
+	for (i = 0; i < 5; i++) {
+		snprintf(addr, sizeof(addr), "2001:db8:1:%x::1", i);
+		snprintf(email, sizeof(email), "user%d@example.com", i);
+		from(f, addr);
+		failures(f, email, 1);
+	}
+	from(f, "2001:db8:1:ff::1");
+	check_ok(f, "alice@example.com");
+	failures(f, "alice@example.com", 1);
+	assert_int_equal(sql_int(f->path, "SELECT count FROM throttle "
+	    "WHERE key = 'login-address 2001:db8:1::/48'"), 6);
+	from(f, "2001:db8:1:abcd::1");
+	check_blocked(f, "bob@example.com", 60);
+	/* The next /48 is someone else; an IPv4 client has no /48. */
+	from(f, "2001:db8:2::1");
+	check_ok(f, "bob@example.com");
+	from(f, "192.0.2.9");
+	check_ok(f, "bob@example.com");
+	throttle_login_abandoned(&f->app, f->req, "bob@example.com");
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle "
+	    "WHERE key LIKE '%/48' AND key NOT LIKE '%2001:db8:%'"), 0);
+}
+
+static void
+login_network_factor_0_counts_no_48(void **state)
+{
+	struct fixture	*f = *state;
+
+	f->app.cfg.throttle.network_factor = 0;
+	ready(f);
+	from(f, "2001:db8:1:2::1");
+	failures(f, "alice@example.com", 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle "
+	    "WHERE key LIKE '%/48'"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 3);
+}
+
+/*
+ * issue 20: a key names an e-mail by the SHA-256 of it (ASCII letters in
+ * lower case), so it has one length and is ASCII whatever was typed.
+ */
+static void
+login_keys_name_the_email_by_digest(void **state)
+{
+	struct fixture	*f = *state;
+
+	serving(f);
+	failures(f, "Alice@Example.COM", 1);
+	assert_int_equal(sql_int(f->path, "SELECT count FROM throttle WHERE "
+	    "key = 'login-account ff8d9819fc0e12bf0d24892e45987e249a28dce836"
+	    "a85cad60e28eaaa8c6d976'"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT count FROM throttle WHERE "
+	    "key = 'login-pair 192.0.2.1 ff8d9819fc0e12bf0d24892e45987e249a28"
+	    "dce836a85cad60e28eaaa8c6d976'"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle "
+	    "WHERE key LIKE '%@%'"), 0);
+}
+
 static void
 login_pair_blocks_after_5_failures(void **state)
 {
@@ -1364,6 +1499,27 @@ register_while_locked_is_503(void **state)
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM throttle"), 1);
 }
 
+static void
+register_ipv6_48_is_counted_at_the_factor(void **state)
+{
+	struct fixture	*f = *state;
+	char		 addr[64];
+	int		 i;
+
+	f->app.cfg.throttle.register_per_address = 2;
+	f->app.cfg.throttle.network_factor = 2;
+	ready(f);
+	for (i = 0; i < 4; i++) {
+		snprintf(addr, sizeof(addr), "2001:db8:1:%x::1", i);
+		from(f, addr);
+		register_ok(f);
+	}
+	from(f, "2001:db8:1:ff::1");
+	http_reply_clear(&f->rep);
+	assert_int_equal(throttle_register(&f->app, f->req, &f->rep), -1);
+	assert_429(f, "registrations from this address", 900);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1387,6 +1543,8 @@ main(void)
 		cmocka_unit_test(admit_counts_pending_up_to_the_limit),
 		cmocka_unit_test(admit_refuses_while_blocked),
 		cmocka_unit_test(admit_drops_pending_of_dead_processes),
+		cmocka_unit_test(key_digest_is_sha256_of_the_lower_cased_email),
+		cmocka_unit_test(key_client_counts_ipv6_by_its_64_and_48),
 		T(get_missing_key_is_zeros),
 		T(update_calls_fn_once_per_key_and_stores),
 		T(update_several_keys_at_once),
@@ -1398,6 +1556,7 @@ main(void)
 		T(two_handles_interleaved_lose_no_count),
 		T(two_processes_at_once_lose_no_count),
 		T(login_check_passes_at_first),
+		T(login_keys_name_the_email_by_digest),
 		T(login_pair_blocks_after_5_failures),
 		T(login_pair_block_is_per_address_and_email),
 		T(login_pair_ignores_email_case),
@@ -1418,10 +1577,13 @@ main(void)
 		T(login_abandoned_counts_nothing),
 		T(login_refusal_counts_nothing),
 		T(login_ipv6_counts_by_64),
+		T(login_ipv6_48_is_counted_at_the_factor),
+		T(login_network_factor_0_counts_no_48),
 		T(register_blocks_after_10),
 		T(register_and_login_count_apart),
 		T(register_limit_0_turns_it_off),
 		T(register_while_locked_is_503),
+		T(register_ipv6_48_is_counted_at_the_factor),
 	};
 
 	log_init("test-throttle");
