@@ -36,14 +36,18 @@
 enum { F_TITLE, F_CONTENT, F__MAX };
 
 static const struct json_field create_fields[F__MAX] = {
-	{ "title", JSON_STRING, 1, POST_TITLE_MAX, 0, JSON_REQUIRED | JSON_NOT_BLANK },
-	{ "content", JSON_STRING, 1, POST_CONTENT_MAX, 0, JSON_REQUIRED | JSON_NOT_BLANK },
+	{ "title", JSON_STRING, 1, POST_TITLE_MAX, 0,
+	    JSON_REQUIRED | JSON_NOT_BLANK | JSON_LINE },
+	{ "content", JSON_STRING, 1, POST_CONTENT_MAX, 0,
+	    JSON_REQUIRED | JSON_NOT_BLANK | JSON_TEXT },
 };
 
 /* The same rules, each field optional: PATCH is a partial update. */
 static const struct json_field update_fields[F__MAX] = {
-	{ "title", JSON_STRING, 1, POST_TITLE_MAX, 0, JSON_NOT_BLANK },
-	{ "content", JSON_STRING, 1, POST_CONTENT_MAX, 0, JSON_NOT_BLANK },
+	{ "title", JSON_STRING, 1, POST_TITLE_MAX, 0,
+	    JSON_NOT_BLANK | JSON_LINE },
+	{ "content", JSON_STRING, 1, POST_CONTENT_MAX, 0,
+	    JSON_NOT_BLANK | JSON_TEXT },
 };
 
 /* The :id of the path as a post id, or a 400 as NestJS's pipe gives it. */

@@ -996,3 +996,102 @@ head_req() {
 	delete_post "$other" "$POST_ID"; check 200
 	assert_equal "$n" 12
 }
+
+# --- issue 20: control characters and blank text -------------------------
+
+CONTENT_CONTROLS='["content must not contain control characters"]'
+TITLE_CONTROLS='["title must not contain control or format characters"]'
+
+# post_count USER_ID: how many posts the user has.
+post_count() {
+	sql "SELECT count(*) FROM posts WHERE author_id = $1"
+}
+
+# decoded JSON-STRING-BODY: the text a JSON string (without its quotes) holds.
+decoded() {
+	jq -rn "\"$1\""
+}
+
+@test "posts-15.1: content refuses control characters but tab, line feed and CR LF (issue 20)" {
+	new_user posts-ctl@example.com Ctl
+	for c in '\u0001' '\u0008' '\u000b' '\u000c' '\u001b[2J' '\u001f' '\u007f' \
+	    '\u0080' '\u0085' '\u009f' '\r' '\r\r\n' '\n\r'; do
+		create "$TOKEN" "{\"title\":\"t\",\"content\":\"a${c}b\"}"
+		assert_reply 400 "$(list_400 "$CONTENT_CONTROLS")"
+	done
+	# Raw bytes too, not only escapes: U+0085 as UTF-8, DEL as itself.
+	create "$TOKEN" "$(printf '{"title":"t","content":"a\302\205b"}')"
+	assert_reply 400 "$(list_400 "$CONTENT_CONTROLS")"
+	create "$TOKEN" "$(printf '{"title":"t","content":"a\177b"}')"
+	assert_reply 400 "$(list_400 "$CONTENT_CONTROLS")"
+	# The review's post: ten thousand \u0001, one byte each, six bytes sent.
+	create "$TOKEN" "{\"title\":\"t\",\"content\":\"$(printf '\\u0001%.0s' $(seq 10000))\"}"
+	assert_reply 400 "$(list_400 "$CONTENT_CONTROLS")"
+	assert_equal "$(post_count "$USER_ID")" 0
+	# Tabs and line ends are text, kept as sent.
+	content=$'col 1\tcol 2\nline 2\r\nline 3'
+	new_post "$TOKEN" Lines "$content"
+	assert_equal "$(printf '%s' "$BODY" | jq -j .content)" "$content"
+	# So are format characters: right-to-left text needs its marks.
+	bidi='\u05e9\u05dc\u05d5\u05dd\u200f! \u2067abc\u2069 \u202eabc\u202c \ud83d\udc68\u200d\ud83d\udc69'
+	create "$TOKEN" "{\"title\":\"Bidi\",\"content\":\"$bidi\"}"
+	assert_equal "$STATUS" 201
+	assert_equal "$(printf '%s' "$BODY" | jq -r .content)" "$(decoded "$bidi")"
+}
+
+@test "posts-15.2: a title refuses control, format and line-separator characters (issue 20)" {
+	new_user posts-tctl@example.com TCtl
+	for c in '\t' '\n' '\r\n' '\u0001' '\u001b' '\u007f' '\u0085' '\u200b' '\u200e' \
+	    '\u200f' '\u202a' '\u202e' '\u2066' '\u2069' '\u061c' '\ufeff' '\u00ad' '\u2060' \
+	    '\u2028' '\u2029' '\udb40\udc01'; do
+		create "$TOKEN" "{\"title\":\"a${c}b\",\"content\":\"x\"}"
+		assert_reply 400 "$(list_400 "$TITLE_CONTROLS")"
+	done
+	# A joiner joins two characters, never a space, an edge or another joiner.
+	for t in '\u200dab' 'ab\u200d' 'a \u200db' 'a\u200c b' 'a\u200d\u200cb'; do
+		create "$TOKEN" "{\"title\":\"$t\",\"content\":\"x\"}"
+		assert_reply 400 "$(list_400 "$TITLE_CONTROLS")"
+	done
+	# Both fields' problems are listed together.
+	create "$TOKEN" '{"title":"a\u202eb","content":"a\u0007b"}'
+	assert_reply 400 "$(list_400 '["title must not contain control or format characters","content must not contain control characters"]')"
+	assert_equal "$(post_count "$USER_ID")" 0
+	# Inside words they are what Persian, Sinhala and emoji need.
+	for t in '\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645' '\u0dc1\u0dca\u200d\u0dbb\u0dd3' \
+	    '\ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67 family' '\u2764\ufe0f\u200d\ud83d\udd25' \
+	    'caf\u00e9 \u00a0 \u3000 na\u0301ive'; do
+		create "$TOKEN" "{\"title\":\"$t\",\"content\":\"x\"}"
+		assert_equal "$STATUS" 201
+		assert_equal "$(printf '%s' "$BODY" | jq -r .title)" "$(decoded "$t")"
+	done
+}
+
+@test "posts-15.3: PATCH applies the same character rules (issue 20)" {
+	new_user posts-pctl@example.com PCtl
+	new_post "$TOKEN" Keep kept
+	id=$POST_ID
+	patch_post "$TOKEN" "$id" '{"title":"\u202eevil"}'
+	assert_reply 400 "$(list_400 "$TITLE_CONTROLS")"
+	patch_post "$TOKEN" "$id" '{"content":"bell\u0007"}'
+	assert_reply 400 "$(list_400 "$CONTENT_CONTROLS")"
+	patch_post "$TOKEN" "$id" '{"title":"a\tb","content":"\u009b31m"}'
+	assert_reply 400 "$(list_400 '["title must not contain control or format characters","content must not contain control characters"]')"
+	patch_post "$TOKEN" "$id" '{"title":"\u3000"}'
+	assert_reply 400 "$(list_400 '["title should not be empty"]')"
+	preq GET "/posts/$id"
+	assert_reply 200 "$(post_body "$id" Keep kept "$USER_ID" PCtl)"
+}
+
+@test "posts-15.4: Unicode spaces and invisible characters alone are empty (issue 20)" {
+	new_user posts-invisible@example.com Invisible
+	for t in '\u200b' '\u3000\u3000' '\u00a0' '\u3164' '\u2800' '\ufeff' '\u200b \u3000' \
+	    '\u2028' '\u202e' '\u00ad\u2060'; do
+		create "$TOKEN" "{\"title\":\"$t\",\"content\":\"x\"}"
+		assert_reply 400 "$(list_400 '["title should not be empty"]')"
+	done
+	for c in '\u3000\n\u200b\t' '\u00a0' '\u2800\u2800' '\u3164' '\u2029\u200f'; do
+		create "$TOKEN" "{\"title\":\"t\",\"content\":\"$c\"}"
+		assert_reply 400 "$(list_400 '["content should not be empty"]')"
+	done
+	assert_equal "$(post_count "$USER_ID")" 0
+}
