@@ -546,7 +546,7 @@ walk() {
 	create "$TOKEN" "{\"title\":\"${t200}t\",\"content\":\"x\"}"
 	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 200 characters"]')"
 	create "$TOKEN" "{\"title\":\"${e200}é\",\"content\":\"x\"}"
-	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 200 characters"]')"
+	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 200 characters","title must be shorter than or equal to 400 bytes in UTF-8"]')"
 	assert_equal "$(sql 'SELECT count(*) FROM posts')" "$before"
 }
 
@@ -557,16 +557,16 @@ walk() {
 	assert_equal "$BODY" "$(post_body "$POST_ID" Long "$c10k" "$USER_ID" Content)"
 	preq GET "/posts/$POST_ID"
 	assert_reply 200 "$(post_body "$POST_ID" Long "$c10k" "$USER_ID" Content)"
-	# 10000 four-byte characters (40000 bytes) still fit the 64 KiB body.
-	e=$(printf '\360\237\230\200')	# U+1F600
+	# 10000 two-byte characters are 20000 bytes: the byte limit too (posts-14.1).
+	e=é
 	e10k=$(printf "$e%.0s" $(seq 10000))
-	new_post "$TOKEN" Emoji "$e10k"
+	new_post "$TOKEN" Accents "$e10k"
 	assert_equal "$(sql "SELECT length(content) FROM posts WHERE id = $POST_ID")" 10000
 	before=$(sql 'SELECT count(*) FROM posts')
 	create "$TOKEN" "{\"title\":\"Long\",\"content\":\"${c10k}c\"}"
 	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 10000 characters"]')"
 	create "$TOKEN" "{\"title\":\"Long\",\"content\":\"${e10k}${e}\"}"
-	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 10000 characters"]')"
+	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 10000 characters","content must be shorter than or equal to 20000 bytes in UTF-8"]')"
 	create "$TOKEN" "{\"title\":\"$(printf 't%.0s' $(seq 201))\",\"content\":\"${c10k}c\"}"
 	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 200 characters","content must be shorter than or equal to 10000 characters"]')"
 	assert_equal "$(sql 'SELECT count(*) FROM posts')" "$before"
@@ -997,7 +997,7 @@ head_req() {
 	assert_equal "$n" 12
 }
 
-# --- issue 20: control characters and blank text -------------------------
+# --- issue 20: byte limits, control characters and blank text -----------
 
 CONTENT_CONTROLS='["content must not contain control characters"]'
 TITLE_CONTROLS='["title must not contain control or format characters"]'
@@ -1010,6 +1010,47 @@ post_count() {
 # decoded JSON-STRING-BODY: the text a JSON string (without its quotes) holds.
 decoded() {
 	jq -rn "\"$1\""
+}
+
+@test "posts-14.1: content is at most 20000 bytes in UTF-8 as well as 10000 characters (issue 20)" {
+	new_user posts-cbytes@example.com CBytes
+	e=$(printf '\360\237\230\200')	# U+1F600, four bytes
+	e5k=$(printf "$e%.0s" $(seq 5000))
+	new_post "$TOKEN" Emoji "$e5k"
+	assert_equal "$(printf '%s' "$BODY" | jq -r .content)" "$e5k"
+	c=$(printf '\344\270\200')	# U+4E00, three bytes
+	c6666=$(printf "$c%.0s" $(seq 6666))
+	new_post "$TOKEN" Han "$c6666"
+	before=$(post_count "$USER_ID")
+	create "$TOKEN" "{\"title\":\"Emoji\",\"content\":\"${e5k}${e}\"}"
+	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 20000 bytes in UTF-8"]')"
+	create "$TOKEN" "{\"title\":\"Han\",\"content\":\"${c6666}${c}\"}"
+	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 20000 bytes in UTF-8"]')"
+	# The review's 10000 emoji (40000 bytes) are 10000 characters, but too many bytes.
+	create "$TOKEN" "{\"title\":\"Emoji\",\"content\":\"${e5k}${e5k}\"}"
+	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 20000 bytes in UTF-8"]')"
+	patch_post "$TOKEN" "$POST_ID" "{\"content\":\"${e5k}${e}\"}"
+	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 20000 bytes in UTF-8"]')"
+	assert_equal "$(post_count "$USER_ID")" "$before"
+}
+
+@test "posts-14.2: a title is at most 400 bytes in UTF-8 as well as 200 characters (issue 20)" {
+	new_user posts-tbytes@example.com TBytes
+	c=$(printf '\344\270\200')	# U+4E00, three bytes
+	c133=$(printf "$c%.0s" $(seq 133))
+	new_post "$TOKEN" "$c133" x
+	assert_equal "$(printf '%s' "$BODY" | jq -r .title)" "$c133"
+	e=$(printf '\360\237\230\200')
+	e100=$(printf "$e%.0s" $(seq 100))
+	new_post "$TOKEN" "$e100" x
+	before=$(post_count "$USER_ID")
+	create "$TOKEN" "{\"title\":\"${c133}${c}\",\"content\":\"x\"}"
+	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 400 bytes in UTF-8"]')"
+	create "$TOKEN" "{\"title\":\"${e100}${e}\",\"content\":\"x\"}"
+	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 400 bytes in UTF-8"]')"
+	patch_post "$TOKEN" "$POST_ID" "{\"title\":\"${c133}${c}\"}"
+	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 400 bytes in UTF-8"]')"
+	assert_equal "$(post_count "$USER_ID")" "$before"
 }
 
 @test "posts-15.1: content refuses control characters but tab, line feed and CR LF (issue 20)" {
