@@ -502,11 +502,24 @@ json_post_store(void *arg, const struct post *post)
 int
 json_post_append(void *arg, const struct post *post)
 {
+	struct json_page	*page = arg;
 	struct json_object	*o = json_post(post);
+	size_t			 len, n = json_object_array_length(page->posts);
 
-	if (o == NULL || json_object_array_add(arg, o) != 0) {
+	if (o == NULL || http_body_len(o, &len) == -1)
+		goto fail;
+	/* "[" and "]" around the posts, "," between them. */
+	len += n == 0 ? 2 : 1;
+	if (n > 0 && page->max_bytes > 0 && page->bytes + len > page->max_bytes) {
 		json_object_put(o);
-		return -1;
+		page->full = 1;
+		return 1;
 	}
+	if (json_object_array_add(page->posts, o) != 0)
+		goto fail;
+	page->bytes += len;
 	return 0;
+fail:
+	json_object_put(o);
+	return -1;
 }

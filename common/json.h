@@ -89,9 +89,25 @@ struct json_object	*json_session(const struct session_info *session,
  */
 struct json_object	*json_post(const struct post *post);
 
+/*
+ * A page of posts as it is built: the array, the bytes it takes in a
+ * reply body, and a bound on them (0: none).
+ */
+struct json_page {
+	struct json_object	*posts;
+	size_t			 bytes;
+	size_t			 max_bytes;
+	int			 full;	/* a post was left out: it would
+					   have taken the page past max_bytes */
+};
+
 /* store_post_fn callbacks: arg is a struct json_object ** to set ... */
 int	json_post_store(void *arg, const struct post *post);
-/* ... or a json array to append to. */
+/*
+ * ... or a struct json_page to append to.  A post that would take the
+ * page past max_bytes is left out and stops the read (1, full set),
+ * unless it is the first: a page always holds at least one post.
+ */
 int	json_post_append(void *arg, const struct post *post);
 
 #endif

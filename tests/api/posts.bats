@@ -997,10 +997,18 @@ head_req() {
 	assert_equal "$n" 12
 }
 
-# --- issue 20: byte limits, control characters and blank text -----------
+# --- issue 20: byte limits, control characters, the size of a page ------
 
 CONTENT_CONTROLS='["content must not contain control characters"]'
 TITLE_CONTROLS='["title must not contain control or format characters"]'
+
+# sql_repeat CHAR N: an SQL expression, for either store, of CHAR N times.
+sql_repeat() {
+	case $STORE in
+	sqlite) printf "printf('%%.*c', %d, '%s')" "$2" "$1" ;;
+	postgresql) printf "repeat('%s', %d)" "$1" "$2" ;;
+	esac
+}
 
 # post_count USER_ID: how many posts the user has.
 post_count() {
@@ -1135,4 +1143,56 @@ decoded() {
 		assert_reply 400 "$(list_400 '["content should not be empty"]')"
 	done
 	assert_equal "$(post_count "$USER_ID")" 0
+}
+
+@test "posts-16.1: a page stops before its body would pass 256 KiB, and its Link goes on from its last post (issue 20)" {
+	new_user posts-big@example.com Big
+	cursor=$(last_id)
+	# 30 posts of 20000 '"' (the most the rules allow, each written as 40000
+	# bytes), written with SQL: 6 fit in 256 KiB, a 7th would not.
+	sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)
+	    INSERT INTO posts (author_id, title, content, created_at, updated_at)
+	    SELECT $USER_ID, 'big ' || i, $(sql_repeat '"' 20000), 0, 0 FROM n ORDER BY i"
+	mapfile -t ids < <(sql "SELECT id FROM posts WHERE id > $cursor ORDER BY id")
+	path="/posts?limit=100&after=$cursor" pages=0 seen=()
+	while :; do
+		preq GET "$path"
+		assert_equal "$STATUS" 200
+		assert_page_shape
+		[ "${H[content-length]}" -le 262144 ] || fail "a page of ${H[content-length]} bytes"
+		mapfile -t page < <(printf '%s' "$BODY" | jq -r '.[].id')
+		assert_equal "${#page[@]}" 6
+		pages=$((pages + 1))
+		seen+=("${page[@]}")
+		[ -n "${H[link]+set}" ] || break
+		assert_equal "${H[link]}" "</posts?limit=100&after=${page[5]}>; rel=\"next\""
+		path="/posts?limit=100&after=${page[5]}"
+		[ "$pages" -lt 10 ]
+	done
+	assert_equal "$pages" 5
+	assert_equal "${seen[*]}" "${ids[*]}"
+	# A limit under what fits is honoured as before.
+	preq GET "/posts?limit=2&after=$cursor"
+	assert_equal "$(printf '%s' "$BODY" | jq -c '[.[].id]')" "[${ids[0]},${ids[1]}]"
+	assert_equal "${H[link]}" "</posts?limit=2&after=${ids[1]}>; rel=\"next\""
+	sql "DELETE FROM posts WHERE author_id = $USER_ID"
+}
+
+@test "posts-16.2: a post bigger than a page's bound still comes, alone, with a Link to the rest (issue 20)" {
+	new_user posts-huge@example.com Huge
+	cursor=$(last_id)
+	# Written before the byte limits, or by hand: 300000 bytes of content.
+	sql "INSERT INTO posts (author_id, title, content, created_at, updated_at)
+	    VALUES ($USER_ID, 'huge', $(sql_repeat x 300000), 0, 0)"
+	huge=$(last_id)
+	new_post "$TOKEN" small x
+	small=$POST_ID
+	preq GET "/posts?limit=100&after=$cursor"
+	assert_equal "$STATUS" 200
+	assert_equal "$(printf '%s' "$BODY" | jq -c '[.[].id]')" "[$huge]"
+	assert_equal "${H[link]}" "</posts?limit=100&after=$huge>; rel=\"next\""
+	preq GET "/posts?limit=100&after=$huge"
+	assert_reply 200 "[$(post_body "$small" small x "$USER_ID" Huge)]"
+	assert_no link
+	sql "DELETE FROM posts WHERE author_id = $USER_ID"
 }

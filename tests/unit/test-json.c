@@ -1065,7 +1065,8 @@ static void
 post_callbacks(void **state)
 {
 	struct post		 p = { 1, "t", "c", 2, "Bob" };
-	struct json_object	*one = NULL, *list = json_object_new_array();
+	struct json_object	*one = NULL;
+	struct json_page	 page = { json_object_new_array(), 0, 0, 0 };
 
 	(void)state;
 	assert_int_equal(json_post_store(&one, &p), 0);
@@ -1073,11 +1074,54 @@ post_callbacks(void **state)
 	/* A second call replaces the first without leaking it. */
 	assert_int_equal(json_post_store(&one, &p), 0);
 	assert_int_equal(json_object_get_int64(json_object_object_get(one, "id")), 2);
-	assert_int_equal(json_post_append(list, &p), 0);
-	assert_int_equal(json_post_append(list, &p), 0);
-	assert_int_equal(json_object_array_length(list), 2);
+	assert_int_equal(json_post_append(&page, &p), 0);
+	assert_int_equal(json_post_append(&page, &p), 0);
+	assert_int_equal(json_object_array_length(page.posts), 2);
+	/* bytes is exactly what the reply's body will be. */
+	assert_int_equal(page.bytes, strlen(json_object_to_json_string_ext(
+	    page.posts, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)));
+	assert_false(page.full);
 	json_object_put(one);
-	json_object_put(list);
+	json_object_put(page.posts);
+}
+
+/* A page stops before max_bytes, but never before its first post (issue 20). */
+static void
+post_page_bounded_in_bytes(void **state)
+{
+	struct post		 p = { 1, "t", "\"\"\"\"", 2, "Bob" };
+	struct json_page	 page = { json_object_new_array(), 0, 0, 0 };
+	const char		*body;
+	size_t			 one;
+
+	(void)state;
+	/* One post: {"id":1,...} inside [ ]. */
+	assert_int_equal(json_post_append(&page, &p), 0);
+	one = page.bytes;
+	json_object_put(page.posts);
+	/* Room for two posts and a comma, not three. */
+	page = (struct json_page){ json_object_new_array(), 0, 2 * one, 0 };
+	assert_int_equal(json_post_append(&page, &p), 0);
+	p.id = 2;
+	assert_int_equal(json_post_append(&page, &p), 0);
+	assert_int_equal(page.bytes, 2 * one - 1);
+	p.id = 3;
+	assert_int_equal(json_post_append(&page, &p), 1);
+	assert_true(page.full);
+	assert_int_equal(json_object_array_length(page.posts), 2);
+	body = json_object_to_json_string_ext(page.posts,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	assert_int_equal(strlen(body), page.bytes);
+	assert_true(strlen(body) <= page.max_bytes);
+	json_object_put(page.posts);
+	/* A first post bigger than the bound still comes. */
+	page = (struct json_page){ json_object_new_array(), 0, 10, 0 };
+	assert_int_equal(json_post_append(&page, &p), 0);
+	assert_int_equal(json_object_array_length(page.posts), 1);
+	assert_false(page.full);
+	assert_int_equal(json_post_append(&page, &p), 1);
+	assert_true(page.full);
+	json_object_put(page.posts);
 }
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1088,6 +1132,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(post_view),
 		cmocka_unit_test(post_callbacks),
+		cmocka_unit_test(post_page_bounded_in_bytes),
 		T(fields_valid_body_gives_values),
 		T(fields_order_of_properties_does_not_matter),
 		T(fields_escapes_are_decoded),
