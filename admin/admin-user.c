@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "json.h"
 #include "password.h"
+#include "text.h"
 
 static struct json_object *
 user_json(const struct user *u, int64_t sessions)
@@ -291,15 +292,14 @@ user_read_line(const char *prompt, char *buf, size_t bufsz, size_t *len)
 
 /*
  * The rules of registration's password field (cgi-bin/register.c), in
- * its words: at least PW_MIN_CHARS characters, not only blanks, at most
+ * its words: at least PW_MIN_CHARS characters, not blank, at most
  * PW_MAX_BYTES bytes of valid UTF-8, no NUL.  Returns the problems found.
  */
 static int
 user_check_password(struct admin *a, const char *pw, size_t len)
 {
 	long	 chars;
-	size_t	 i;
-	int	 bad = 0, blank = 1;
+	int	 bad = 0;
 
 	if (len > PW_MAX_BYTES) {
 		admin_warnx(a, "%s: password must be shorter than or equal to "
@@ -311,7 +311,7 @@ user_check_password(struct admin *a, const char *pw, size_t len)
 		    a->cmd);
 		return 1;
 	}
-	if ((chars = json_utf8_chars(pw, len)) < 0) {
+	if ((chars = text_utf8_chars(pw, len)) < 0) {
 		admin_warnx(a, "%s: password must be valid UTF-8", a->cmd);
 		return 1;
 	}
@@ -320,10 +320,7 @@ user_check_password(struct admin *a, const char *pw, size_t len)
 		    "%d characters", a->cmd, PW_MIN_CHARS);
 		bad++;
 	}
-	for (i = 0; i < len; i++)
-		if (pw[i] != ' ' && pw[i] != '\t' && pw[i] != '\r')
-			blank = 0;
-	if (blank) {
+	if (text_is_blank(pw, len)) {
 		admin_warnx(a, "%s: password should not be empty", a->cmd);
 		bad++;
 	}

@@ -4,8 +4,9 @@
  *
  * Body: {"email", "name", "password"} and nothing else.
  *   email     an e-mail address, at most 254 characters, unique in any case
- *   name      1 to 100 characters, not only spaces
- *   password  at least 8 characters, at most 72 bytes in UTF-8
+ *   name      1 to 100 characters, not blank, no control or format
+ *             characters (common/text.h)
+ *   password  at least 8 characters, at most 72 bytes in UTF-8, not blank
  * 201 {"id","email","name"}         the new user; no cookie (log in next)
  * 400 {"message":[...]}             every validation problem, NestJS-style
  * 400 "User with that email already exists"
@@ -35,7 +36,8 @@ enum { F_EMAIL, F_NAME, F_PASSWORD, F__MAX };
 
 static const struct json_field register_fields[F__MAX] = {
 	{ "email", JSON_EMAIL, 0, USER_EMAIL_MAX, 0, JSON_REQUIRED },
-	{ "name", JSON_STRING, 1, USER_NAME_MAX, 0, JSON_REQUIRED | JSON_NOT_BLANK },
+	{ "name", JSON_STRING, 1, USER_NAME_MAX, 0,
+	    JSON_REQUIRED | JSON_NOT_BLANK | JSON_LINE },
 	{ "password", JSON_STRING, PW_MIN_CHARS, 0, PW_MAX_BYTES,
 	    JSON_REQUIRED | JSON_NOT_BLANK },
 };

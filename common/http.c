@@ -12,6 +12,9 @@
 #include "http.h"
 #include "util.h"
 
+/* How a reply body is written: compact, and "/" left alone. */
+#define HTTP_JSON_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 static const char *const http_methods[HTTP_METHOD__MAX] = {
 	"GET",		/* HTTP_GET */
 	"HEAD",		/* HTTP_HEAD */
@@ -582,6 +585,13 @@ http_error_list(struct http_reply *rep, struct json_object *messages)
 }
 
 int
+http_body_len(struct json_object *json, size_t *len)
+{
+	return json_object_to_json_string_length(json, HTTP_JSON_FLAGS,
+	    len) == NULL ? -1 : 0;
+}
+
+int
 http_send(const struct http_reply *rep, const struct http_req *req,
     const struct http_io *io)
 {
@@ -599,8 +609,7 @@ http_send(const struct http_reply *rep, const struct http_req *req,
 		body_len = strlen(body);
 	} else if (rep->body != NULL) {
 		body = json_object_to_json_string_length(rep->body,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-		    &body_len);
+		    HTTP_JSON_FLAGS, &body_len);
 		if (body == NULL) {
 			body = "";
 			body_len = 0;

@@ -210,6 +210,12 @@ void	http_ok(struct http_reply *rep, int status, struct json_object *body);
 void	http_message(struct http_reply *rep, int status, const char *message);
 
 /*
+ * The bytes json takes in a reply body, as http_send() writes it, into
+ * *len.  Returns 0, or -1 on ENOMEM.
+ */
+int	http_body_len(struct json_object *json, size_t *len);
+
+/*
  * Answer the error err.  The message is fmt formatted, or the table's default
  * when fmt is NULL; for ERR_VALIDATION it becomes a list of that one message.
  * Returns -1 so handlers can "return http_error(...)".

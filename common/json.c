@@ -11,49 +11,7 @@
 #include "http.h"
 #include "json.h"
 #include "store.h"
-
-long
-json_utf8_chars(const char *str, size_t len)
-{
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 i = 0, need;
-	long			 chars = 0;
-	unsigned int		 cp;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			chars++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			need = 1;
-			cp = s[i] & 0x1f;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			need = 2;
-			cp = s[i] & 0x0f;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			need = 3;
-			cp = s[i] & 0x07;
-		} else
-			return -1;
-		if (len - i <= need)
-			return -1;
-		for (size_t k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
-		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
-		    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return -1;
-		i += need + 1;
-		chars++;
-	}
-	return chars;
-}
+#include "text.h"
 
 int
 json_is_email(const char *s, size_t len)
@@ -125,17 +83,6 @@ json_msg(struct json_object *list, const char *fmt, ...)
 	json_object_array_add(list, json_object_new_string(buf));
 }
 
-static int
-json_is_blank(const char *s, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
-			return 0;
-	return 1;
-}
-
 /* Check one property; messages go to list, the value to *out when valid. */
 static void
 json_check_field(const struct json_field *f, struct json_object *v,
@@ -182,7 +129,7 @@ json_check_field(const struct json_field *f, struct json_object *v,
 		return;
 	}
 	/* Belt and braces: json-c's output is UTF-8, but the store trusts this. */
-	if ((chars = json_utf8_chars(s, len)) < 0) {
+	if ((chars = text_utf8_chars(s, len)) < 0) {
 		json_msg(list, "%s must be valid UTF-8", f->name);
 		return;
 	}
@@ -195,8 +142,15 @@ json_check_field(const struct json_field *f, struct json_object *v,
 			    f->name, f->min_chars);
 		/* Optional fields with no minimum may be "" (log-in decides). */
 		if ((len == 0 && ((f->flags & JSON_REQUIRED) || f->min_chars > 0)) ||
-		    ((f->flags & JSON_NOT_BLANK) && json_is_blank(s, len)))
+		    ((f->flags & JSON_NOT_BLANK) && text_is_blank(s, len)))
 			json_msg(list, "%s should not be empty", f->name);
+		/* What a blank value holds does not matter: it is empty. */
+		else if ((f->flags & JSON_LINE) && !text_allowed(s, len, TEXT_LINE))
+			json_msg(list, "%s must not contain control or format "
+			    "characters", f->name);
+		else if ((f->flags & JSON_TEXT) && !text_allowed(s, len, TEXT_LINES))
+			json_msg(list, "%s must not contain control characters",
+			    f->name);
 	}
 	if (f->max_chars > 0 && (size_t)chars > f->max_chars)
 		json_msg(list, "%s must be shorter than or equal to %zu characters",
@@ -548,11 +502,24 @@ json_post_store(void *arg, const struct post *post)
 int
 json_post_append(void *arg, const struct post *post)
 {
+	struct json_page	*page = arg;
 	struct json_object	*o = json_post(post);
+	size_t			 len, n = json_object_array_length(page->posts);
 
-	if (o == NULL || json_object_array_add(arg, o) != 0) {
+	if (o == NULL || http_body_len(o, &len) == -1)
+		goto fail;
+	/* "[" and "]" around the posts, "," between them. */
+	len += n == 0 ? 2 : 1;
+	if (n > 0 && page->max_bytes > 0 && page->bytes + len > page->max_bytes) {
 		json_object_put(o);
-		return -1;
+		page->full = 1;
+		return 1;
 	}
+	if (json_object_array_add(page->posts, o) != 0)
+		goto fail;
+	page->bytes += len;
 	return 0;
+fail:
+	json_object_put(o);
+	return -1;
 }

@@ -29,7 +29,10 @@ enum json_kind {
 };
 
 #define JSON_REQUIRED	0x01	/* absent is an error */
-#define JSON_NOT_BLANK	0x02	/* whitespace only counts as empty */
+#define JSON_NOT_BLANK	0x02	/* nothing visible (text_is_blank()) counts
+				   as empty */
+#define JSON_LINE	0x04	/* a name or title: text.h's TEXT_LINE */
+#define JSON_TEXT	0x08	/* free text: text.h's TEXT_LINES */
 
 /* One accepted property of a request body; lengths of 0 mean "no limit". */
 struct json_field {
@@ -52,8 +55,9 @@ struct json_value {
  * RFC 8259 text (no NaN, single quotes, raw control characters or unpaired
  * surrogate escapes, which json-c alone lets through), valid UTF-8, at most
  * JSON_MAX_DEPTH deep, nothing but whitespace after it.
- * Then check it against fields: each property's type and lengths, and no
- * property outside the table ("property x should not exist", listed first).
+ * Then check it against fields: each property's type, lengths and
+ * characters (the flags), and no property outside the table ("property x
+ * should not exist", listed first).
  * On success values[i] holds field i (pointing into req->json, which req
  * owns) and 0 is returned; otherwise -1 with a 400 in rep listing every
  * problem found.
@@ -61,9 +65,6 @@ struct json_value {
 int	json_body_fields(struct http_req *req, struct http_reply *rep,
 	    const struct json_field *fields, size_t nfields,
 	    struct json_value *values);
-
-/* Number of Unicode code points in a valid UTF-8 string, or -1 if invalid. */
-long	json_utf8_chars(const char *s, size_t len);
 
 /* Is s a plausible e-mail address (ASCII, RFC 5321 lengths)? */
 int	json_is_email(const char *s, size_t len);
@@ -88,9 +89,25 @@ struct json_object	*json_session(const struct session_info *session,
  */
 struct json_object	*json_post(const struct post *post);
 
+/*
+ * A page of posts as it is built: the array, the bytes it takes in a
+ * reply body, and a bound on them (0: none).
+ */
+struct json_page {
+	struct json_object	*posts;
+	size_t			 bytes;
+	size_t			 max_bytes;
+	int			 full;	/* a post was left out: it would
+					   have taken the page past max_bytes */
+};
+
 /* store_post_fn callbacks: arg is a struct json_object ** to set ... */
 int	json_post_store(void *arg, const struct post *post);
-/* ... or a json array to append to. */
+/*
+ * ... or a struct json_page to append to.  A post that would take the
+ * page past max_bytes is left out and stops the read (1, full set),
+ * unless it is the first: a page always holds at least one post.
+ */
 int	json_post_append(void *arg, const struct post *post);
 
 #endif

@@ -40,12 +40,13 @@ pgstore_post_rows(struct pgstore *s, enum stmt i, const char *const *params,
 	PGresult	*res;
 	struct post	 p;
 	enum store_rc	 rc;
-	int		 r, n;
+	int		 r, n, stop = 0;
 
 	if ((res = pgstore_run(s, i, params, &rc)) == NULL)
 		return rc;
 	rc = (n = pq.PQntuples(res)) == 0 ? STORE_NOTFOUND : STORE_OK;
-	for (r = 0; r < n && rc == STORE_OK; r++) {
+	/* stop == 1: the caller has what it wants. */
+	for (r = 0; r < n && rc == STORE_OK && stop == 0; r++) {
 		if (pgstore_int(res, r, 0, &p.id) == -1 ||
 		    pgstore_int(res, r, 3, &p.author_id) == -1 ||
 		    pq.PQgetisnull(res, r, 1) || pq.PQgetisnull(res, r, 2) ||
@@ -57,7 +58,7 @@ pgstore_post_rows(struct pgstore *s, enum stmt i, const char *const *params,
 		p.title = pq.PQgetvalue(res, r, 1);
 		p.content = pq.PQgetvalue(res, r, 2);
 		p.author_name = pq.PQgetvalue(res, r, 4);
-		if (fn(arg, &p) == -1)
+		if ((stop = fn(arg, &p)) == -1)
 			rc = STORE_ERR;
 	}
 	pq.PQclear(res);

@@ -34,7 +34,7 @@ litestore_post_rows(struct litestore *s, enum stmt i, store_post_fn fn, void *ar
 	sqlite3_stmt	*st = s->stmt[i];
 	struct post	 p;
 	enum store_rc	 rc = STORE_NOTFOUND;
-	int		 step;
+	int		 step, stop = 0;
 
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		p.id = sqlite3_column_int64(st, 0);
@@ -43,11 +43,14 @@ litestore_post_rows(struct litestore *s, enum stmt i, store_post_fn fn, void *ar
 		p.author_id = sqlite3_column_int64(st, 3);
 		p.author_name = (const char *)sqlite3_column_text(st, 4);
 		if (p.title == NULL || p.content == NULL || p.author_name == NULL ||
-		    fn(arg, &p) == -1) {
+		    (stop = fn(arg, &p)) == -1) {
 			rc = STORE_ERR;
 			break;
 		}
 		rc = STORE_OK;
+		/* The caller has what it wants: read no further rows. */
+		if (stop == 1)
+			break;
 	}
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		rc = litestore_rc(s, step, sqlite3_sql(st));

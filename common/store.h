@@ -152,7 +152,10 @@ struct post {
 	const char	*author_name;
 };
 
-/* Receives each post read; returns 0 to go on, or -1 (the call fails with STORE_ERR). */
+/*
+ * Receives each post read; returns 0 to go on, 1 to stop there (the call
+ * succeeds: a page that is full), or -1 (the call fails with STORE_ERR).
+ */
 typedef int (*store_post_fn)(void *arg, const struct post *post);
 
 /* One throttle counter (see throttle.h); a key never seen reads as zeros. */

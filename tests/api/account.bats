@@ -255,6 +255,17 @@ stored_hash() {
 	assert_reply 200 ''
 }
 
+@test "account-1.8: a newPassword of Unicode spaces or invisible characters alone is empty (issue 20)" {
+	signin
+	before=$(stored_hash)
+	for pw in '\u3000\u3000\u3000\u3000\u3000\u3000\u3000\u3000' \
+	    '\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b' '\u00a0 \u00a0 \u2800\u3164\ufeff\u2028'; do
+		change_to "$TOKEN" "$pw"
+		assert_reply 400 "$(list_400 '["newPassword should not be empty"]')"
+	done
+	assert_equal "$(stored_hash)" "$before"
+}
+
 # --- deleting the account --------------------------------------------------------------
 
 @test "account-2.1: DELETE /authentication is 200 empty, clears both cookies; the user, sessions and posts are gone" {

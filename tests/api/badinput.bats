@@ -642,13 +642,13 @@ each_field() {
 			expect_list "$route title of 201" 'title must be shorter than or equal to 200 characters'
 			with_field "$route" title "\"$a10k\""
 			send_text "$route" "$FIELD_BODY"
-			expect_list "$route title of 10000" 'title must be shorter than or equal to 200 characters'
+			expect_list "$route title of 10000" 'title must be shorter than or equal to 200 characters|title must be shorter than or equal to 400 bytes in UTF-8'
 			with_field "$route" content "\"${a10k}a\""
 			send_text "$route" "$FIELD_BODY"
 			expect_list "$route content of 10001" 'content must be shorter than or equal to 10000 characters'
 			with_field "$route" content "\"$a10k$a10k$a10k\""
 			send_text "$route" "$FIELD_BODY"
-			expect_list "$route content of 30000" 'content must be shorter than or equal to 10000 characters'
+			expect_list "$route content of 30000" 'content must be shorter than or equal to 10000 characters|content must be shorter than or equal to 20000 bytes in UTF-8'
 		done
 		[ "$(sql 'SELECT count(*) FROM users')" = "$users" ] || note "a user was stored"
 		[ "$(sql 'SELECT count(*) FROM posts')" = "$posts" ] || note "a post was stored"

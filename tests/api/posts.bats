@@ -546,7 +546,7 @@ walk() {
 	create "$TOKEN" "{\"title\":\"${t200}t\",\"content\":\"x\"}"
 	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 200 characters"]')"
 	create "$TOKEN" "{\"title\":\"${e200}é\",\"content\":\"x\"}"
-	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 200 characters"]')"
+	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 200 characters","title must be shorter than or equal to 400 bytes in UTF-8"]')"
 	assert_equal "$(sql 'SELECT count(*) FROM posts')" "$before"
 }
 
@@ -557,16 +557,16 @@ walk() {
 	assert_equal "$BODY" "$(post_body "$POST_ID" Long "$c10k" "$USER_ID" Content)"
 	preq GET "/posts/$POST_ID"
 	assert_reply 200 "$(post_body "$POST_ID" Long "$c10k" "$USER_ID" Content)"
-	# 10000 four-byte characters (40000 bytes) still fit the 64 KiB body.
-	e=$(printf '\360\237\230\200')	# U+1F600
+	# 10000 two-byte characters are 20000 bytes: the byte limit too (posts-14.1).
+	e=é
 	e10k=$(printf "$e%.0s" $(seq 10000))
-	new_post "$TOKEN" Emoji "$e10k"
+	new_post "$TOKEN" Accents "$e10k"
 	assert_equal "$(sql "SELECT length(content) FROM posts WHERE id = $POST_ID")" 10000
 	before=$(sql 'SELECT count(*) FROM posts')
 	create "$TOKEN" "{\"title\":\"Long\",\"content\":\"${c10k}c\"}"
 	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 10000 characters"]')"
 	create "$TOKEN" "{\"title\":\"Long\",\"content\":\"${e10k}${e}\"}"
-	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 10000 characters"]')"
+	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 10000 characters","content must be shorter than or equal to 20000 bytes in UTF-8"]')"
 	create "$TOKEN" "{\"title\":\"$(printf 't%.0s' $(seq 201))\",\"content\":\"${c10k}c\"}"
 	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 200 characters","content must be shorter than or equal to 10000 characters"]')"
 	assert_equal "$(sql 'SELECT count(*) FROM posts')" "$before"
@@ -995,4 +995,204 @@ head_req() {
 	new_post "$other" New post; check 201
 	delete_post "$other" "$POST_ID"; check 200
 	assert_equal "$n" 12
+}
+
+# --- issue 20: byte limits, control characters, the size of a page ------
+
+CONTENT_CONTROLS='["content must not contain control characters"]'
+TITLE_CONTROLS='["title must not contain control or format characters"]'
+
+# sql_repeat CHAR N: an SQL expression, for either store, of CHAR N times.
+sql_repeat() {
+	case $STORE in
+	sqlite) printf "printf('%%.*c', %d, '%s')" "$2" "$1" ;;
+	postgresql) printf "repeat('%s', %d)" "$1" "$2" ;;
+	esac
+}
+
+# post_count USER_ID: how many posts the user has.
+post_count() {
+	sql "SELECT count(*) FROM posts WHERE author_id = $1"
+}
+
+# decoded JSON-STRING-BODY: the text a JSON string (without its quotes) holds.
+decoded() {
+	jq -rn "\"$1\""
+}
+
+@test "posts-14.1: content is at most 20000 bytes in UTF-8 as well as 10000 characters (issue 20)" {
+	new_user posts-cbytes@example.com CBytes
+	e=$(printf '\360\237\230\200')	# U+1F600, four bytes
+	e5k=$(printf "$e%.0s" $(seq 5000))
+	new_post "$TOKEN" Emoji "$e5k"
+	assert_equal "$(printf '%s' "$BODY" | jq -r .content)" "$e5k"
+	c=$(printf '\344\270\200')	# U+4E00, three bytes
+	c6666=$(printf "$c%.0s" $(seq 6666))
+	new_post "$TOKEN" Han "$c6666"
+	before=$(post_count "$USER_ID")
+	create "$TOKEN" "{\"title\":\"Emoji\",\"content\":\"${e5k}${e}\"}"
+	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 20000 bytes in UTF-8"]')"
+	create "$TOKEN" "{\"title\":\"Han\",\"content\":\"${c6666}${c}\"}"
+	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 20000 bytes in UTF-8"]')"
+	# The review's 10000 emoji (40000 bytes) are 10000 characters, but too many bytes.
+	create "$TOKEN" "{\"title\":\"Emoji\",\"content\":\"${e5k}${e5k}\"}"
+	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 20000 bytes in UTF-8"]')"
+	patch_post "$TOKEN" "$POST_ID" "{\"content\":\"${e5k}${e}\"}"
+	assert_reply 400 "$(list_400 '["content must be shorter than or equal to 20000 bytes in UTF-8"]')"
+	assert_equal "$(post_count "$USER_ID")" "$before"
+}
+
+@test "posts-14.2: a title is at most 400 bytes in UTF-8 as well as 200 characters (issue 20)" {
+	new_user posts-tbytes@example.com TBytes
+	c=$(printf '\344\270\200')	# U+4E00, three bytes
+	c133=$(printf "$c%.0s" $(seq 133))
+	new_post "$TOKEN" "$c133" x
+	assert_equal "$(printf '%s' "$BODY" | jq -r .title)" "$c133"
+	e=$(printf '\360\237\230\200')
+	e100=$(printf "$e%.0s" $(seq 100))
+	new_post "$TOKEN" "$e100" x
+	before=$(post_count "$USER_ID")
+	create "$TOKEN" "{\"title\":\"${c133}${c}\",\"content\":\"x\"}"
+	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 400 bytes in UTF-8"]')"
+	create "$TOKEN" "{\"title\":\"${e100}${e}\",\"content\":\"x\"}"
+	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 400 bytes in UTF-8"]')"
+	patch_post "$TOKEN" "$POST_ID" "{\"title\":\"${c133}${c}\"}"
+	assert_reply 400 "$(list_400 '["title must be shorter than or equal to 400 bytes in UTF-8"]')"
+	assert_equal "$(post_count "$USER_ID")" "$before"
+}
+
+@test "posts-15.1: content refuses control characters but tab, line feed and CR LF (issue 20)" {
+	new_user posts-ctl@example.com Ctl
+	for c in '\u0001' '\u0008' '\u000b' '\u000c' '\u001b[2J' '\u001f' '\u007f' \
+	    '\u0080' '\u0085' '\u009f' '\r' '\r\r\n' '\n\r'; do
+		create "$TOKEN" "{\"title\":\"t\",\"content\":\"a${c}b\"}"
+		assert_reply 400 "$(list_400 "$CONTENT_CONTROLS")"
+	done
+	# Raw bytes too, not only escapes: U+0085 as UTF-8, DEL as itself.
+	create "$TOKEN" "$(printf '{"title":"t","content":"a\302\205b"}')"
+	assert_reply 400 "$(list_400 "$CONTENT_CONTROLS")"
+	create "$TOKEN" "$(printf '{"title":"t","content":"a\177b"}')"
+	assert_reply 400 "$(list_400 "$CONTENT_CONTROLS")"
+	# The review's post: ten thousand \u0001, one byte each, six bytes sent.
+	create "$TOKEN" "{\"title\":\"t\",\"content\":\"$(printf '\\u0001%.0s' $(seq 10000))\"}"
+	assert_reply 400 "$(list_400 "$CONTENT_CONTROLS")"
+	assert_equal "$(post_count "$USER_ID")" 0
+	# Tabs and line ends are text, kept as sent.
+	content=$'col 1\tcol 2\nline 2\r\nline 3'
+	new_post "$TOKEN" Lines "$content"
+	assert_equal "$(printf '%s' "$BODY" | jq -j .content)" "$content"
+	# So are format characters: right-to-left text needs its marks.
+	bidi='\u05e9\u05dc\u05d5\u05dd\u200f! \u2067abc\u2069 \u202eabc\u202c \ud83d\udc68\u200d\ud83d\udc69'
+	create "$TOKEN" "{\"title\":\"Bidi\",\"content\":\"$bidi\"}"
+	assert_equal "$STATUS" 201
+	assert_equal "$(printf '%s' "$BODY" | jq -r .content)" "$(decoded "$bidi")"
+}
+
+@test "posts-15.2: a title refuses control, format and line-separator characters (issue 20)" {
+	new_user posts-tctl@example.com TCtl
+	for c in '\t' '\n' '\r\n' '\u0001' '\u001b' '\u007f' '\u0085' '\u200b' '\u200e' \
+	    '\u200f' '\u202a' '\u202e' '\u2066' '\u2069' '\u061c' '\ufeff' '\u00ad' '\u2060' \
+	    '\u2028' '\u2029' '\udb40\udc01'; do
+		create "$TOKEN" "{\"title\":\"a${c}b\",\"content\":\"x\"}"
+		assert_reply 400 "$(list_400 "$TITLE_CONTROLS")"
+	done
+	# A joiner joins two characters, never a space, an edge or another joiner.
+	for t in '\u200dab' 'ab\u200d' 'a \u200db' 'a\u200c b' 'a\u200d\u200cb'; do
+		create "$TOKEN" "{\"title\":\"$t\",\"content\":\"x\"}"
+		assert_reply 400 "$(list_400 "$TITLE_CONTROLS")"
+	done
+	# Both fields' problems are listed together.
+	create "$TOKEN" '{"title":"a\u202eb","content":"a\u0007b"}'
+	assert_reply 400 "$(list_400 '["title must not contain control or format characters","content must not contain control characters"]')"
+	assert_equal "$(post_count "$USER_ID")" 0
+	# Inside words they are what Persian, Sinhala and emoji need.
+	for t in '\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645' '\u0dc1\u0dca\u200d\u0dbb\u0dd3' \
+	    '\ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67 family' '\u2764\ufe0f\u200d\ud83d\udd25' \
+	    'caf\u00e9 \u00a0 \u3000 na\u0301ive'; do
+		create "$TOKEN" "{\"title\":\"$t\",\"content\":\"x\"}"
+		assert_equal "$STATUS" 201
+		assert_equal "$(printf '%s' "$BODY" | jq -r .title)" "$(decoded "$t")"
+	done
+}
+
+@test "posts-15.3: PATCH applies the same character rules (issue 20)" {
+	new_user posts-pctl@example.com PCtl
+	new_post "$TOKEN" Keep kept
+	id=$POST_ID
+	patch_post "$TOKEN" "$id" '{"title":"\u202eevil"}'
+	assert_reply 400 "$(list_400 "$TITLE_CONTROLS")"
+	patch_post "$TOKEN" "$id" '{"content":"bell\u0007"}'
+	assert_reply 400 "$(list_400 "$CONTENT_CONTROLS")"
+	patch_post "$TOKEN" "$id" '{"title":"a\tb","content":"\u009b31m"}'
+	assert_reply 400 "$(list_400 '["title must not contain control or format characters","content must not contain control characters"]')"
+	patch_post "$TOKEN" "$id" '{"title":"\u3000"}'
+	assert_reply 400 "$(list_400 '["title should not be empty"]')"
+	preq GET "/posts/$id"
+	assert_reply 200 "$(post_body "$id" Keep kept "$USER_ID" PCtl)"
+}
+
+@test "posts-15.4: Unicode spaces and invisible characters alone are empty (issue 20)" {
+	new_user posts-invisible@example.com Invisible
+	for t in '\u200b' '\u3000\u3000' '\u00a0' '\u3164' '\u2800' '\ufeff' '\u200b \u3000' \
+	    '\u2028' '\u202e' '\u00ad\u2060'; do
+		create "$TOKEN" "{\"title\":\"$t\",\"content\":\"x\"}"
+		assert_reply 400 "$(list_400 '["title should not be empty"]')"
+	done
+	for c in '\u3000\n\u200b\t' '\u00a0' '\u2800\u2800' '\u3164' '\u2029\u200f'; do
+		create "$TOKEN" "{\"title\":\"t\",\"content\":\"$c\"}"
+		assert_reply 400 "$(list_400 '["content should not be empty"]')"
+	done
+	assert_equal "$(post_count "$USER_ID")" 0
+}
+
+@test "posts-16.1: a page stops before its body would pass 256 KiB, and its Link goes on from its last post (issue 20)" {
+	new_user posts-big@example.com Big
+	cursor=$(last_id)
+	# 30 posts of 20000 '"' (the most the rules allow, each written as 40000
+	# bytes), written with SQL: 6 fit in 256 KiB, a 7th would not.
+	sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)
+	    INSERT INTO posts (author_id, title, content, created_at, updated_at)
+	    SELECT $USER_ID, 'big ' || i, $(sql_repeat '"' 20000), 0, 0 FROM n ORDER BY i"
+	mapfile -t ids < <(sql "SELECT id FROM posts WHERE id > $cursor ORDER BY id")
+	path="/posts?limit=100&after=$cursor" pages=0 seen=()
+	while :; do
+		preq GET "$path"
+		assert_equal "$STATUS" 200
+		assert_page_shape
+		[ "${H[content-length]}" -le 262144 ] || fail "a page of ${H[content-length]} bytes"
+		mapfile -t page < <(printf '%s' "$BODY" | jq -r '.[].id')
+		assert_equal "${#page[@]}" 6
+		pages=$((pages + 1))
+		seen+=("${page[@]}")
+		[ -n "${H[link]+set}" ] || break
+		assert_equal "${H[link]}" "</posts?limit=100&after=${page[5]}>; rel=\"next\""
+		path="/posts?limit=100&after=${page[5]}"
+		[ "$pages" -lt 10 ]
+	done
+	assert_equal "$pages" 5
+	assert_equal "${seen[*]}" "${ids[*]}"
+	# A limit under what fits is honoured as before.
+	preq GET "/posts?limit=2&after=$cursor"
+	assert_equal "$(printf '%s' "$BODY" | jq -c '[.[].id]')" "[${ids[0]},${ids[1]}]"
+	assert_equal "${H[link]}" "</posts?limit=2&after=${ids[1]}>; rel=\"next\""
+	sql "DELETE FROM posts WHERE author_id = $USER_ID"
+}
+
+@test "posts-16.2: a post bigger than a page's bound still comes, alone, with a Link to the rest (issue 20)" {
+	new_user posts-huge@example.com Huge
+	cursor=$(last_id)
+	# Written before the byte limits, or by hand: 300000 bytes of content.
+	sql "INSERT INTO posts (author_id, title, content, created_at, updated_at)
+	    VALUES ($USER_ID, 'huge', $(sql_repeat x 300000), 0, 0)"
+	huge=$(last_id)
+	new_post "$TOKEN" small x
+	small=$POST_ID
+	preq GET "/posts?limit=100&after=$cursor"
+	assert_equal "$STATUS" 200
+	assert_equal "$(printf '%s' "$BODY" | jq -c '[.[].id]')" "[$huge]"
+	assert_equal "${H[link]}" "</posts?limit=100&after=$huge>; rel=\"next\""
+	preq GET "/posts?limit=100&after=$huge"
+	assert_reply 200 "[$(post_body "$small" small x "$USER_ID" Huge)]"
+	assert_no link
+	sql "DELETE FROM posts WHERE author_id = $USER_ID"
 }

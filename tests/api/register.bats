@@ -179,6 +179,26 @@ list_400() {
 	assert_reply 400 "$(list_400 '["password should not be empty"]')"
 }
 
+@test "register-5.9: a password of Unicode spaces or invisible characters alone is empty; among others they count (issue 20)" {
+	for pw in '\u3000\u3000\u3000\u3000\u3000\u3000\u3000\u3000' \
+	    '\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0' \
+	    '\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b' \
+	    '\u3000 \u200b\u00a0\u2028\t\u3164\u2800'; do
+		post_json /authentication/register "{\"email\":\"reg-pwblank@example.com\",\"name\":\"Blank\",\"password\":\"$pw\"}"
+		assert_reply 400 "$(list_400 '["password should not be empty"]')"
+	done
+	assert_equal "$(user_id reg-pwblank@example.com)" ""
+	# A password keeps every character but NUL: spaces, format characters
+	# and controls are part of it, and log-in needs them all.
+	pw='\u3000pass\u200bword\t\u202e'
+	post_json /authentication/register "{\"email\":\"reg-pwinvisible@example.com\",\"name\":\"Invisible\",\"password\":\"$pw\"}"
+	assert_equal "$STATUS" 201
+	post_json /authentication/log-in "{\"email\":\"reg-pwinvisible@example.com\",\"password\":\"$pw\"}"
+	assert_equal "$STATUS" 200
+	post_json /authentication/log-in '{"email":"reg-pwinvisible@example.com","password":"\u3000password\t\u202e"}'
+	assert_reply 400 '{"statusCode":400,"message":"Wrong credentials provided"}'
+}
+
 @test "register-6.1: a whitespace-only name is refused" {
 	post_json /authentication/register '{"email":"reg-blank@example.com","name":"   ","password":"password123"}'
 	assert_reply 400 "$(list_400 '["name should not be empty"]')"
@@ -204,6 +224,37 @@ list_400() {
 	assert_equal "$STATUS" 201
 	assert_equal "$(printf '%s' "$BODY" | jq -r .name)" "$n100"
 	assert_equal "$(sql "SELECT name FROM users WHERE lower(email) = 'reg-name-utf8@example.com'")" "$n100"
+}
+
+@test "register-6.4: a name of Unicode spaces or invisible characters is empty (issue 20)" {
+	for name in '\u200b' '\u3000' '\u00a0\u00a0' '\u3164' '\u2800' '\ufeff' \
+	    '\u200b \u3000\t' '\u202e' '\u2028' '\u00ad\u2060\u200d'; do
+		post_json /authentication/register "{\"email\":\"reg-invisible@example.com\",\"name\":\"$name\",\"password\":\"password123\"}"
+		assert_reply 400 "$(list_400 '["name should not be empty"]')"
+	done
+	assert_equal "$(user_id reg-invisible@example.com)" ""
+}
+
+@test "register-6.5: a name with control, format or line-separator characters is refused (issue 20)" {
+	for name in 'Bob\u001b[31mRed' 'Bob\u001b[31m\u202eRed' 'A\tB' 'A\nB' 'A\rB' \
+	    'Al\u200bice' '\u202eevil' 'x\u2066y\u2069' 'A\u200eB' 'A\u0085B' 'A\u007fB' \
+	    'A\u2028B' 'A\u00adB' '\ufeffAlice' '\u200dAlice' 'Alice\u200c' 'Al \u200dice'; do
+		post_json /authentication/register "{\"email\":\"reg-control@example.com\",\"name\":\"$name\",\"password\":\"password123\"}"
+		assert_reply 400 "$(list_400 '["name must not contain control or format characters"]')"
+	done
+	assert_equal "$(user_id reg-control@example.com)" ""
+}
+
+@test "register-6.6: joiners inside words are kept: Persian, Sinhala, emoji (issue 20)" {
+	n=0
+	for name in '\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645' '\u0dc1\u0dca\u200d\u0dbb\u0dd3' \
+	    '\ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67' 'Z\u00fcrich \u2764\ufe0f' 'Jos\u00e9\u00a0Mar\u00eda'; do
+		n=$((n + 1))
+		post_json /authentication/register "{\"email\":\"reg-joiner$n@example.com\",\"name\":\"$name\",\"password\":\"password123\"}"
+		assert_equal "$STATUS" 201
+		assert_equal "$(printf '%s' "$BODY" | jq -r .name)" "$(jq -rn "\"$name\"")"
+		assert_equal "$(sql "SELECT name FROM users WHERE lower(email) = 'reg-joiner$n@example.com'")" "$(jq -rn "\"$name\"")"
+	done
 }
 
 @test "register-7.1: wrong types are listed per field" {

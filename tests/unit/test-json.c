@@ -1,6 +1,7 @@
 /*
  * Unit tests for common/json.c: request bodies checked against a field
- * table (register's), UTF-8 counting, e-mail syntax and the user view.
+ * table (register's), e-mail syntax and the user view (UTF-8 counting is
+ * common/text.c's, tested in test-text.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +25,8 @@ enum { F_EMAIL, F_NAME, F_PASSWORD, F__MAX };
 
 static const struct json_field fields[F__MAX] = {
 	{ "email", JSON_EMAIL, 0, USER_EMAIL_MAX, 0, JSON_REQUIRED },
-	{ "name", JSON_STRING, 1, USER_NAME_MAX, 0, JSON_REQUIRED | JSON_NOT_BLANK },
+	{ "name", JSON_STRING, 1, USER_NAME_MAX, 0,
+	    JSON_REQUIRED | JSON_NOT_BLANK | JSON_LINE },
 	{ "password", JSON_STRING, PW_MIN_CHARS, 0, PW_MAX_BYTES,
 	    JSON_REQUIRED | JSON_NOT_BLANK },
 };
@@ -498,6 +500,69 @@ fields_not_blank(void **state)
 	    "\"password should not be empty\""));
 }
 
+/* Unicode spaces and invisible characters are blank too (issue 20). */
+static void
+fields_not_blank_unicode(void **state)
+{
+	struct fixture	*f = *state;
+
+	refused(f, "{\"email\":\"a@b.co\",\"name\":\"\\u200b\","
+	    "\"password\":\"\\u3000\\u3000\\u3000\\u3000\\u3000\\u3000"
+	    "\\u3000\\u3000\"}", LIST(
+	    "\"name should not be empty\","
+	    "\"password should not be empty\""));
+}
+
+/* JSON_LINE: one message for a control or format character, none if blank. */
+static void
+fields_line_refuses_controls(void **state)
+{
+	struct fixture	*f = *state;
+
+	refused(f, "{\"email\":\"a@b.co\",\"name\":\"A\\u202eB\","
+	    "\"password\":\"correct horse\"}",
+	    LIST("\"name must not contain control or format characters\""));
+	http_req_clear(f->req);
+	http_reply_clear(&f->rep);
+	refused(f, "{\"email\":\"a@b.co\",\"name\":\"\\t\\u202e\","
+	    "\"password\":\"correct horse\"}",
+	    LIST("\"name should not be empty\""));
+	http_req_clear(f->req);
+	http_reply_clear(&f->rep);
+	/* The password keeps any character but NUL. */
+	accepted(f, "{\"email\":\"a@b.co\",\"name\":\"A\\u200dB\","
+	    "\"password\":\"\\u202ecorrect\\thorse\\u0001\"}");
+	assert_string_equal(f->v[F_NAME].str, "A\xe2\x80\x8d" "B");
+}
+
+/* JSON_TEXT: tab, LF and CR LF pass, other controls do not. */
+static void
+fields_text_refuses_controls(void **state)
+{
+	static const struct json_field text[] = {
+		{ "content", JSON_STRING, 1, 0, 0, JSON_REQUIRED | JSON_NOT_BLANK |
+		    JSON_TEXT },
+	};
+	struct fixture	*f = *state;
+	const char	*ok = "{\"content\":\"a\\tb\\r\\nc\\n\\u202e\"}";
+	const char	*bad = "{\"content\":\"a\\rb\"}";
+	struct json_value v;
+	int		 rc;
+
+	memcpy(f->req->body_buf, ok, strlen(ok) + 1);
+	f->req->body = f->req->body_buf;
+	f->req->body_len = strlen(ok);
+	assert_int_equal(json_body_fields(f->req, &f->rep, text, 1, &v), 0);
+	assert_string_equal(v.str, "a\tb\r\nc\n\xe2\x80\xae");
+	http_req_clear(f->req);
+	memcpy(f->req->body_buf, bad, strlen(bad) + 1);
+	f->req->body = f->req->body_buf;
+	f->req->body_len = strlen(bad);
+	rc = json_body_fields(f->req, &f->rep, text, 1, &v);
+	assert_string_equal(reply_json(f, rc),
+	    LIST("\"content must not contain control characters\""));
+}
+
 static void
 fields_empty_strings(void **state)
 {
@@ -754,95 +819,6 @@ parse_invalid_utf8_bytes(void **state)
 	assert_int_equal(f->rep.status, 400);
 }
 
-/* --- json_utf8_chars */
-
-static long
-chars(const char *s)
-{
-	return json_utf8_chars(s, strlen(s));
-}
-
-static void
-utf8_ascii(void **state)
-{
-	(void)state;
-	assert_int_equal(chars(""), 0);
-	assert_int_equal(chars("abc"), 3);
-	assert_int_equal(chars("\x7f"), 1);
-	/* The length given counts, not a NUL. */
-	assert_int_equal(json_utf8_chars("abc", 2), 2);
-	assert_int_equal(json_utf8_chars("a\0b", 3), 3);
-}
-
-static void
-utf8_multibyte(void **state)
-{
-	(void)state;
-	assert_int_equal(chars("\xc3\xa9"), 1);		/* U+00E9 */
-	assert_int_equal(chars("\xc2\x80"), 1);		/* U+0080 */
-	assert_int_equal(chars("\xdf\xbf"), 1);		/* U+07FF */
-	assert_int_equal(chars("\xe2\x82\xac"), 1);	/* U+20AC */
-	assert_int_equal(chars("\xef\xbf\xbd"), 1);	/* U+FFFD */
-	assert_int_equal(chars(EMOJI), 1);		/* U+1F600 */
-	assert_int_equal(chars("\xf4\x8f\xbf\xbf"), 1);	/* U+10FFFF */
-	assert_int_equal(chars("a\xc3\xa9" "b" EMOJI "\xe2\x82\xac"), 5);
-}
-
-static void
-utf8_overlong(void **state)
-{
-	(void)state;
-	assert_int_equal(chars("\xc0\xaf"), -1);
-	assert_int_equal(chars("\xc1\xbf"), -1);
-	assert_int_equal(chars("\xe0\x80\xaf"), -1);
-	assert_int_equal(chars("\xe0\x9f\xbf"), -1);
-	assert_int_equal(chars("\xf0\x80\x80\xaf"), -1);
-	assert_int_equal(chars("\xf0\x8f\xbf\xbf"), -1);
-}
-
-static void
-utf8_surrogates(void **state)
-{
-	(void)state;
-	assert_int_equal(chars("\xed\xa0\x80"), -1);	/* U+D800 */
-	assert_int_equal(chars("\xed\xbf\xbf"), -1);	/* U+DFFF */
-	assert_int_equal(chars("\xed\x9f\xbf"), 1);	/* U+D7FF is fine */
-	assert_int_equal(chars("\xee\x80\x80"), 1);	/* U+E000 is fine */
-}
-
-static void
-utf8_beyond_unicode(void **state)
-{
-	(void)state;
-	assert_int_equal(chars("\xf4\x90\x80\x80"), -1);	/* U+110000 */
-	assert_int_equal(chars("\xf7\xbf\xbf\xbf"), -1);
-	assert_int_equal(chars("\xf8\x88\x80\x80\x80"), -1);
-	assert_int_equal(chars("\xff"), -1);
-}
-
-static void
-utf8_truncated_sequence(void **state)
-{
-	(void)state;
-	assert_int_equal(chars("\xc3"), -1);
-	assert_int_equal(chars("\xe2\x82"), -1);
-	assert_int_equal(chars("\xf0\x9f\x98"), -1);
-	assert_int_equal(chars("ab\xf0\x9f"), -1);
-	/* Cut by len even though more bytes follow. */
-	assert_int_equal(json_utf8_chars("\xe2\x82\xac", 2), -1);
-}
-
-static void
-utf8_bad_continuation(void **state)
-{
-	(void)state;
-	assert_int_equal(chars("\x80"), -1);
-	assert_int_equal(chars("a\xbf"), -1);
-	assert_int_equal(chars("\xc3" "a"), -1);
-	assert_int_equal(chars("\xe2\x82" "a"), -1);
-	assert_int_equal(chars("\xe2\xc3\xa9"), -1);
-}
-
 /* --- json_is_email */
 
 static int
@@ -1089,7 +1065,8 @@ static void
 post_callbacks(void **state)
 {
 	struct post		 p = { 1, "t", "c", 2, "Bob" };
-	struct json_object	*one = NULL, *list = json_object_new_array();
+	struct json_object	*one = NULL;
+	struct json_page	 page = { json_object_new_array(), 0, 0, 0 };
 
 	(void)state;
 	assert_int_equal(json_post_store(&one, &p), 0);
@@ -1097,11 +1074,54 @@ post_callbacks(void **state)
 	/* A second call replaces the first without leaking it. */
 	assert_int_equal(json_post_store(&one, &p), 0);
 	assert_int_equal(json_object_get_int64(json_object_object_get(one, "id")), 2);
-	assert_int_equal(json_post_append(list, &p), 0);
-	assert_int_equal(json_post_append(list, &p), 0);
-	assert_int_equal(json_object_array_length(list), 2);
+	assert_int_equal(json_post_append(&page, &p), 0);
+	assert_int_equal(json_post_append(&page, &p), 0);
+	assert_int_equal(json_object_array_length(page.posts), 2);
+	/* bytes is exactly what the reply's body will be. */
+	assert_int_equal(page.bytes, strlen(json_object_to_json_string_ext(
+	    page.posts, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)));
+	assert_false(page.full);
 	json_object_put(one);
-	json_object_put(list);
+	json_object_put(page.posts);
+}
+
+/* A page stops before max_bytes, but never before its first post (issue 20). */
+static void
+post_page_bounded_in_bytes(void **state)
+{
+	struct post		 p = { 1, "t", "\"\"\"\"", 2, "Bob" };
+	struct json_page	 page = { json_object_new_array(), 0, 0, 0 };
+	const char		*body;
+	size_t			 one;
+
+	(void)state;
+	/* One post: {"id":1,...} inside [ ]. */
+	assert_int_equal(json_post_append(&page, &p), 0);
+	one = page.bytes;
+	json_object_put(page.posts);
+	/* Room for two posts and a comma, not three. */
+	page = (struct json_page){ json_object_new_array(), 0, 2 * one, 0 };
+	assert_int_equal(json_post_append(&page, &p), 0);
+	p.id = 2;
+	assert_int_equal(json_post_append(&page, &p), 0);
+	assert_int_equal(page.bytes, 2 * one - 1);
+	p.id = 3;
+	assert_int_equal(json_post_append(&page, &p), 1);
+	assert_true(page.full);
+	assert_int_equal(json_object_array_length(page.posts), 2);
+	body = json_object_to_json_string_ext(page.posts,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	assert_int_equal(strlen(body), page.bytes);
+	assert_true(strlen(body) <= page.max_bytes);
+	json_object_put(page.posts);
+	/* A first post bigger than the bound still comes. */
+	page = (struct json_page){ json_object_new_array(), 0, 10, 0 };
+	assert_int_equal(json_post_append(&page, &p), 0);
+	assert_int_equal(json_object_array_length(page.posts), 1);
+	assert_false(page.full);
+	assert_int_equal(json_post_append(&page, &p), 1);
+	assert_true(page.full);
+	json_object_put(page.posts);
 }
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1112,6 +1132,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(post_view),
 		cmocka_unit_test(post_callbacks),
+		cmocka_unit_test(post_page_bounded_in_bytes),
 		T(fields_valid_body_gives_values),
 		T(fields_order_of_properties_does_not_matter),
 		T(fields_escapes_are_decoded),
@@ -1137,6 +1158,9 @@ main(void)
 		T(fields_max_bytes_exceeded),
 		T(fields_max_bytes_ascii),
 		T(fields_not_blank),
+		T(fields_not_blank_unicode),
+		T(fields_line_refuses_controls),
+		T(fields_text_refuses_controls),
 		T(fields_empty_strings),
 		T(fields_bad_email),
 		T(parse_trailing_data),
@@ -1157,13 +1181,6 @@ main(void)
 		T(parse_nan_and_infinity_are_not_json),
 		T(parse_raw_control_character_is_not_json),
 		T(parse_invalid_utf8_bytes),
-		cmocka_unit_test(utf8_ascii),
-		cmocka_unit_test(utf8_multibyte),
-		cmocka_unit_test(utf8_overlong),
-		cmocka_unit_test(utf8_surrogates),
-		cmocka_unit_test(utf8_beyond_unicode),
-		cmocka_unit_test(utf8_truncated_sequence),
-		cmocka_unit_test(utf8_bad_continuation),
 		cmocka_unit_test(email_good),
 		cmocka_unit_test(email_no_at),
 		cmocka_unit_test(email_two_at),

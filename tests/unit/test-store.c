@@ -761,6 +761,7 @@ struct seen {
 	char	 content[64];
 	char	 author_name[64];
 	int	 stop_after;	/* fail the callback after this many, 0: never */
+	int	 enough;	/* stop (1) after this many, 0: never */
 };
 
 static int
@@ -776,7 +777,7 @@ see(void *arg, const struct post *p)
 	snprintf(s->title, sizeof(s->title), "%s", p->title);
 	snprintf(s->content, sizeof(s->content), "%s", p->content);
 	snprintf(s->author_name, sizeof(s->author_name), "%s", p->author_name);
-	return 0;
+	return s->enough > 0 && s->n >= s->enough ? 1 : 0;
 }
 
 /* Insert n posts by author; their ids go to ids (if not NULL). */
@@ -891,6 +892,27 @@ posts_page_callback_failure_is_error(void **state)
 	s.n = 0;
 	assert_int_equal(store_posts_page(f->store, 0, 20, see, &s), STORE_OK);
 	assert_int_equal(s.n, 4);
+}
+
+/* A callback that has enough stops the read, and the call succeeds. */
+static void
+posts_page_callback_can_stop(void **state)
+{
+	struct fixture	*f = *state;
+	struct seen	 s = { .enough = 2 };
+	int64_t		 ids[4];
+
+	with_alice(f);
+	add_posts(f, f->alice.id, 4, ids);
+	assert_int_equal(store_posts_page(f->store, 0, 20, see, &s), STORE_OK);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.ids[1], ids[1]);
+	/* The statement was reset: the next read starts afresh. */
+	s.enough = 0;
+	s.n = 0;
+	assert_int_equal(store_posts_page(f->store, ids[1], 20, see, &s), STORE_OK);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.ids[0], ids[2]);
 }
 
 static void
@@ -1910,6 +1932,7 @@ main(void)
 		T(posts_page_walks_in_order),
 		T(posts_page_empty_is_ok),
 		T(posts_page_callback_failure_is_error),
+		T(posts_page_callback_can_stop),
 		T(post_update_by_author),
 		T(post_update_by_other_is_denied),
 		T(post_delete_by_author_and_other),
@@ -1955,6 +1978,7 @@ main(void)
 		P(posts_page_walks_in_order),
 		P(posts_page_empty_is_ok),
 		P(posts_page_callback_failure_is_error),
+		P(posts_page_callback_can_stop),
 		P(post_update_by_author),
 		P(post_update_by_other_is_denied),
 		P(post_delete_by_author_and_other),
