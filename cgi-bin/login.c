@@ -47,9 +47,13 @@ login_failed(struct app *app, const struct http_req *req,
     struct http_reply *rep, const char *email, int64_t user_id,
     const char *why)
 {
+	char	 who[LOG_IDENT_SIZE];
+
 	throttle_login_failed(app, req, email);
-	log_msg(req->client, "failed log-in for %s: %s", email, why);
-	audit(app, req->client, AUDIT_LOGIN_FAILED, user_id, "%s: %s", email,
+	/* Never as typed: it may be long, or a password in the wrong field. */
+	log_ident(email, who);
+	log_msg(req->client, "failed log-in for %s: %s", who, why);
+	audit(app, req->client, AUDIT_LOGIN_FAILED, user_id, "%s: %s", who,
 	    why);
 	return http_error(rep, ERR_WRONG_CREDENTIALS, NULL);
 }

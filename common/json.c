@@ -15,43 +15,13 @@
 long
 json_utf8_chars(const char *str, size_t len)
 {
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 i = 0, need;
-	long			 chars = 0;
-	unsigned int		 cp;
+	size_t		 i, n;
+	long		 chars = 0;
+	uint32_t	 cp;
 
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			chars++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			need = 1;
-			cp = s[i] & 0x1f;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			need = 2;
-			cp = s[i] & 0x0f;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			need = 3;
-			cp = s[i] & 0x07;
-		} else
+	for (i = 0; i < len; i += n, chars++)
+		if ((n = util_utf8_decode(str + i, len - i, &cp)) == 0)
 			return -1;
-		if (len - i <= need)
-			return -1;
-		for (size_t k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
-		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
-		    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return -1;
-		i += need + 1;
-		chars++;
-	}
 	return chars;
 }
 
