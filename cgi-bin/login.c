@@ -71,13 +71,12 @@ login(struct app *app, struct http_req *req, struct http_reply *rep)
 	if (v[F_EMAIL].str == NULL || v[F_PASSWORD].str == NULL ||
 	    v[F_EMAIL].len == 0 || v[F_PASSWORD].len == 0)
 		return http_error(rep, ERR_UNAUTHORIZED, NULL);
-	/* Before any hashing: a throttled guesser costs us nothing. */
-	if (throttle_login_check(app, req, v[F_EMAIL].str, rep) == -1) {
-		if (rep->status == 429)
-			audit(app, req->client, AUDIT_LOGIN_THROTTLED, 0, "%s",
-			    v[F_EMAIL].str);
+	/*
+	 * Before any hashing: a throttled guesser costs us nothing, not even
+	 * a log line (its block was logged and audited when it began).
+	 */
+	if (throttle_login_check(app, req, v[F_EMAIL].str, rep) == -1)
 		return -1;
-	}
 	if (v[F_PASSWORD].len > PW_MAX_BYTES)
 		return login_failed(app, req, rep, v[F_EMAIL].str, 0,
 		    "password over 72 bytes");
