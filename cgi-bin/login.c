@@ -53,9 +53,13 @@ login_failed(struct app *app, const struct http_req *req,
     struct http_reply *rep, const char *email, int64_t user_id,
     const char *why)
 {
+	char	 who[LOG_IDENT_SIZE];
+
 	throttle_login_failed(app, req, email);
-	log_msg(req->client, "failed log-in for %s: %s", email, why);
-	audit(app, req->client, AUDIT_LOGIN_FAILED, user_id, "%s: %s", email,
+	/* Never as typed: it may be long, or a password in the wrong field. */
+	log_ident(email, who);
+	log_msg(req->client, "failed log-in for %s: %s", who, why);
+	audit(app, req->client, AUDIT_LOGIN_FAILED, user_id, "%s: %s", who,
 	    why);
 	return http_error(rep, ERR_WRONG_CREDENTIALS, NULL);
 }
@@ -104,13 +108,12 @@ login(struct app *app, struct http_req *req, struct http_reply *rep)
 	if (v[F_EMAIL].str == NULL || v[F_PASSWORD].str == NULL ||
 	    v[F_EMAIL].len == 0 || v[F_PASSWORD].len == 0)
 		return http_error(rep, ERR_UNAUTHORIZED, NULL);
-	/* Before any hashing: a throttled guesser costs us nothing. */
-	if (throttle_login_check(app, req, v[F_EMAIL].str, rep) == -1) {
-		if (rep->status == 429)
-			audit(app, req->client, AUDIT_LOGIN_THROTTLED, 0, "%s",
-			    v[F_EMAIL].str);
+	/*
+	 * Before any hashing: a throttled guesser costs us nothing, not even
+	 * a log line (its block was logged and audited when it began).
+	 */
+	if (throttle_login_check(app, req, v[F_EMAIL].str, rep) == -1)
 		return -1;
-	}
 	if (v[F_PASSWORD].len > PW_MAX_BYTES)
 		return login_failed(app, req, rep, v[F_EMAIL].str, 0,
 		    "password over 72 bytes");

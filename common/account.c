@@ -17,13 +17,9 @@ account_check_password(struct app *app, const struct http_req *req,
 	const char	*why = "wrong password";
 	enum store_rc	 rc;
 
-	if (throttle_login_check(app, req, session->user.email, rep) == -1) {
-		if (rep->status == 429)
-			audit(app, req->client, AUDIT_LOGIN_THROTTLED,
-			    session->user.id, "password check for %s",
-			    session->user.email);
+	/* A refusal is not audited: its block was, when it began. */
+	if (throttle_login_check(app, req, session->user.email, rep) == -1)
 		return -1;
-	}
 	rc = store_user_by_email(app->store, session->user.email, &user);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
 		throttle_login_abandoned(app, req, session->user.email);

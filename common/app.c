@@ -52,6 +52,8 @@ app_open(struct app *app, const char *name)
 		log_msg(NULL, "refusing to start: %s", err);
 		return -1;
 	}
+	/* The same digests of logged identifiers in every process and node. */
+	log_ident_key(app->cfg.jwt_secret, app->cfg.jwt_secret_len);
 	if ((app->store = store_new(config_database(&app->cfg))) == NULL) {
 		log_msg(NULL, "refusing to start: out of memory");
 		return -1;

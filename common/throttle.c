@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "log.h"
 #include "throttle.h"
 #include "throttle-key.h"
@@ -20,11 +21,16 @@ enum rule {
 	RULE__MAX
 };
 
-static const struct throttle_policy policies[RULE__MAX] = {
-	{ 60, 15 * 60, 0 },		/* RULE_PAIR */
-	{ 15 * 60, 15 * 60, 1 },	/* RULE_ACCOUNT */
-	{ 60, 60 * 60, 0 },		/* RULE_ADDRESS */
-	{ 15 * 60, 60 * 60, 0 },	/* RULE_REGISTER */
+/* How each rule blocks, and how a log line names what it counts. */
+static const struct rule_def {
+	struct throttle_policy	 policy;
+	const char		*events;	/* "... after N <events>" */
+	int			 audited;	/* a block is login-throttled */
+} rules[RULE__MAX] = {
+	{ { 60, 15 * 60, 0 }, "failed log-ins", 1 },		/* RULE_PAIR */
+	{ { 15 * 60, 15 * 60, 1 }, "failed log-ins", 1 },	/* RULE_ACCOUNT */
+	{ { 60, 60 * 60, 0 }, "failed log-ins", 1 },		/* RULE_ADDRESS */
+	{ { 15 * 60, 60 * 60, 0 }, "registrations", 0 },	/* RULE_REGISTER */
 };
 
 /* What one update does to each row of a request's keys. */
@@ -44,13 +50,17 @@ enum step {
 
 /* The keys of one request: what it is counted against. */
 struct throttle_keys {
+	const struct http_req *req;
+	const char	*email;		/* as typed, or NULL: for the log */
 	char		 client[THROTTLE_ADDR_MAX];	/* throttle-key.h */
 	char		 net[THROTTLE_ADDR_MAX];
-	char		 email[THROTTLE_DIGEST_LEN + 1];
+	char		 digest[THROTTLE_DIGEST_LEN + 1];	/* the e-mail's */
 	char		 key[THROTTLE_KEYS_MAX][THROTTLE_KEY_MAX];
 	const char	*list[THROTTLE_KEYS_MAX];	/* the enabled ones, in order */
 	enum rule	 rules[THROTTLE_KEYS_MAX];
 	int		 limits[THROTTLE_KEYS_MAX];
+	int64_t		 started[THROTTLE_KEYS_MAX];	/* a block it began: s */
+	int64_t		 events[THROTTLE_KEYS_MAX];	/* and the count then */
 	size_t		 n;
 	int64_t		 now;
 	enum step	 step;
@@ -69,17 +79,19 @@ throttle_forget(struct throttle_row *row, int64_t now)
 		row->pending = 0;
 }
 
-void
+int64_t
 throttle_count(const struct throttle_policy *policy, int limit,
     struct throttle_row *row, int64_t now)
 {
 	int64_t	 block;
+	int	 blocked;
 
 	throttle_forget(row, now);
+	blocked = row->blocked_until > now;
 	row->count++;
 	row->last_at = now;
 	if (row->count < limit)
-		return;
+		return 0;
 	block = policy->base << (row->level < 20 ? row->level : 20);
 	if (block > policy->max)
 		block = policy->max;
@@ -87,6 +99,7 @@ throttle_count(const struct throttle_policy *policy, int limit,
 	row->level++;
 	if (policy->reset_count)
 		row->count = 0;
+	return blocked ? 0 : block;
 }
 
 int64_t
@@ -105,6 +118,20 @@ throttle_admit(int limit, struct throttle_row *row, int64_t now)
 	row->pending++;
 	row->last_at = now;
 	return 0;
+}
+
+/* Start k for a step of req's: no key yet. */
+static void
+throttle_keys_init(struct throttle_keys *k, const struct http_req *req,
+    enum step step)
+{
+	k->req = req;
+	k->email = NULL;
+	k->n = 0;
+	k->now = (int64_t)time(NULL);
+	k->step = step;
+	k->wait = 0;
+	throttle_key_client(req->client, k->client, k->net);
 }
 
 /* Add the key of rule (if its limit is not 0) from a printf format. */
@@ -148,20 +175,18 @@ throttle_add_client(struct throttle_keys *k, const struct app *app,
  */
 static int
 throttle_login_keys(const struct app *app, const struct http_req *req,
-    const char *email, struct throttle_keys *k)
+    const char *email, enum step step, struct throttle_keys *k)
 {
 	const struct config_throttle *t = &app->cfg.throttle;
 
-	k->n = 0;
-	k->now = (int64_t)time(NULL);
-	k->wait = 0;
-	if (throttle_key_digest(email, k->email) == -1)
+	throttle_keys_init(k, req, step);
+	if (throttle_key_digest(email, k->digest) == -1)
 		return -1;
-	throttle_key_client(req->client, k->client, k->net);
+	k->email = email;
 	throttle_add(k, RULE_PAIR, t->per_pair, "login-pair %s %s", k->client,
-	    k->email);
+	    k->digest);
 	throttle_add(k, RULE_ACCOUNT, t->per_account, "login-account %s",
-	    k->email);
+	    k->digest);
 	throttle_add_client(k, app, RULE_ADDRESS, t->per_address,
 	    "login-address");
 	return 0;
@@ -172,7 +197,7 @@ static int
 throttle_step(void *arg, size_t i, struct throttle_row *row)
 {
 	struct throttle_keys		*k = arg;
-	const struct throttle_policy	*policy = &policies[k->rules[i]];
+	const struct throttle_policy	*policy = &rules[k->rules[i]].policy;
 	int64_t				 wait;
 
 	switch (k->step) {
@@ -188,8 +213,7 @@ throttle_step(void *arg, size_t i, struct throttle_row *row)
 	case STEP_FAILED:
 		if (row->pending > 0)
 			row->pending--;
-		throttle_count(policy, k->limits[i], row, k->now);
-		return 0;
+		break;
 	case STEP_ABANDONED:
 	case STEP_SUCCEEDED:
 		if (row->pending > 0)
@@ -206,10 +230,49 @@ throttle_step(void *arg, size_t i, struct throttle_row *row)
 			k->wait = row->blocked_until - k->now;
 			return -1;
 		}
-		throttle_count(policy, k->limits[i], row, k->now);
-		return 0;
+		break;
 	}
+	/* Counted: a block it begins is logged once the count is stored. */
+	k->started[i] = throttle_count(policy, k->limits[i], row, k->now);
+	k->events[i] = policy->reset_count ? k->limits[i] : row->count;
 	return 0;
+}
+
+/*
+ * Log each block k's step began, and audit those of log-ins: once per
+ * block, not per refused attempt, so that a client hammering at a 429
+ * fills neither the log nor the audit table.
+ */
+static void
+throttle_blocks_begun(struct app *app, const struct throttle_keys *k)
+{
+	char	 ident[LOG_IDENT_SIZE], who[THROTTLE_KEY_MAX + LOG_IDENT_SIZE];
+	size_t	 i, len;
+
+	if (k->email != NULL)
+		log_ident(k->email, ident);
+	for (i = 0; i < k->n; i++) {
+		if (k->started[i] == 0)
+			continue;
+		/* The e-mail as a line may show it, rather than its digest. */
+		len = strlen(k->list[i]);
+		if (k->email != NULL && len > THROTTLE_DIGEST_LEN &&
+		    strcmp(k->list[i] + len - THROTTLE_DIGEST_LEN,
+		    k->digest) == 0) {
+			len -= THROTTLE_DIGEST_LEN;
+			memcpy(who, k->list[i], len);
+			memcpy(who + len, ident, strlen(ident) + 1);
+		} else
+			memcpy(who, k->list[i], len + 1);
+		log_msg(k->req->client, "blocked %s for %lld s after %lld %s",
+		    who, (long long)k->started[i], (long long)k->events[i],
+		    rules[k->rules[i]].events);
+		if (rules[k->rules[i]].audited)
+			audit(app, k->req->client, AUDIT_LOGIN_THROTTLED, 0,
+			    "%s for %lld s after %lld %s", who,
+			    (long long)k->started[i], (long long)k->events[i],
+			    rules[k->rules[i]].events);
+	}
 }
 
 /*
@@ -225,10 +288,13 @@ throttle_run(struct app *app, struct throttle_keys *k, struct http_reply *rep,
 
 	if (k->n == 0)
 		return STORE_OK;
+	memset(k->started, 0, sizeof(k->started));
 	rc = store_throttle_update(app->store, k->list, k->n,
 	    k->now - THROTTLE_FORGET, throttle_step, k);
-	if (rc == STORE_OK)
+	if (rc == STORE_OK) {
+		throttle_blocks_begun(app, k);
 		return rc;
+	}
 	if (rc != STORE_DENIED) {
 		app_store_error(rep, rc);
 		return rc;
@@ -244,23 +310,14 @@ throttle_login_check(struct app *app, const struct http_req *req,
     const char *email, struct http_reply *rep)
 {
 	struct throttle_keys	 k;
-	enum store_rc		 rc;
 
 	/* No key, no count: refused, as when the count cannot be written. */
-	if (throttle_login_keys(app, req, email, &k) == -1) {
+	if (throttle_login_keys(app, req, email, STEP_ADMIT, &k) == -1) {
 		log_msg(req->client, "cannot make the log-in counters' keys");
 		return http_error(rep, ERR_INTERNAL, NULL);
 	}
-	k.step = STEP_ADMIT;
-	if ((rc = throttle_run(app, &k, rep, "failed log-ins")) == STORE_OK)
-		return 0;
-	/*
-	 * Refused, or not counted: either way no hash is run.  Only a
-	 * refusal is a throttled log-in; a failed store said why itself.
-	 */
-	if (rc == STORE_DENIED)
-		log_msg(req->client, "throttled log-in for %s", email);
-	return -1;
+	/* Refused, or not counted: either way no hash is run. */
+	return throttle_run(app, &k, rep, "failed log-ins") == STORE_OK ? 0 : -1;
 }
 
 /* Judge the pending attempt: STEP_FAILED, STEP_SUCCEEDED or STEP_ABANDONED. */
@@ -272,8 +329,7 @@ throttle_login_judge(struct app *app, const struct http_req *req,
 	struct http_reply	 rep;
 
 	http_reply_init(&rep);
-	k.step = step;
-	if (throttle_login_keys(app, req, email, &k) == -1 ||
+	if (throttle_login_keys(app, req, email, step, &k) == -1 ||
 	    throttle_run(app, &k, &rep, "failed log-ins") != STORE_OK)
 		log_msg(req->client, "could not update the log-in counters");
 	http_reply_clear(&rep);
@@ -305,20 +361,10 @@ throttle_register(struct app *app, const struct http_req *req,
     struct http_reply *rep)
 {
 	struct throttle_keys	 k;
-	enum store_rc		 rc;
 
-	k.n = 0;
-	k.now = (int64_t)time(NULL);
-	k.wait = 0;
-	k.step = STEP_REGISTER;
-	throttle_key_client(req->client, k.client, k.net);
+	throttle_keys_init(&k, req, STEP_REGISTER);
 	throttle_add_client(&k, app, RULE_REGISTER,
 	    app->cfg.throttle.register_per_address, "register-address");
-	rc = throttle_run(app, &k, rep, "registrations from this address");
-	if (rc == STORE_OK)
-		return 0;
-	/* A failed store has logged why: "throttled" would mislead. */
-	if (rc == STORE_DENIED)
-		log_msg(req->client, "throttled registration");
-	return -1;
+	return throttle_run(app, &k, rep, "registrations from this address") ==
+	    STORE_OK ? 0 : -1;
 }

@@ -53,9 +53,11 @@ struct throttle_policy {
 
 /*
  * Count one event on row at time now under policy and limit (> 0): block
- * when the count reaches the limit.  Pure, for the unit tests.
+ * when the count reaches the limit.  Returns the length of the block this
+ * event began, or 0 (none, or one that was already on).  Pure, for the
+ * unit tests.
  */
-void	throttle_count(const struct throttle_policy *policy, int limit,
+int64_t	throttle_count(const struct throttle_policy *policy, int limit,
 	    struct throttle_row *row, int64_t now);
 
 /*
@@ -68,15 +70,19 @@ int64_t	throttle_admit(int limit, struct throttle_row *row, int64_t now);
  * Before checking a password: unless the address, the e-mail or the pair
  * is blocked (or enough attempts are pending to reach a limit), let this
  * one through as pending.  Returns 0, or -1 with a 429 (or 503: if the
- * count cannot be written the attempt is refused) in rep; only a 429 is
- * logged here ("throttled"), a store failure by the store.  Every 0 must be
- * followed by throttle_login_failed(), throttle_login_succeeded() or
- * throttle_login_abandoned().
+ * count cannot be written the attempt is refused) in rep; a refusal is not
+ * logged (its block was, when it began), a store failure is by the store.
+ * Every 0 must be followed by throttle_login_failed(),
+ * throttle_login_succeeded() or throttle_login_abandoned().
  */
 int	throttle_login_check(struct app *app, const struct http_req *req,
 	    const char *email, struct http_reply *rep);
 
-/* Count the pending attempt as a failure of the pair, account and address. */
+/*
+ * Count the pending attempt as a failure of the pair, account and address.
+ * A block this begins is logged ("blocked login-pair ... for 60 s after 5
+ * failed log-ins") and audited (login-throttled), once.
+ */
 void	throttle_login_failed(struct app *app, const struct http_req *req,
 	    const char *email);
 
@@ -96,8 +102,8 @@ void	throttle_login_abandoned(struct app *app, const struct http_req *req,
 
 /*
  * Count a registration from this address, refusing it if the address is
- * blocked.  Returns 0, or -1 with a 429 (logged) or a 503 (logged by the
- * store) in rep.
+ * blocked.  Returns 0, or -1 with a 429 or a 503 (logged by the store) in
+ * rep.  A block this begins is logged, once.
  */
 int	throttle_register(struct app *app, const struct http_req *req,
 	    struct http_reply *rep);

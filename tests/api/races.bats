@@ -325,9 +325,10 @@ procs() {
 	    FROM throttle WHERE key NOT LIKE 'login-pair %' ORDER BY key")" \
 	    "login-account $(digest race5@example.com)|$n400|0|0
 login-address 127.0.0.1|$n400|0|0"
-	# The log has one line per failure and one per refusal.
+	# The log has one line per failure and one per block begun, none per
+	# refusal (issue 20).
 	assert_equal "$(grep -c 'failed log-in for race5@example.com: wrong password' "$ERROR_LOG")" "$n400"
-	assert_equal "$(grep -c 'throttled log-in for race5@example.com' "$ERROR_LOG")" "$n429"
+	assert_equal "$(grep -c 'blocked login-pair 127.0.0.1 race5@example.com' "$ERROR_LOG")" "$level"
 	# The right password is refused too while the pair is blocked.
 	post_json /authentication/log-in '{"email":"race5@example.com","password":"password123"}'
 	assert_equal "$STATUS" 429

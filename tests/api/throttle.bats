@@ -169,13 +169,13 @@ login-address 10.1.5.1 5
 login-pair 10.1.5.1 $(digest case@example.com) 5"
 }
 
-@test "throttle-1.6: the throttled log-in is logged with the e-mail and the client, never the password" {
+@test "throttle-1.6: the block is logged with the e-mail and the client, never the password" {
 	register logged@example.com
 	fails logged@example.com 10.1.6.1 5
 	attempt logged@example.com Right-Secret-4711 10.1.6.1
 	assert_throttled "failed log-ins" 60
 	run cat "$MAIN_LOG"
-	assert_line --regexp '^.*login\[[0-9]+\] 10\.1\.6\.1: throttled log-in for logged@example\.com$'
+	assert_line --regexp '^.*login\[[0-9]+\] 10\.1\.6\.1: blocked login-pair 10\.1\.6\.1 logged@example\.com for 60 s after 5 failed log-ins$'
 	refute_output --partial Right-Secret-4711
 	refute_output --partial wrong-password
 	refute_leaks Right-Secret-4711
@@ -285,7 +285,7 @@ login-pair 10.1.5.1 $(digest case@example.com) 5"
 	assert_equal "$STATUS" 201
 	[ -n "$(user_id signup12@example.com)" ]
 	run cat "$MAIN_LOG"
-	assert_line --regexp '^.*register\[[0-9]+\] 10\.4\.1\.1: throttled registration$'
+	assert_line --regexp '^.*register\[[0-9]+\] 10\.4\.1\.1: blocked register-address 10\.4\.1\.1 for 900 s after 10 registrations$'
 }
 
 @test "throttle-5.1: a block ends by itself, and each new one of the pair is twice as long" {
@@ -444,4 +444,53 @@ register-address 10.6.2.8"
 	# The next /48 is someone else.
 	attempt net@example.com password123 2001:db8:9::1
 	assert_equal "$STATUS" 200
+}
+
+# --- issue 20: a block is logged when it starts, not per refusal (finding 4)
+
+# log_bytes: the size of the programs' log.
+log_bytes() {
+	stat -c %s "$MAIN_LOG"
+}
+
+@test "throttle-9.1: a block is logged and audited once, when it starts; refused attempts write nothing (issue 20)" {
+	# A long, well-formed address: shown cut, once.
+	long=quiet-$(printf 'q%.0s' $(seq 58))@$(printf 'e%.0s' $(seq 60)).example.com
+	fails "$long" 10.9.1.1 5
+	run cat "$MAIN_LOG"
+	assert_line --regexp "^.*login\\[[0-9]+\\] 10\\.9\\.1\\.1: blocked login-pair 10\\.9\\.1\\.1 ${long:0:64}\\.\\.\\. for 60 s after 5 failed log-ins\$"
+	assert_equal "$(sql "SELECT detail FROM audit WHERE event = 'login-throttled' AND client = '10.9.1.1'")" \
+	    "login-pair 10.9.1.1 ${long:0:64}... for 60 s after 5 failed log-ins"
+	bytes=$(log_bytes)
+	events=$(sql "SELECT count(*) FROM audit")
+	for i in $(seq 20); do
+		attempt "$long" wrong-password 10.9.1.1
+		assert_throttled "failed log-ins" 60
+	done
+	# 0 bytes per refused request, and no audit row.
+	assert_equal "$(( $(log_bytes) - bytes ))" 0
+	assert_equal "$(sql "SELECT count(*) FROM audit")" "$events"
+	assert_equal "$(grep -c 'blocked login-pair 10.9.1.1' "$MAIN_LOG")" 1
+}
+
+@test "throttle-9.2: each rule's block is logged when it starts: pair, account, address, registration (issue 20)" {
+	for i in 1 2 3 4 5; do
+		fails blocks@example.com "10.9.2.$i" 2
+	done
+	run cat "$MAIN_LOG"
+	assert_line --regexp "^.*login\\[[0-9]+\\] 10\\.9\\.2\\.5: blocked login-account blocks@example\\.com for 900 s after 10 failed log-ins\$"
+	for i in $(seq 30); do
+		fails "spray$i@example.com" 2001:db8:9:2::1
+	done
+	run cat "$MAIN_LOG"
+	assert_line --regexp "^.*login\\[[0-9]+\\] 2001:db8:9:2::1: blocked login-address 2001:db8:9:2::/64 for 60 s after 30 failed log-ins\$"
+	for i in $(seq 10); do
+		reg "blocks$i@example.com" 10.9.2.9
+		assert_equal "$STATUS" 201
+	done
+	reg blocks11@example.com 10.9.2.9
+	assert_throttled "registrations from this address" 900
+	run cat "$MAIN_LOG"
+	assert_line --regexp "^.*register\\[[0-9]+\\] 10\\.9\\.2\\.9: blocked register-address 10\\.9\\.2\\.9 for 900 s after 10 registrations\$"
+	refute_output --partial 'throttled registration'
 }

@@ -1,6 +1,8 @@
 /*
- * Unit tests for common/log.c: escaping of control characters, truncation,
- * and that log_msg() writes exactly one whole line to stderr.
+ * Unit tests for common/log.c: escaping of control characters (also C1,
+ * bidi controls, line separators and invalid UTF-8), truncation that never
+ * cuts a character, identifiers as a line shows them, and that log_msg()
+ * writes exactly one whole line to stderr.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "log.h"
+#include "text.h"
 
 static void
 escape_keeps_printable_ascii(void **state)
@@ -147,6 +151,158 @@ escape_zero_size_writes_nothing(void **state)
 	assert_int_equal(out[0], 'Z');
 }
 
+/* --- issue 20: what else could disguise a line, and cuts (finding 4) */
+
+static void
+escape_c1_controls(void **state)
+{
+	char	 out[128];
+
+	(void)state;
+	/* U+0085 (NEL, a newline to some readers), U+009B (CSI), U+0080. */
+	log_escape(out, sizeof(out), "a\xc2\x85" "b\xc2\x9b" "31mc\xc2\x80");
+	assert_string_equal(out, "a\\xc2\\x85b\\xc2\\x9b31mc\\xc2\\x80");
+	/* U+00A0 and U+00A9 are no controls. */
+	log_escape(out, sizeof(out), "\xc2\xa0\xc2\xa9");
+	assert_string_equal(out, "\xc2\xa0\xc2\xa9");
+}
+
+static void
+escape_bidi_controls(void **state)
+{
+	static const char *const bidi[] = {
+		"\xe2\x80\xaa", "\xe2\x80\xab", "\xe2\x80\xac",	/* U+202A-C */
+		"\xe2\x80\xad", "\xe2\x80\xae",			/* U+202D-E */
+		"\xe2\x81\xa6", "\xe2\x81\xa7", "\xe2\x81\xa8",	/* U+2066-8 */
+		"\xe2\x81\xa9",					/* U+2069 */
+		"\xe2\x80\x8e", "\xe2\x80\x8f",			/* U+200E-F */
+		"\xd8\x9c",						/* U+061C */
+	};
+	static const char	 hex[] = "0123456789abcdef";
+	char			 in[16], out[64], want[64];
+	size_t			 i, j, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(bidi) / sizeof(bidi[0]); i++) {
+		snprintf(in, sizeof(in), "a%sb", bidi[i]);
+		log_escape(out, sizeof(out), in);
+		n = 0;
+		want[n++] = 'a';
+		for (j = 0; bidi[i][j] != '\0'; j++) {
+			want[n++] = '\\';
+			want[n++] = 'x';
+			want[n++] = hex[(unsigned char)bidi[i][j] >> 4];
+			want[n++] = hex[(unsigned char)bidi[i][j] & 0xf];
+		}
+		want[n++] = 'b';
+		want[n] = '\0';
+		assert_string_equal(out, want);
+	}
+	/* Their neighbours are ordinary: U+2029+U+202F, U+2065, U+200D. */
+	log_escape(out, sizeof(out), "\xe2\x80\xaf\xe2\x81\xa5\xe2\x80\x8d");
+	assert_string_equal(out, "\xe2\x80\xaf\xe2\x81\xa5\xe2\x80\x8d");
+}
+
+static void
+escape_line_and_paragraph_separators(void **state)
+{
+	char	 out[64];
+
+	(void)state;
+	log_escape(out, sizeof(out), "a\xe2\x80\xa8" "b\xe2\x80\xa9" "c");
+	assert_string_equal(out, "a\\xe2\\x80\\xa8b\\xe2\\x80\\xa9c");
+}
+
+static void
+escape_invalid_utf8_byte_by_byte(void **state)
+{
+	char	 out[128];
+
+	(void)state;
+	/* A stray continuation byte, a cut character, 0xff. */
+	log_escape(out, sizeof(out), "a\x80" "b\xe2\x82" "c\xff");
+	assert_string_equal(out, "a\\x80b\\xe2\\x82c\\xff");
+	/* An overlong "/", a surrogate, past U+10FFFF. */
+	log_escape(out, sizeof(out), "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80");
+	assert_string_equal(out, "\\xc0\\xaf\\xed\\xa0\\x80"
+	    "\\xf4\\x90\\x80\\x80");
+	/* A character cut at the end of the string. */
+	log_escape(out, sizeof(out), "ab\xf0\x9f\x98");
+	assert_string_equal(out, "ab\\xf0\\x9f\\x98");
+}
+
+/* Truncation keeps whole characters: never the first bytes of one. */
+static void
+escape_truncation_never_cuts_a_character(void **state)
+{
+	char	 out[8];
+
+	(void)state;
+	/* "ab" + U+1F600 would need 6 of the 4 bytes left before "...". */
+	log_escape(out, sizeof(out), "ab\xf0\x9f\x98\x80" "cdefg");
+	assert_string_equal(out, "ab...");
+	log_escape(out, sizeof(out), "a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	assert_string_equal(out, "a\xc3\xa9...");
+	/* One that fits exactly stays. */
+	log_escape(out, sizeof(out), "abc\xf0\x9f\x98\x80");
+	assert_string_equal(out, "abc\xf0\x9f\x98\x80");
+}
+
+static void
+ident_keeps_a_well_formed_address(void **state)
+{
+	char	 out[LOG_IDENT_SIZE];
+
+	(void)state;
+	log_ident("Alice.Smith@example.com", out);
+	assert_string_equal(out, "Alice.Smith@example.com");
+}
+
+static void
+ident_cuts_a_long_address_to_64_bytes(void **state)
+{
+	char	 in[200], out[LOG_IDENT_SIZE];
+
+	(void)state;
+	/* 64 + 1 + 60 + 4: well-formed, 129 bytes. */
+	memset(in, 'a', 64);
+	in[64] = '@';
+	memset(in + 65, 'b', 60);
+	strcpy(in + 125, ".com");
+	log_ident(in, out);
+	assert_int_equal(strlen(out), LOG_IDENT_MAX + 3);
+	assert_memory_equal(out, in, LOG_IDENT_MAX);
+	assert_string_equal(out + LOG_IDENT_MAX, "...");
+}
+
+/*
+ * Anything else, such as a password typed into the e-mail field, is a
+ * keyed digest: repeats tell apart, but nobody can test guesses against
+ * the log without the key (which comes from the JWT secret).
+ */
+static void
+ident_of_anything_else_is_a_keyed_digest(void **state)
+{
+	static const char	 secret[] =
+	    "test-secret-0123456789abcdef0123456789abcdef";
+	char			 out[LOG_IDENT_SIZE], again[LOG_IDENT_SIZE];
+
+	(void)state;
+	log_ident_key(secret, strlen(secret));
+	log_ident("hunter2 correct horse", out);
+	assert_string_equal(out, "#5e8208afe8e5");
+	log_ident("hunter2 correct horse", again);
+	assert_string_equal(out, again);
+	/* Not SHA-256 alone, whose 0689851141ff anyone could look up. */
+	assert_null(strstr(out, "0689851141ff"));
+	/* Addresses are ASCII: a Unicode one is no address here. */
+	log_ident("j\xc3\xa9r\xc3\xb4me@example.com", out);
+	assert_string_equal(out, "#b45bbf124e99");
+	log_ident("", out);
+	assert_int_equal(strlen(out), 13);
+	assert_int_equal(out[0], '#');
+}
+
 /*
  * Run log_msg() with stderr sent to a temporary file and return what it
  * wrote (NUL-terminated, in buf).  Assertions happen after stderr is back.
@@ -262,6 +418,31 @@ msg_long_message_is_one_cut_line(void **state)
 	assert_int_equal(buf[n - 1], '\n');
 }
 
+/* A message longer than a line is cut before a character, not inside. */
+static void
+msg_long_multibyte_message_is_cut_between_characters(void **state)
+{
+	char	 buf[8192], msg[3000];
+	size_t	 i, n;
+
+	(void)state;
+	/*
+	 * U+20AC, 3 bytes, from an offset where the line's 1023rd byte falls
+	 * inside one.
+	 */
+	msg[0] = 'x';
+	msg[1] = 'y';
+	for (i = 2; i + 3 < sizeof(msg); i += 3)
+		memcpy(msg + i, "\xe2\x82\xac", 3);
+	msg[i] = '\0';
+	log_init("test-log");
+	n = capture(buf, sizeof(buf), "192.0.2.7", msg);
+	assert_int_equal(buf[n - 1], '\n');
+	/* Whole characters only: nothing to escape, and valid UTF-8. */
+	assert_null(strstr(buf, "\\x"));
+	assert_true(text_utf8_chars(buf, n) > 0);
+}
+
 static void
 msg_names_the_program(void **state)
 {
@@ -292,11 +473,20 @@ main(void)
 		cmocka_unit_test(escape_truncates_inside_escape),
 		cmocka_unit_test(escape_tiny_buffers_are_terminated),
 		cmocka_unit_test(escape_zero_size_writes_nothing),
+		cmocka_unit_test(escape_c1_controls),
+		cmocka_unit_test(escape_bidi_controls),
+		cmocka_unit_test(escape_line_and_paragraph_separators),
+		cmocka_unit_test(escape_invalid_utf8_byte_by_byte),
+		cmocka_unit_test(escape_truncation_never_cuts_a_character),
+		cmocka_unit_test(ident_keeps_a_well_formed_address),
+		cmocka_unit_test(ident_cuts_a_long_address_to_64_bytes),
+		cmocka_unit_test(ident_of_anything_else_is_a_keyed_digest),
 		cmocka_unit_test(msg_writes_one_line),
 		cmocka_unit_test(msg_with_newline_stays_one_line),
 		cmocka_unit_test(msg_escapes_client),
 		cmocka_unit_test(msg_without_client_shows_dash),
 		cmocka_unit_test(msg_long_message_is_one_cut_line),
+		cmocka_unit_test(msg_long_multibyte_message_is_cut_between_characters),
 		cmocka_unit_test(msg_names_the_program),
 	};
 

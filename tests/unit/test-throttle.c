@@ -76,6 +76,30 @@ count_blocks_at_exactly_limit(void **state)
 	assert_int_equal(row.last_at, NOW);
 }
 
+/* issue 20: the block an event begins is reported once, for the log. */
+static void
+count_returns_the_block_it_begins(void **state)
+{
+	struct throttle_row	 row = { 0 };
+	int			 i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(throttle_count(&pair_policy, 5, &row, NOW), 0);
+	assert_int_equal(throttle_count(&pair_policy, 5, &row, NOW), 60);
+	/* Counted while it lasts (no refusal came first): no new block. */
+	assert_int_equal(throttle_count(&pair_policy, 5, &row, NOW + 1), 0);
+	/* After it, the next failure begins one, twice as long... */
+	assert_int_equal(throttle_count(&pair_policy, 5, &row,
+	    row.blocked_until), 240);
+	/* ...and an account's at its limit again. */
+	memset(&row, 0, sizeof(row));
+	for (i = 0; i < 9; i++)
+		assert_int_equal(throttle_count(&account_policy, 10, &row, NOW),
+		    0);
+	assert_int_equal(throttle_count(&account_policy, 10, &row, NOW), 900);
+}
+
 static void
 count_limit_of_one_blocks_at_once(void **state)
 {
@@ -1529,6 +1553,7 @@ main(void)
 		cmocka_unit_test(count_up_to_limit_without_block),
 		cmocka_unit_test(count_blocks_at_exactly_limit),
 		cmocka_unit_test(count_limit_of_one_blocks_at_once),
+		cmocka_unit_test(count_returns_the_block_it_begins),
 		cmocka_unit_test(count_pair_blocks_double_up_to_15_minutes),
 		cmocka_unit_test(count_address_blocks_double_up_to_an_hour),
 		cmocka_unit_test(count_register_blocks_double_up_to_an_hour),
