@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -54,6 +55,14 @@ app_open(struct app *app, const char *name)
 	}
 	/* The same digests of logged identifiers in every process and node. */
 	log_ident_key(app->cfg.jwt_secret, app->cfg.jwt_secret_len);
+	/*
+	 * Once per process (plain CGI, a process per request, keeps quiet):
+	 * a log-in over plain HTTP then gets a cookie without Secure.
+	 */
+	if (!app->cfg.cookie_secure && !FCGX_IsCGI())
+		log_msg(NULL, "COOKIE_SECURE is off: only requests that arrive "
+		    "over HTTPS get Secure, prefixed cookies; set COOKIE_SECURE=1 "
+		    "once the site is served over HTTPS only");
 	if ((app->store = store_new(config_database(&app->cfg))) == NULL) {
 		log_msg(NULL, "refusing to start: out of memory");
 		return -1;
@@ -83,35 +92,68 @@ app_store_error(struct http_reply *rep, enum store_rc rc)
 	}
 }
 
+/* Did the request come from TRUSTED_PROXY? */
+static int
+app_from_proxy(const struct app *app, const struct http_req *req)
+{
+	char	 remote[64];
+
+	return app->cfg.trusted_proxy[0] != '\0' &&
+	    util_ip_canonical(req->client, remote, sizeof(remote)) == 0 &&
+	    strcmp(remote, app->cfg.trusted_proxy) == 0;
+}
+
 /*
- * Behind a trusted reverse proxy the client is the address the proxy
- * appended to X-Forwarded-For (its last entry): anything before it came
- * from the client and proves nothing.  Only a well-formed IP address is
- * taken, so a key built from it cannot be made of arbitrary bytes.
+ * The last entry of a comma-separated header that each proxy appends to,
+ * without blanks, into out.  Returns 0, or -1 if it is empty or does not
+ * fit.
  */
-static void
-app_client(const struct app *app, struct http_req *req)
+static int
+app_last_entry(const char *list, char *out, size_t outsz)
 {
 	const char	*last, *end;
-	char		 remote[64], entry[64];
 	size_t		 len;
 
-	if (app->cfg.trusted_proxy[0] == '\0' || req->forwarded_for == NULL ||
-	    util_ip_canonical(req->client, remote, sizeof(remote)) == -1 ||
-	    strcmp(remote, app->cfg.trusted_proxy) != 0)
-		return;
-	last = strrchr(req->forwarded_for, ',');
-	last = last == NULL ? req->forwarded_for : last + 1;
+	last = strrchr(list, ',');
+	last = last == NULL ? list : last + 1;
 	last += strspn(last, " \t");
 	for (end = last + strlen(last); end > last && (end[-1] == ' ' ||
 	    end[-1] == '\t'); end--)
 		;
 	len = (size_t)(end - last);
-	if (len == 0 || len >= sizeof(entry))
+	if (len == 0 || len >= outsz)
+		return -1;
+	memcpy(out, last, len);
+	out[len] = '\0';
+	return 0;
+}
+
+/*
+ * Behind a trusted reverse proxy the client is the address the proxy
+ * appended to X-Forwarded-For (its last entry): anything before it came
+ * from the client and proves nothing.  Only a well-formed IP address is
+ * taken, so a key built from it cannot be made of arbitrary bytes.
+ * Likewise the proxy's X-Forwarded-Proto (its last entry): "https" says
+ * the client reached it over TLS, which the proxy ended, so the request
+ * counts as over HTTPS (cookies, own origin).  From anyone else it is
+ * ignored.  A client could only make its own reply's cookies Secure with
+ * it, never another's: a browser sends no such header cross-site.
+ */
+static void
+app_client(const struct app *app, struct http_req *req)
+{
+	char	 entry[64];
+
+	if (!app_from_proxy(app, req))
 		return;
-	memcpy(entry, last, len);
-	entry[len] = '\0';
-	if (util_ip_canonical(entry, req->client_buf, sizeof(req->client_buf)) == 0)
+	if (req->forwarded_proto != NULL &&
+	    app_last_entry(req->forwarded_proto, entry, sizeof(entry)) == 0 &&
+	    strcasecmp(entry, "https") == 0)
+		req->https = 1;
+	if (req->forwarded_for != NULL &&
+	    app_last_entry(req->forwarded_for, entry, sizeof(entry)) == 0 &&
+	    util_ip_canonical(entry, req->client_buf,
+	    sizeof(req->client_buf)) == 0)
 		req->client = req->client_buf;
 }
 

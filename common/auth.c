@@ -37,7 +37,7 @@ auth_set_cookie(const struct app *app, const struct http_req *req,
 		max_age = 0;
 	http_header(rep, "Set-Cookie: %s=%s; HttpOnly; Path=%.*s%s; "
 	    "Max-Age=%lld; SameSite=Strict%s", name, value, path_len, req->base,
-	    tail, (long long)max_age, app->cfg.cookie_secure ? "; Secure" : "");
+	    tail, (long long)max_age, auth_secure(app, req) ? "; Secure" : "");
 }
 
 void

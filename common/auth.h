@@ -16,7 +16,8 @@
 
 /*
  * The tutorial's cookie names, so front ends written for it keep working.
- * With COOKIE_SECURE=1 they get a prefix browsers enforce: __Host- at the
+ * With COOKIE_SECURE=1, and for a request that arrived over HTTPS (see
+ * auth_secure()), they get a prefix browsers enforce: __Host- at the
  * root (only with Secure, Path=/ and no Domain: no subdomain or plain HTTP
  * page can set or overwrite it), __Secure- where the Path is not "/"
  * (__Host- requires Path=/): under a base such as /api, and for the refresh
@@ -37,16 +38,31 @@ struct auth_session {
 };
 
 /*
- * The session cookie's name under this configuration, for a request under
- * req->base.  Inline so that the CSRF check can name it without linking
- * the token code: the programs that never read a session (register,
- * notfound) then do not load libjwt and OpenSSL at all, which saves memory
- * in each of their processes.
+ * Are this request's cookies Secure, with a prefixed name: COOKIE_SECURE=1,
+ * or the request arrived over HTTPS (the server's HTTPS=on or
+ * REQUEST_SCHEME=https, or TRUSTED_PROXY's X-Forwarded-Proto), where a
+ * browser keeps such a cookie.  They are then read under those names
+ * only, as with COOKIE_SECURE=1: a plain name may have been set by a page
+ * over plain HTTP or by a sibling subdomain, which a prefix rules out.
+ * Setting, reading and clearing all ask this, so each finds the others'.
+ */
+static inline int
+auth_secure(const struct app *app, const struct http_req *req)
+{
+	return app->cfg.cookie_secure || req->https;
+}
+
+/*
+ * The session cookie's name under this configuration, for this request
+ * (its base and scheme).  Inline so that the CSRF check can name it
+ * without linking the token code: the programs that never read a session
+ * (register, notfound) then do not load libjwt and OpenSSL at all, which
+ * saves memory in each of their processes.
  */
 static inline const char *
 auth_cookie_name(const struct app *app, const struct http_req *req)
 {
-	if (!app->cfg.cookie_secure)
+	if (!auth_secure(app, req))
 		return AUTH_COOKIE;
 	return req->base_len == 0 ? AUTH_COOKIE_HOST : AUTH_COOKIE_SECURE;
 }
@@ -55,7 +71,7 @@ auth_cookie_name(const struct app *app, const struct http_req *req)
 static inline const char *
 auth_refresh_name(const struct app *app, const struct http_req *req)
 {
-	if (!app->cfg.cookie_secure)
+	if (!auth_secure(app, req))
 		return AUTH_REFRESH;
 	return req->base_len == 0 ? AUTH_REFRESH_HOST : AUTH_REFRESH_SECURE;
 }

@@ -87,7 +87,7 @@ http_method_name(enum http_method m)
 enum param {
 	P_METHOD, P_CLIENT, P_CONTENT_TYPE, P_COOKIE, P_HOST, P_ORIGIN,
 	P_REFERER, P_FETCH_SITE, P_FORWARDED_FOR, P_HTTPS, P_SCHEME, P_URI,
-	P_LENGTH, P_USER_AGENT, P__MAX
+	P_LENGTH, P_USER_AGENT, P_FORWARDED_PROTO, P__MAX
 };
 
 #define PARAM(s)	{ s, sizeof(s) - 1 }
@@ -100,6 +100,7 @@ static const struct {
 	PARAM("HTTP_REFERER"), PARAM("HTTP_SEC_FETCH_SITE"),
 	PARAM("HTTP_X_FORWARDED_FOR"), PARAM("HTTPS"), PARAM("REQUEST_SCHEME"),
 	PARAM("REQUEST_URI"), PARAM("CONTENT_LENGTH"), PARAM("HTTP_USER_AGENT"),
+	PARAM("HTTP_X_FORWARDED_PROTO"),
 };
 #undef PARAM
 
@@ -157,7 +158,12 @@ http_req_parse(struct http_req *req, const struct http_io *io,
 	req->user_agent = p[P_USER_AGENT];
 	req->fetch_site = p[P_FETCH_SITE];
 	req->forwarded_for = p[P_FORWARDED_FOR];
-	/* lighttpd and Apache's mod_ssl both say HTTPS=on; some only REQUEST_SCHEME. */
+	req->forwarded_proto = p[P_FORWARDED_PROTO];
+	/*
+	 * lighttpd and Apache's mod_ssl both say HTTPS=on; some only
+	 * REQUEST_SCHEME.  Both are the server's own variables (a header
+	 * becomes HTTP_*), so a client cannot send them.
+	 */
 	scheme = p[P_HTTPS];
 	req->https = scheme != NULL && strcasecmp(scheme, "on") == 0;
 	scheme = p[P_SCHEME];
@@ -307,6 +313,7 @@ http_req_clear(struct http_req *req)
 	req->user_agent = NULL;
 	req->fetch_site = NULL;
 	req->forwarded_for = NULL;
+	req->forwarded_proto = NULL;
 	req->https = 0;
 	req->content_type = NULL;
 	req->content_length = 0;

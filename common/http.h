@@ -93,7 +93,9 @@ struct http_req {
 	const char		*user_agent;	/* User-Agent header, or NULL */
 	const char		*fetch_site;	/* Sec-Fetch-Site header, or NULL */
 	const char		*forwarded_for;	/* X-Forwarded-For, or NULL */
-	int			 https;		/* the server says: over TLS */
+	const char		*forwarded_proto; /* X-Forwarded-Proto, or NULL */
+	int			 https;		/* the server (or TRUSTED_PROXY)
+						   says: over TLS */
 	int64_t			 content_length;
 	int			 has_length;	/* CONTENT_LENGTH was given */
 	const char		*param;		/* the route's ":id" part */

@@ -355,29 +355,67 @@ other_origins_are_refused(void **state)
 		origin_refused(f, others[i]);
 }
 
+/*
+ * A cookie-carrying POST over TLS with this Origin: the cookie is then
+ * __Host-Authentication, even with COOKIE_SECURE=0 (auth_secure()).
+ */
+static void
+tls_origin(struct fixture *f, const char *o)
+{
+	request(f, "POST", "__Host-Authentication=tok.en.value");
+	param(f, "HTTP_ORIGIN", o);
+}
+
 static void
 https_origin_when_over_tls(void **state)
 {
 	struct fixture	*f = *state;
 
 	/* lighttpd and mod_ssl: HTTPS=on. */
-	origin(f, "https://" HOST);
+	tls_origin(f, "https://" HOST);
 	param(f, "HTTPS", "on");
 	passes(f);
-	origin(f, "http://" HOST);
+	tls_origin(f, "http://" HOST);
 	param(f, "HTTPS", "on");
 	refused(f);
 	/* Others: REQUEST_SCHEME=https. */
-	origin(f, "https://" HOST);
+	tls_origin(f, "https://" HOST);
 	param(f, "REQUEST_SCHEME", "https");
 	passes(f);
-	origin(f, "http://" HOST);
+	tls_origin(f, "http://" HOST);
 	param(f, "REQUEST_SCHEME", "https");
 	refused(f);
 	/* HTTPS=off is plain HTTP. */
 	origin(f, "https://" HOST);
 	param(f, "HTTPS", "off");
 	refused(f);
+}
+
+/*
+ * Issue 20: over TLS the cookies are the prefixed ones whatever
+ * COOKIE_SECURE says, so a cross-site write carrying them is checked;
+ * the plain names are no session there (auth_require() ignores them too).
+ */
+static void
+prefixed_cookies_are_checked_over_tls(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(f->app.cfg.cookie_secure, 0);
+	tls_origin(f, "https://evil.example");
+	param(f, "HTTPS", "on");
+	refused(f);
+	request(f, "POST", "__Host-Refresh=0123456789abcdef");
+	param(f, "HTTP_ORIGIN", "https://evil.example");
+	param(f, "HTTPS", "on");
+	refused(f);
+	request_under_base(f, "POST", "__Secure-Refresh=0123456789abcdef");
+	param(f, "HTTP_ORIGIN", "https://evil.example");
+	param(f, "REQUEST_SCHEME", "https");
+	refused(f);
+	/* Over plain HTTP the prefixed names mean nothing, as before. */
+	tls_origin(f, "https://evil.example");
+	passes(f);
 }
 
 static void
@@ -711,6 +749,7 @@ main(void)
 		T(own_origin_with_trailing_slash_passes),
 		T(other_origins_are_refused),
 		T(https_origin_when_over_tls),
+		T(prefixed_cookies_are_checked_over_tls),
 		T(origin_without_host_is_not_ours),
 		T(allowed_origins_pass),
 		T(near_misses_of_allowed_origins_are_refused),
