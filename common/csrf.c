@@ -10,6 +10,9 @@
 #include "csrf.h"
 #include "log.h"
 
+/* The most bytes of where a refused write came from that a line shows. */
+#define CSRF_SHOWN_MAX	100
+
 /* Is origin (len bytes) this request's own origin, scheme://host? */
 static int
 csrf_own(const struct http_req *req, const char *origin, size_t len)
@@ -57,12 +60,42 @@ csrf_origin_ok(const struct app *app, const struct http_req *req,
 	    csrf_allowed(app->cfg.allowed_origins, origin, len);
 }
 
+/*
+ * Write what a log line shows of origin (len bytes, scheme://host[:port]
+ * as a header gave it) into out: without user information (a password may
+ * sit before an @), cut to CSRF_SHOWN_MAX bytes between characters.
+ */
+static void
+csrf_shown(const char *origin, size_t len, char out[CSRF_SHOWN_MAX + 4])
+{
+	size_t	 scheme = 0, host, i, o, n;
+
+	for (i = 0; i + 3 <= len && scheme == 0; i++)
+		if (memcmp(origin + i, "://", 3) == 0)
+			scheme = i + 3;
+	for (host = scheme, i = scheme; i < len; i++)
+		if (origin[i] == '@')
+			host = i + 1;
+	o = scheme < CSRF_SHOWN_MAX ? scheme : CSRF_SHOWN_MAX;
+	memcpy(out, origin, o);
+	n = len - host;
+	if (scheme + n <= CSRF_SHOWN_MAX) {
+		memcpy(out + o, origin + host, n);
+		out[o + n] = '\0';
+		return;
+	}
+	memcpy(out + o, origin + host, CSRF_SHOWN_MAX - o);
+	o = util_utf8_cut(out, CSRF_SHOWN_MAX);
+	memcpy(out + o, "...", 4);
+}
+
 int
 csrf_check(const struct app *app, const struct http_req *req,
     struct http_reply *rep)
 {
-	const char	*from, *p;
-	size_t		 len, cookie_len;
+	const char	*from, *p, *kind = "";
+	char		 shown[CSRF_SHOWN_MAX + 4];
+	size_t		 len, cookie_len, path_len;
 	int		 ok;
 
 	if (req->method != HTTP_POST && req->method != HTTP_PUT &&
@@ -74,21 +107,32 @@ csrf_check(const struct app *app, const struct http_req *req,
 		return 0;
 	if ((from = req->origin) != NULL) {
 		/* "null" (sandboxed frames, file: pages) is nobody's origin. */
-		ok = csrf_origin_ok(app, req, from, strlen(from));
+		len = strlen(from);
+		ok = csrf_origin_ok(app, req, from, len);
 	} else if ((from = req->fetch_site) != NULL) {
+		len = strlen(from);
 		ok = strcmp(from, "same-origin") == 0 || strcmp(from, "none") == 0;
 	} else if ((from = req->referer) != NULL) {
 		/* The Referer's origin: scheme://host[:port], up to the path. */
 		p = strstr(from, "://");
 		len = p == NULL ? 0 : (size_t)(p + 3 - from) + strcspn(p + 3, "/?#");
 		ok = len > 0 && csrf_origin_ok(app, req, from, len);
+		kind = " (Referer)";
+		if (len == 0) {
+			from = "a Referer without an origin";
+			len = strlen(from);
+			kind = "";
+		}
 	} else
 		return 0;
 	if (ok)
 		return 0;
-	log_msg(req->client, "refused a cross-site %s %.*s from %s",
-	    req->method_name, (int)(req->path_len > 200 ? 200 : req->path_len),
-	    req->path, from);
+	/* Of a Referer, its origin only: its path or query may hold secrets. */
+	csrf_shown(from, len, shown);
+	path_len = util_utf8_cut(req->path,
+	    req->path_len > 200 ? 200 : req->path_len);
+	log_msg(req->client, "refused a cross-site %s %.*s from %s%s",
+	    req->method_name, (int)path_len, req->path, shown, kind);
 	return http_error(rep, ERR_FORBIDDEN,
 	    "Cross-site request refused: origin not allowed");
 }

@@ -212,7 +212,30 @@ created() {
 	run cat "$MAIN_LOG"
 	assert_line --regexp '^.*posts\[[0-9]+\] 127\.0\.0\.1: refused a cross-site POST /posts from https://evil\.example$'
 	assert_line --regexp '^.*posts\[[0-9]+\] 127\.0\.0\.1: refused a cross-site POST /posts from cross-site$'
-	assert_line --regexp '^.*posts\[[0-9]+\] 127\.0\.0\.1: refused a cross-site POST /posts from https://evil\.example/from/here$'
+	# A Referer only by its origin (issue 20): see csrf-7.2.
+	assert_line --regexp '^.*posts\[[0-9]+\] 127\.0\.0\.1: refused a cross-site POST /posts from https://evil\.example \(Referer\)$'
 	# The cookie is not logged.
 	refute_output --partial "$TOKEN"
+}
+
+@test "csrf-7.2: a refused Referer is logged by its origin only, never its path, query or user (issue 20)" {
+	refused -H "Referer: https://user:pw-4711@evil.example:8443/reset?token=Secret-4712#frag"
+	refused -H "Referer: evil-without-a-scheme/Secret-4713"
+	run cat "$MAIN_LOG"
+	assert_line --regexp '^.*posts\[[0-9]+\] 127\.0\.0\.1: refused a cross-site POST /posts from https://evil\.example:8443 \(Referer\)$'
+	assert_line --regexp '^.*posts\[[0-9]+\] 127\.0\.0\.1: refused a cross-site POST /posts from a Referer without an origin$'
+	refute_output --partial Secret-47
+	refute_output --partial pw-4711
+	refute_output --partial /reset
+}
+
+@test "csrf-7.3: what is logged of an Origin is escaped and cut, never a whole header (issue 20)" {
+	long=https://$(printf 'x%.0s' $(seq 400)).example
+	refused -H "Origin: $long"
+	# U+202E (right-to-left override) in an origin.
+	refused -H "$(printf 'Origin: https://evil\xe2\x80\xaeelpmaxe.com')"
+	run cat "$MAIN_LOG"
+	assert_line --regexp "^.*posts\\[[0-9]+\\] 127\\.0\\.0\\.1: refused a cross-site POST /posts from ${long:0:100}\\.\\.\\.\$"
+	refute_output --partial "${long:0:101}"
+	assert_line --partial 'from https://evil\xe2\x80\xaeelpmaxe.com'
 }

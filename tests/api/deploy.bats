@@ -38,3 +38,28 @@ load helpers
 	esac
 	assert_equal "$(header X-Powered-By)" ""
 }
+
+# issue 20 (finding 4): the log must not grow for good.
+@test "deploy-2.1: the shipped logrotate snippet rotates the programs' log in place, and they go on writing to it" {
+	[ "$SERVER" = lighttpd ] || skip "Apache's error log is Apache's own to rotate"
+	command -v logrotate >/dev/null || skip "logrotate is not installed"
+	dir=$BATS_TEST_TMPDIR/logrotate
+	mkdir -p "$dir"
+	# The snippet, pointed at this server's log (its server.breakagelog).
+	sed "s|^/var/log/fcgi-auth/\\*\\.log {|$ERROR_LOG {|" \
+	    "$abs_top_srcdir/etc/logrotate/fcgi-auth" >"$dir/conf"
+	grep -qF "$ERROR_LOG {" "$dir/conf"
+	post_json /authentication/log-in '{"email":"before-rotation@example.com","password":"whatever1"}'
+	assert_equal "$STATUS" 400
+	grep -q before-rotation "$ERROR_LOG"
+	run logrotate --force --state "$dir/state" "$dir/conf"
+	assert_success
+	grep -q before-rotation "$ERROR_LOG.1"
+	refute grep -q before-rotation "$ERROR_LOG"
+	# The running programs write on, at the start of the emptied file.
+	post_json /authentication/log-in '{"email":"after-rotation@example.com","password":"whatever1"}'
+	assert_equal "$STATUS" 400
+	grep -q after-rotation "$ERROR_LOG"
+	refute grep -q after-rotation "$ERROR_LOG.1"
+	assert_equal "$(tr -d '\000' <"$ERROR_LOG" | wc -c)" "$(wc -c <"$ERROR_LOG")"
+}
