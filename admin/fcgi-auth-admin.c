@@ -198,34 +198,46 @@ admin_dirname(const char *path, char *dir, size_t dirsz)
  * umask (open's mode is masked: fchmod), never through a symlink.  Run as
  * root, give it to the owner and group of its directory when another user
  * owns that: the programs' user, in the directory made for them, who must
- * be able to write it.  Returns the descriptor, or -1 with errno set
- * (EEXIST: it exists, and is left alone); a half-made file is removed.
+ * be able to write it.  The directory is opened first and the file made in
+ * it with openat(), so the owner asked is that of the very directory the
+ * file is in: asked by name afterwards, a directory renamed and replaced
+ * meanwhile would choose the owner.  Returns the descriptor, or -1 with
+ * errno set (EEXIST: it exists, and is left alone); a half-made file is
+ * removed, from that same directory.
  */
 static int
 admin_create(const char *path)
 {
 	struct stat	 st;
 	char		 dir[PATH_MAX];
-	int		 fd, saved;
+	const char	*name = strrchr(path, '/');
+	int		 dfd, fd = -1, saved;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1)
+	name = name == NULL ? path : name + 1;
+	if (admin_dirname(path, dir, sizeof(dir)) == -1 ||
+	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1)
+		goto fail;
 	if (fchmod(fd, 0600) == -1)
 		goto fail;
 	if (geteuid() == 0) {
-		if (admin_dirname(path, dir, sizeof(dir)) == -1 ||
-		    stat(dir, &st) == -1)
+		if (fstat(dfd, &st) == -1)
 			goto fail;
 		if (st.st_uid != 0 && fchown(fd, st.st_uid, st.st_gid) == -1)
 			goto fail;
 	}
+	close(dfd);
 	return fd;
 fail:
 	saved = errno;
-	close(fd);
-	unlink(path);
+	if (fd != -1) {
+		close(fd);
+		unlinkat(dfd, name, 0);
+	}
+	close(dfd);
 	errno = saved;
 	return -1;
 }
@@ -257,7 +269,7 @@ admin_write(int fd, const char *buf, size_t len)
 static int
 admin_create_db(const char *path)
 {
-	struct stat	 st;
+	struct stat	 st, made;
 	int		 fd;
 
 	/* SQLite's names for a database without a file. */
@@ -276,6 +288,17 @@ admin_create_db(const char *path)
 		}
 		fprintf(stderr, "fcgi-auth-admin: cannot create %s: %s\n", path,
 		    strerror(errno));
+		return -1;
+	}
+	/*
+	 * SQLite opens the database by its name: that must still lead to
+	 * the file just made, or it would make and migrate another.
+	 */
+	if (fstat(fd, &made) == -1 || lstat(path, &st) == -1 ||
+	    made.st_dev != st.st_dev || made.st_ino != st.st_ino) {
+		fprintf(stderr, "fcgi-auth-admin: %s changed while it was being "
+		    "created: refusing it\n", path);
+		close(fd);
 		return -1;
 	}
 	if (close(fd) == -1) {
@@ -356,10 +379,21 @@ admin_secret_exists(const char *path)
 		    "examined: %s\n", path, strerror(errno));
 		return 1;
 	}
+	/* The programs' rules (config_secret_file()), in the same order. */
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "fcgi-auth-admin: %s exists but is not a regular "
+		    "file, so the programs refuse it\n", path);
+		return 1;
+	}
 	if (st.st_mode & (S_IROTH | S_IWOTH)) {
 		fprintf(stderr, "fcgi-auth-admin: %s exists but other users can "
 		    "read or write it, so the programs refuse it: chmod o-rwx it\n",
 		    path);
+		return 1;
+	}
+	if (st.st_mode & S_IWGRP) {
+		fprintf(stderr, "fcgi-auth-admin: %s exists but its group can "
+		    "write it, so the programs refuse it: chmod g-w it\n", path);
 		return 1;
 	}
 	printf("%s exists: left as it is\n", path);

@@ -142,10 +142,18 @@ config_read_fd(int fd, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
+/* config_read()'s answer for something that is not a regular file. */
+#define CONFIG_NOT_REGULAR	(-2)
+
 /*
  * Read path as config_read_fd() does, and its status into *st from the same
  * descriptor: a check on the name could see another file than the one
- * read.  -1 with errno set.
+ * read.  Only a regular file is read: O_NONBLOCK opens a FIFO at once
+ * (a plain open() would wait for a writer for ever, and the program
+ * with it), and fstat() then turns it away, as a directory or a device.
+ * A symlink is followed (configuration tools and secret mounts use
+ * them): the checks are on the file reached.  -1 with errno set, or
+ * CONFIG_NOT_REGULAR.
  */
 static ssize_t
 config_read(const char *path, struct stat *st, char *buf, size_t size)
@@ -154,10 +162,14 @@ config_read(const char *path, struct stat *st, char *buf, size_t size)
 	int	 fd, saved;
 
 	buf[0] = '\0';
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
 		return -1;
-	if (fstat(fd, st) == 0)
-		n = config_read_fd(fd, buf, size);
+	if (fstat(fd, st) == 0) {
+		if (S_ISREG(st->st_mode))
+			n = config_read_fd(fd, buf, size);
+		else
+			n = CONFIG_NOT_REGULAR;
+	}
 	saved = errno;
 	close(fd);
 	errno = saved;
@@ -232,12 +244,24 @@ config_file_load(struct config_file *file, char *err, size_t errsz)
 	memset(file, 0, sizeof(*file));
 	if (config_file_find(file, err, errsz) == -1)
 		return -1;
-	if (file->path[0] == '\0')
+	/* /dev/null is the documented "no settings file", and no regular file. */
+	if (file->path[0] == '\0' || strcmp(file->path, "/dev/null") == 0)
 		return 0;
 	if ((n = config_read(file->path, &st, file->text,
-	    sizeof(file->text))) == -1) {
+	    sizeof(file->text))) == CONFIG_NOT_REGULAR) {
+		snprintf(err, errsz, "config file %s is not a regular file",
+		    file->path);
+		return -1;
+	}
+	if (n == -1) {
 		snprintf(err, errsz, "config file %s: %s", file->path,
 		    strerror(errno));
+		return -1;
+	}
+	/* Whoever may write the settings chooses the database and the key. */
+	if (st.st_mode & S_IWOTH) {
+		snprintf(err, errsz, "config file %s: other users can write it: "
+		    "chmod o-w it", file->path);
 		return -1;
 	}
 	if ((size_t)n == sizeof(file->text) - 1) {
@@ -352,9 +376,10 @@ config_throttle(struct config_file *file, struct config_throttle *t,
 
 /*
  * Read the key from path (JWT_SECRET_FILE, or the default when dflt is
- * set); one trailing newline is dropped.  Only its owner and group may
- * read or write it: a key others can read is no key, and one they can
- * write is theirs.
+ * set); one trailing newline is dropped.  Only its owner may write it and
+ * only its owner and group read it: a key others can read is no key, and
+ * one they can write is theirs (the group: the web server's, whose every
+ * other script would hold the key).
  */
 static int
 config_secret_file(struct config *cfg, const char *path, int dflt, char *err,
@@ -366,7 +391,12 @@ config_secret_file(struct config *cfg, const char *path, int dflt, char *err,
 	size_t		 len;
 	int		 rc = -1;
 
-	if ((n = config_read(path, &st, buf, sizeof(buf))) == -1) {
+	if ((n = config_read(path, &st, buf, sizeof(buf))) == CONFIG_NOT_REGULAR) {
+		snprintf(err, errsz, "JWT_SECRET_FILE %s is not a regular file",
+		    path);
+		goto done;
+	}
+	if (n == -1) {
 		if (dflt)
 			snprintf(err, errsz, "JWT_SECRET (or JWT_SECRET_FILE) is "
 			    "not set, and the default key file %s cannot be "
@@ -380,6 +410,11 @@ config_secret_file(struct config *cfg, const char *path, int dflt, char *err,
 	if (st.st_mode & (S_IROTH | S_IWOTH)) {
 		snprintf(err, errsz, "JWT_SECRET_FILE %s can be read or written "
 		    "by other users: chmod o-rwx it", path);
+		goto done;
+	}
+	if (st.st_mode & S_IWGRP) {
+		snprintf(err, errsz, "JWT_SECRET_FILE %s can be written by its "
+		    "group: chmod g-w it", path);
 		goto done;
 	}
 	len = (size_t)n;

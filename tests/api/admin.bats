@@ -466,6 +466,97 @@ as_nobody() {
 mode() { stat -c %a "$1"; }
 owner() { stat -c %U:%G "$1"; }
 
+# swap_shim: build (once per file) a preload library that plays the race
+# admin_create() once lost: right after the process first creates a file
+# (open or openat with O_CREAT), it moves $SWAP_DIR to $SWAP_DIR.aside and
+# puts a directory owned by $SWAP_OWNER (uid:gid) in its place, as a user
+# who may write the parent could while the file is being set up.  Sets SHIM.
+swap_shim() {
+	SHIM=$BATS_FILE_TMPDIR/swap-shim.so
+	[ -f "$SHIM" ] && return 0
+	cat >"$BATS_FILE_TMPDIR/swap-shim.c" <<-'C'
+	#define _GNU_SOURCE
+	#include <dlfcn.h>
+	#include <fcntl.h>
+	#include <stdarg.h>
+	#include <stdio.h>
+	#include <stdlib.h>
+	#include <sys/stat.h>
+	#include <unistd.h>
+
+	static void
+	swap(void)
+	{
+		static int	 swapped;
+		const char	*dir = getenv("SWAP_DIR");
+		const char	*owner = getenv("SWAP_OWNER");
+		unsigned	 uid, gid;
+		char		 aside[4096];
+
+		if (swapped || dir == NULL || owner == NULL ||
+		    sscanf(owner, "%u:%u", &uid, &gid) != 2)
+			return;
+		swapped = 1;
+		snprintf(aside, sizeof(aside), "%s.aside", dir);
+		if (rename(dir, aside) == -1 || mkdir(dir, 0755) == -1 ||
+		    chown(dir, uid, gid) == -1)
+			abort();
+	}
+
+	int
+	open(const char *path, int flags, ...)
+	{
+		int	(*real)(const char *, int, ...) =
+			    (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+		mode_t	 mode = 0;
+		va_list	 ap;
+		int	 fd;
+
+		if (flags & O_CREAT) {
+			va_start(ap, flags);
+			mode = va_arg(ap, mode_t);
+			va_end(ap);
+		}
+		if ((fd = real(path, flags, mode)) != -1 && (flags & O_CREAT))
+			swap();
+		return fd;
+	}
+
+	int
+	openat(int dirfd, const char *path, int flags, ...)
+	{
+		int	(*real)(int, const char *, int, ...) =
+			    (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+		mode_t	 mode = 0;
+		va_list	 ap;
+		int	 fd;
+
+		if (flags & O_CREAT) {
+			va_start(ap, flags);
+			mode = va_arg(ap, mode_t);
+			va_end(ap);
+		}
+		if ((fd = real(dirfd, path, flags, mode)) != -1 && (flags & O_CREAT))
+			swap();
+		return fd;
+	}
+	C
+	cc -shared -fPIC -o "$SHIM" "$BATS_FILE_TMPDIR/swap-shim.c" -ldl ||
+	    fail "cannot build the preload library"
+}
+
+# swapped_admin ARGS...: run the admin tool under swap_shim for SHARED_DIR,
+# whose impostor is owned by daemon (the attacker here); a sanitizer build
+# must let the library come first.
+swapped_admin() {
+	swap_shim
+	SHARED_DIRS+=("$SHARED_DIR.aside")
+	run env LD_PRELOAD="$SHIM" SWAP_DIR="$SHARED_DIR" \
+	    SWAP_OWNER="$(id -u daemon):$(id -g daemon)" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+	    "$ADMIN" "$@"
+}
+
 # hold_open DB: keep a connection to DB open (an sqlite3 shell that has
 # read it) until release, so that its -wal and -shm stay in place.
 hold_open() {
@@ -612,6 +703,46 @@ release() {
 	assert_equal "$(owner "$dir/jwt-secret")" root:root
 }
 
+@test "admin-9.7: init-secret refuses an existing key its group can write, or that is no regular file, as the programs do" {
+	key=$BATS_TEST_TMPDIR/jwt-secret
+	for m in 660 620; do
+		printf 'some key of the operator, at least 32 bytes\n' >"$key"
+		chmod "$m" "$key"
+		run --separate-stderr "$ADMIN" init-secret "$key"
+		assert_failure 1
+		assert_equal "$stderr" "fcgi-auth-admin: $key exists but its group can write it, so the programs refuse it: chmod g-w it"
+		assert_equal "$(mode "$key")" "$m"
+		cgi me REQUEST_METHOD=GET REQUEST_URI=/authentication "$DB_VAR=$DB" \
+		    JWT_SECRET_FILE="$key" </dev/null
+		[ "$CGI_RC" -ne 0 ]
+		[[ $CGI_ERR == *"refusing to start: JWT_SECRET_FILE $key can be written by its group: chmod g-w it" ]] ||
+		    fail "$CGI_ERR"
+	done
+	# A FIFO: said at once, never waited on (timeout: a hang fails).
+	rm -f "$key"
+	mkfifo -m 600 "$key"
+	run --separate-stderr timeout 20 "$ADMIN" init-secret "$key"
+	assert_failure 1
+	assert_equal "$stderr" "fcgi-auth-admin: $key exists but is not a regular file, so the programs refuse it"
+	cgi me REQUEST_METHOD=GET REQUEST_URI=/authentication "$DB_VAR=$DB" \
+	    JWT_SECRET_FILE="$key" </dev/null
+	[ "$CGI_RC" -ne 0 ]
+	[[ $CGI_ERR == *"refusing to start: JWT_SECRET_FILE $key is not a regular file" ]] ||
+	    fail "$CGI_ERR"
+}
+
+@test "admin-9.8: init-secret as root gives the key to the owner of the directory it made it in, even if that is swapped meanwhile" {
+	as_nobody "the key goes to the directory's owner"
+	shared_dir
+	chown nobody:nogroup "$SHARED_DIR"
+	swapped_admin init-secret "$SHARED_DIR/jwt-secret"
+	assert_success
+	[ -d "$SHARED_DIR.aside" ] || fail "the shim did not run: nothing was swapped"
+	assert_equal "$(owner "$SHARED_DIR.aside/jwt-secret")" nobody:nogroup
+	assert_equal "$(mode "$SHARED_DIR.aside/jwt-secret")" 600
+	[ ! -e "$SHARED_DIR/jwt-secret" ]
+}
+
 @test "admin-10.1: migrate makes a new SQLite file 0600 whatever the umask, and SQLite its -wal and -shm" {
 	sqlite_only "a file's mode"
 	umask 022
@@ -675,6 +806,22 @@ release() {
 	run --separate-stderr "$ADMIN" -d "$SHARED_DIR/auth.sqlite" migrate
 	assert_failure
 	assert_equal "$(stat -c %s "$target")" 0
+}
+
+@test "admin-10.4: migrate as root gives the database to the owner of the directory it made it in, even if that is swapped meanwhile" {
+	sqlite_only "a file's owner"
+	as_nobody "the database goes to the directory's owner"
+	shared_dir
+	chown nobody:nogroup "$SHARED_DIR"
+	swapped_admin -d "$SHARED_DIR/auth.sqlite" migrate
+	[ -d "$SHARED_DIR.aside" ] || fail "the shim did not run: nothing was swapped"
+	assert_equal "$(owner "$SHARED_DIR.aside/auth.sqlite")" nobody:nogroup
+	assert_equal "$(mode "$SHARED_DIR.aside/auth.sqlite")" 600
+	# SQLite opens the database by its name, which now leads elsewhere:
+	# migrate says so rather than make a database there.
+	assert_failure 1
+	assert_output --partial "$SHARED_DIR/auth.sqlite changed while it was being created"
+	[ ! -e "$SHARED_DIR/auth.sqlite" ]
 }
 
 @test "admin-11.1: the admin tool takes the database from the settings file, as the programs do" {
@@ -752,6 +899,35 @@ assert_readonly_reply() {
 	[[ $CGI_ERR == *" register["*"] -: database $1 is read-only for this process (uid $2): the database file, its -wal and -shm files and its directory must be writable by the user the programs run as" ]] ||
 	    fail "unexpected log: $CGI_ERR"
 	[[ $CGI_ERR != *throttled* ]] || fail "the log blames the throttle: $CGI_ERR"
+}
+
+@test "admin-11.4: a settings file others may write, or one that is no regular file, stops the admin tool and the programs at once" {
+	conf=$BATS_TEST_TMPDIR/fcgi-auth.conf
+	printf '%s=%s\n' "$DB_VAR" "$DB" >"$conf"
+	chmod 602 "$conf"
+	run --separate-stderr env FCGI_AUTH_CONFIG="$conf" "$ADMIN" status
+	assert_failure
+	[[ $stderr == *"config file $conf: other users can write it: chmod o-w it"* ]] || fail "$stderr"
+	cgi me REQUEST_METHOD=GET REQUEST_URI=/authentication \
+	    FCGI_AUTH_CONFIG="$conf" JWT_SECRET="$TEST_SECRET" </dev/null
+	[ "$CGI_RC" -ne 0 ]
+	[[ $CGI_ERR == *"refusing to start: config file $conf: other users can write it: chmod o-w it" ]] ||
+	    fail "$CGI_ERR"
+	# Group-writable is the host's business.
+	chmod 664 "$conf"
+	run env FCGI_AUTH_CONFIG="$conf" "$ADMIN" status
+	[[ $output != *"chmod"* ]] || fail "$output"
+	# A FIFO would have hung both at start-up (timeout: a hang fails).
+	rm -f "$conf"
+	mkfifo -m 600 "$conf"
+	run --separate-stderr timeout 20 env FCGI_AUTH_CONFIG="$conf" "$ADMIN" status
+	assert_failure
+	[[ $stderr == *"config file $conf is not a regular file"* ]] || fail "$stderr"
+	cgi me REQUEST_METHOD=GET REQUEST_URI=/authentication \
+	    FCGI_AUTH_CONFIG="$conf" JWT_SECRET="$TEST_SECRET" </dev/null
+	[ "$CGI_RC" -ne 0 ]
+	[[ $CGI_ERR == *"refusing to start: config file $conf is not a regular file" ]] ||
+	    fail "$CGI_ERR"
 }
 
 @test "admin-12.1: a database the programs may not write gets 503 and one line that says so, not 'throttled'" {

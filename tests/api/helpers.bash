@@ -405,12 +405,13 @@ parallel_config() {
 # cgi PROGRAM VAR=value...: run PROGRAM as plain CGI with only the given
 # environment (plus REMOTE_ADDR, and FCGI_AUTH_CONFIG=/dev/null unless
 # given); stdin is the caller's.  Sets CGI_RC, CGI_STATUS (first line),
-# CGI_HEADERS, CGI_BODY and CGI_ERR (stderr).
+# CGI_HEADERS, CGI_BODY and CGI_ERR (stderr).  A program that hangs is
+# ended after 60 s (CGI_RC 124): a failure, not a stuck run.
 cgi() {
 	local prog=$1 out=$BATS_TEST_TMPDIR/cgi.out
 	shift
 	CGI_RC=0
-	env -i REMOTE_ADDR=127.0.0.1 FCGI_AUTH_CONFIG=/dev/null "$@" \
+	timeout 60 env -i REMOTE_ADDR=127.0.0.1 FCGI_AUTH_CONFIG=/dev/null "$@" \
 	    "$PROGRAM_DIR/$prog" >"$out" 2>"$BATS_TEST_TMPDIR/cgi.err" 3>&- ||
 	    CGI_RC=$?
 	CGI_STATUS=$(head -n 1 "$out" | tr -d '\r')

@@ -1318,7 +1318,7 @@ key_file_open_to_others_is_refused(void **state)
 static void
 key_file_for_owner_and_group_is_accepted(void **state)
 {
-	static const mode_t	 good[] = { 0600, 0640, 0400, 0660 };
+	static const mode_t	 good[] = { 0600, 0640, 0400, 0440 };
 	struct fixture		*f = *state;
 	size_t			 i;
 
@@ -1340,6 +1340,164 @@ default_key_file_open_to_others_is_refused(void **state)
 	config_default_secret_file = key;
 	load_refused(f, "chmod o-rwx");
 	assert_non_null(strstr(f->err, key));
+}
+
+/* --- issue 20: what the settings and key files may be */
+
+/*
+ * config_load() on a FIFO must refuse it at once: opened without
+ * O_NONBLOCK it would wait for a writer for ever.  The alarm turns such
+ * a hang into a failure (SIGALRM ends the test program).
+ */
+static int
+load_within_10s(struct fixture *f)
+{
+	int	 rc;
+
+	alarm(10);
+	rc = load(f);
+	alarm(0);
+	return rc;
+}
+
+static void
+settings_file_writable_by_others_is_refused(void **state)
+{
+	static const mode_t	 bad[] = { 0602, 0646, 0666, 0622 };
+	struct fixture		*f = *state;
+	size_t			 i;
+
+	config_file(f, "BCRYPT_COST=6\n", 0600);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(chmod(f->file, bad[i]), 0);
+		refused_keyed(f, f->file);
+		assert_non_null(strstr(f->err, "other users can write it: "
+		    "chmod o-w it"));
+	}
+}
+
+/* Group-writable settings are a shared host's business: allowed. */
+static void
+settings_file_writable_by_group_is_accepted(void **state)
+{
+	static const mode_t	 good[] = { 0600, 0644, 0664, 0620, 0444 };
+	struct fixture		*f = *state;
+	size_t			 i;
+
+	config_file(f, "BCRYPT_COST=6\n", 0600);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(chmod(f->file, good[i]), 0);
+		assert_int_equal(load_keyed(f), 0);
+		assert_int_equal(f->cfg.bcrypt_cost, 6);
+	}
+}
+
+static void
+settings_file_fifo_is_refused_at_once(void **state)
+{
+	struct fixture	*f = *state;
+	char		 fifo[128];
+
+	extra_file(f, "placeholder", "", 0600, fifo, sizeof(fifo));
+	assert_int_equal(unlink(fifo), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(setenv("FCGI_AUTH_CONFIG", fifo, 1), 0);
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load_within_10s(f), -1);
+	assert_non_null(strstr(f->err, fifo));
+	assert_non_null(strstr(f->err, "is not a regular file"));
+	/* The default file likewise. */
+	assert_int_equal(unsetenv("FCGI_AUTH_CONFIG"), 0);
+	config_default_file = fifo;
+	assert_int_equal(setenv("JWT_SECRET", KEY32, 1), 0);
+	assert_int_equal(load_within_10s(f), -1);
+	assert_non_null(strstr(f->err, "is not a regular file"));
+}
+
+static void
+settings_file_directory_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+	char		 dir[128];
+
+	extra_file(f, "fcgi-auth.conf", NULL, 0755, dir, sizeof(dir));
+	assert_int_equal(setenv("FCGI_AUTH_CONFIG", dir, 1), 0);
+	refused_keyed(f, dir);
+	assert_non_null(strstr(f->err, "is not a regular file"));
+}
+
+/* A symlink to a regular file is fine (configuration management, k8s). */
+static void
+settings_file_and_key_through_symlinks_are_read(void **state)
+{
+	struct fixture	*f = *state;
+	char		 key[128], conf[128], line[256], link[128], klink[128];
+
+	extra_file(f, "jwt-secret", KEY32 "\n", 0600, key, sizeof(key));
+	assert_int_equal(snprintf(klink, sizeof(klink), "%s/key-link",
+	    f->xdir) < (int)sizeof(klink), 1);
+	assert_int_equal(symlink(key, klink), 0);
+	strcpy(f->xfile[f->nx++], klink);
+	snprintf(line, sizeof(line), "JWT_SECRET_FILE=%s\n", klink);
+	extra_file(f, "fcgi-auth.conf", line, 0644, conf, sizeof(conf));
+	assert_int_equal(snprintf(link, sizeof(link), "%s/conf-link",
+	    f->xdir) < (int)sizeof(link), 1);
+	assert_int_equal(symlink(conf, link), 0);
+	strcpy(f->xfile[f->nx++], link);
+	assert_int_equal(setenv("FCGI_AUTH_CONFIG", link, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.jwt_secret_len, 32);
+}
+
+/* The group may read the key (0640, the web server's group), not write it. */
+static void
+key_file_writable_by_group_is_refused(void **state)
+{
+	static const mode_t	 bad[] = { 0660, 0620, 0670, 0630 };
+	struct fixture		*f = *state;
+	size_t			 i;
+
+	secret_file(f, KEY32 "\n", 33);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(chmod(f->file, bad[i]), 0);
+		load_refused(f, "JWT_SECRET_FILE");
+		assert_non_null(strstr(f->err, f->file));
+		assert_non_null(strstr(f->err, "can be written by its group: "
+		    "chmod g-w it"));
+		assert_null(strstr(f->err, "k3y-"));
+	}
+}
+
+static void
+key_file_fifo_is_refused_at_once(void **state)
+{
+	struct fixture	*f = *state;
+	char		 fifo[128];
+
+	extra_file(f, "placeholder", "", 0600, fifo, sizeof(fifo));
+	assert_int_equal(unlink(fifo), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(setenv("JWT_SECRET_FILE", fifo, 1), 0);
+	assert_int_equal(load_within_10s(f), -1);
+	assert_non_null(strstr(f->err, fifo));
+	assert_non_null(strstr(f->err, "is not a regular file"));
+	/* The default key file likewise. */
+	assert_int_equal(unsetenv("JWT_SECRET_FILE"), 0);
+	config_default_secret_file = fifo;
+	assert_int_equal(load_within_10s(f), -1);
+	assert_non_null(strstr(f->err, "is not a regular file"));
+}
+
+static void
+key_file_directory_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+	char		 dir[128];
+
+	extra_file(f, "jwt-secret", NULL, 0700, dir, sizeof(dir));
+	assert_int_equal(setenv("JWT_SECRET_FILE", dir, 1), 0);
+	load_refused(f, dir);
+	assert_non_null(strstr(f->err, "is not a regular file"));
 }
 
 /* Issue 20: REGISTER_HIDE_EXISTING is off by default, 0 or 1. */
@@ -1471,6 +1629,14 @@ main(void)
 		T(default_key_file_open_to_others_is_refused),
 		T(settings_without_key),
 		T(register_hide_existing_0_or_1),
+		T(settings_file_writable_by_others_is_refused),
+		T(settings_file_writable_by_group_is_accepted),
+		T(settings_file_fifo_is_refused_at_once),
+		T(settings_file_directory_is_refused),
+		T(settings_file_and_key_through_symlinks_are_read),
+		T(key_file_writable_by_group_is_refused),
+		T(key_file_fifo_is_refused_at_once),
+		T(key_file_directory_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
