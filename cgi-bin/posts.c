@@ -13,9 +13,11 @@
  * GET /posts/:id                    public
  *   200 post; 404 "Post with id N not found"; 400 ["id must be a number string"]
  * POST /posts                       logged in; {"title", "content"}
- *   201 post; 400 validation list; 401
+ *   201 post; 400 validation list; 401; 403 "Post quota reached: ..."
+ *       (POSTS_MAX_PER_USER, POSTS_MAX_BYTES_PER_USER)
  * PATCH /posts/:id                  the author only; {"title"?, "content"?}
- *   200 post; 400 (bad id, no field, validation list); 401; 403; 404
+ *   200 post; 400 (bad id, no field, validation list); 401; 403 (someone
+ *       else's post, or an edit that grows past the byte quota); 404
  * DELETE /posts/:id                 the author only
  *   200 empty body; 400; 401; 403; 404
  */
@@ -79,6 +81,33 @@ post_id(const struct http_req *req, struct http_reply *rep, int64_t *id)
 			return 0;
 	}
 	return http_error(rep, ERR_VALIDATION, "id must be a number string");
+}
+
+/* The user's post quota, from the settings. */
+static struct post_quota
+post_quota(const struct app *app)
+{
+	struct post_quota	 q = { app->cfg.posts_max,
+				       app->cfg.posts_max_bytes, 0 };
+
+	return q;
+}
+
+/*
+ * A write the quota refused: 403, as for any other write the user may not
+ * make, naming the cap; not 413 (the request itself is small) nor 429
+ * (waiting does not help: deleting posts does).
+ */
+static int
+post_quota_error(struct http_reply *rep, const struct post_quota *q)
+{
+	if (q->by_count)
+		return http_error(rep, ERR_FORBIDDEN,
+		    "Post quota reached: at most %lld posts per user",
+		    (long long)q->max_posts);
+	return http_error(rep, ERR_FORBIDDEN,
+	    "Post quota reached: at most %lld bytes of posts per user",
+	    (long long)q->max_bytes);
 }
 
 /*
@@ -196,6 +225,7 @@ posts_create(struct app *app, struct http_req *req, struct http_reply *rep)
 {
 	struct auth_session	 session;
 	struct json_value	 v[F__MAX];
+	struct post_quota	 quota = post_quota(app);
 	int64_t			 id;
 	enum store_rc		 rc;
 
@@ -203,7 +233,9 @@ posts_create(struct app *app, struct http_req *req, struct http_reply *rep)
 	    json_body_fields(req, rep, create_fields, F__MAX, v) == -1)
 		return -1;
 	rc = store_post_insert(app->store, session.user.id, v[F_TITLE].str,
-	    v[F_CONTENT].str, (int64_t)time(NULL), &id);
+	    v[F_CONTENT].str, (int64_t)time(NULL), &quota, &id);
+	if (rc == STORE_QUOTA)
+		return post_quota_error(rep, &quota);
 	if (rc != STORE_OK)
 		return app_store_error(rep, rc);
 	return post_reply(app, rep, id, 201);
@@ -215,6 +247,7 @@ posts_update(struct app *app, struct http_req *req, struct http_reply *rep)
 {
 	struct auth_session	 session;
 	struct json_value	 v[F__MAX];
+	struct post_quota	 quota = post_quota(app);
 	int64_t			 id;
 	enum store_rc		 rc;
 
@@ -226,7 +259,9 @@ posts_update(struct app *app, struct http_req *req, struct http_reply *rep)
 		return http_error(rep, ERR_VALIDATION,
 		    "at least one of title, content must be given");
 	rc = store_post_update(app->store, id, session.user.id, v[F_TITLE].str,
-	    v[F_CONTENT].str, (int64_t)time(NULL));
+	    v[F_CONTENT].str, (int64_t)time(NULL), &quota);
+	if (rc == STORE_QUOTA)
+		return post_quota_error(rep, &quota);
 	if (rc != STORE_OK)
 		return post_error(rep, rc, id, "edit");
 	return post_reply(app, rep, id, 200);

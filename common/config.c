@@ -41,6 +41,8 @@ enum setting {
 	S_TRUSTED_PROXY,
 	S_ALLOWED_ORIGINS,
 	S_REGISTER_HIDE_EXISTING,
+	S_POSTS_MAX_PER_USER,
+	S_POSTS_MAX_BYTES_PER_USER,
 	S__MAX
 };
 
@@ -68,6 +70,8 @@ static const char *const setting_names[S__MAX] = {
 	"TRUSTED_PROXY",	/* S_TRUSTED_PROXY */
 	"ALLOWED_ORIGINS",	/* S_ALLOWED_ORIGINS */
 	"REGISTER_HIDE_EXISTING", /* S_REGISTER_HIDE_EXISTING */
+	"POSTS_MAX_PER_USER",	/* S_POSTS_MAX_PER_USER */
+	"POSTS_MAX_BYTES_PER_USER", /* S_POSTS_MAX_BYTES_PER_USER */
 };
 
 const char	*config_default_file = DEFAULT_CONFIG_FILE;
@@ -639,6 +643,16 @@ config_fill(struct config *cfg, int need_key, char *err, size_t errsz)
 	/* RFC 7519 4.1.4: "a small leeway, usually no more than a few minutes". */
 	if (config_int(file, S_TOKEN_LEEWAY, 30, 0, 300, &cfg->token_leeway,
 	    err, errsz) == -1)
+		goto done;
+	/*
+	 * What one user's posts may add up to (issue 20): a thousand, and 10
+	 * MiB of titles and contents, about 500 of the largest.  0 lifts a
+	 * cap; past a million posts or 1 TiB is a typo.
+	 */
+	if (config_int(file, S_POSTS_MAX_PER_USER, 1000, 0, 1000000,
+	    &cfg->posts_max, err, errsz) == -1 ||
+	    config_int(file, S_POSTS_MAX_BYTES_PER_USER, 10485760, 0,
+	    INT64_C(1099511627776), &cfg->posts_max_bytes, err, errsz) == -1)
 		goto done;
 	if (config_throttle(file, &cfg->throttle, err, errsz) == -1 ||
 	    config_proxy(file, cfg, err, errsz) == -1 ||

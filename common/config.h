@@ -81,6 +81,8 @@ struct config {
 	int		 cookie_secure;	/* COOKIE_SECURE=1: Secure, prefixed name */
 	int64_t		 token_leeway;	/* TOKEN_LEEWAY: clock skew allowed, seconds */
 	struct config_throttle throttle;
+	int64_t		 posts_max;	/* POSTS_MAX_PER_USER, 0: no cap */
+	int64_t		 posts_max_bytes; /* POSTS_MAX_BYTES_PER_USER, 0: no cap */
 	char		 trusted_proxy[64];	/* TRUSTED_PROXY: its X-Forwarded-For counts */
 	char		 allowed_origins[1024];	/* ALLOWED_ORIGINS: comma-separated */
 	int		 register_hide_existing; /* REGISTER_HIDE_EXISTING=1: every

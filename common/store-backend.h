@@ -57,9 +57,10 @@ struct store_backend {
 			    void *arg);
 	enum store_rc	 (*post_insert)(void *h, int64_t author_id,
 			    const char *title, const char *content, int64_t now,
-			    int64_t *id);
+			    struct post_quota *quota, int64_t *id);
 	enum store_rc	 (*post_update)(void *h, int64_t id, int64_t author_id,
-			    const char *title, const char *content, int64_t now);
+			    const char *title, const char *content, int64_t now,
+			    struct post_quota *quota);
 	enum store_rc	 (*post_delete)(void *h, int64_t id, int64_t author_id);
 	enum store_rc	 (*throttle_get)(void *h, const char *key,
 			    struct throttle_row *row);
@@ -75,6 +76,26 @@ struct store_backend {
 	enum store_rc	 (*audit_list)(void *h, const struct audit_filter *f,
 			    store_audit_fn fn, void *arg);
 };
+
+/*
+ * Does quota (NULL: none) let an author with posts posts of bytes bytes
+ * add add_posts posts and add_bytes bytes?  STORE_OK, or STORE_QUOTA with
+ * quota->by_count set.  For both backends, inside the write's transaction.
+ */
+enum store_rc	 store_quota_check(struct post_quota *quota, int64_t posts,
+		    int64_t bytes, int64_t add_posts, int64_t add_bytes);
+
+/* Does quota cap anything a write of add_posts posts could pass? */
+int		 store_quota_applies(const struct post_quota *quota,
+		    int64_t add_posts);
+
+/*
+ * The bytes an edit adds (< 0: frees) to a post whose title and content
+ * take old[0] and old[1] bytes: title and content are the new ones, NULL
+ * for one that is kept.
+ */
+int64_t		 store_post_growth(const char *title, const char *content,
+		    const int64_t old[2]);
 
 extern const struct store_backend litestore_backend;
 #ifdef HAVE_POSTGRESQL

@@ -2,6 +2,8 @@
  * store-sqlite-posts: the posts on SQLite: a page of them, one by id, and
  * their author's writes (insert, update, delete).
  */
+#include <string.h>
+
 #include <sqlite3.h>
 
 #include "store-sqlite.h"
@@ -18,12 +20,19 @@ const struct litestore_sql litestore_posts_sql[] = {
 	{ STMT_POST_INSERT,
 	  "INSERT INTO posts (author_id, title, content, created_at, "
 	  "updated_at) VALUES (?1, ?2, ?3, ?4, ?4)" },
-	{ STMT_POST_AUTHOR, "SELECT author_id FROM posts WHERE id = ?1" },
+	/* With the bytes of title and content, which an edit may replace. */
+	{ STMT_POST_AUTHOR,
+	  "SELECT author_id, length(CAST(title AS BLOB)), "
+	  "length(CAST(content AS BLOB)) FROM posts WHERE id = ?1" },
 	/* A NULL parameter keeps the column as it is. */
 	{ STMT_POST_UPDATE,
 	  "UPDATE posts SET title = coalesce(?2, title), "
 	  "content = coalesce(?3, content), updated_at = ?4 WHERE id = ?1" },
 	{ STMT_POST_DELETE, "DELETE FROM posts WHERE id = ?1" },
+	/* Reads the index on (author_id, size) alone. */
+	{ STMT_POST_QUOTA,
+	  "SELECT count(*), coalesce(sum(size), 0) FROM posts "
+	  "WHERE author_id = ?1" },
 	{ STMT__MAX, NULL }
 };
 
@@ -81,9 +90,33 @@ litestore_post_get(void *h, int64_t id, store_post_fn fn, void *arg)
 	return litestore_post_rows(s, STMT_POST_GET, fn, arg);
 }
 
+/*
+ * Inside a write transaction (BEGIN IMMEDIATE: no other writer until it
+ * ends): may author_id add add_posts posts of add_bytes bytes (quota)?
+ */
+static enum store_rc
+litestore_post_quota(struct litestore *s, int64_t author_id,
+    struct post_quota *quota, int64_t add_posts, int64_t add_bytes)
+{
+	sqlite3_stmt	*st = s->stmt[STMT_POST_QUOTA];
+	enum store_rc	 rc;
+	int		 step;
+
+	if (!store_quota_applies(quota, add_posts))
+		return STORE_OK;
+	sqlite3_bind_int64(st, 1, author_id);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW)
+		rc = store_quota_check(quota, sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 1), add_posts, add_bytes);
+	else
+		rc = litestore_rc(s, step, sqlite3_sql(st));
+	litestore_done(s, STMT_POST_QUOTA);
+	return rc;
+}
+
 enum store_rc
 litestore_post_insert(void *h, int64_t author_id, const char *title,
-    const char *content, int64_t now, int64_t *id)
+    const char *content, int64_t now, struct post_quota *quota, int64_t *id)
 {
 	struct litestore	*s = h;
 	sqlite3_stmt		*st = s->stmt[STMT_POST_INSERT];
@@ -91,6 +124,9 @@ litestore_post_insert(void *h, int64_t author_id, const char *title,
 
 	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
 		return rc;
+	if ((rc = litestore_post_quota(s, author_id, quota, 1,
+	    (int64_t)(strlen(title) + strlen(content)))) != STORE_OK)
+		return litestore_end(s, rc);
 	sqlite3_bind_int64(st, 1, author_id);
 	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, content, -1, SQLITE_STATIC);
@@ -100,9 +136,14 @@ litestore_post_insert(void *h, int64_t author_id, const char *title,
 	return litestore_end(s, rc);
 }
 
-/* Inside a write transaction: is post id there, and did author_id write it? */
+/*
+ * Inside a write transaction: is post id there, and did author_id write
+ * it?  If bytes is not NULL, bytes[0] and bytes[1] get the UTF-8 bytes of
+ * its title and content.
+ */
 static enum store_rc
-litestore_post_owned(struct litestore *s, int64_t id, int64_t author_id)
+litestore_post_owned(struct litestore *s, int64_t id, int64_t author_id,
+    int64_t *bytes)
 {
 	sqlite3_stmt	*st = s->stmt[STMT_POST_AUTHOR];
 	enum store_rc	 rc = STORE_NOTFOUND;
@@ -110,9 +151,13 @@ litestore_post_owned(struct litestore *s, int64_t id, int64_t author_id)
 
 	sqlite3_bind_int64(st, 1, id);
 	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
+	if (step == SQLITE_ROW) {
 		rc = sqlite3_column_int64(st, 0) == author_id ? STORE_OK : STORE_DENIED;
-	else if (step != SQLITE_DONE)
+		if (bytes != NULL) {
+			bytes[0] = sqlite3_column_int64(st, 1);
+			bytes[1] = sqlite3_column_int64(st, 2);
+		}
+	} else if (step != SQLITE_DONE)
 		rc = litestore_rc(s, step, sqlite3_sql(st));
 	litestore_done(s, STMT_POST_AUTHOR);
 	return rc;
@@ -120,15 +165,20 @@ litestore_post_owned(struct litestore *s, int64_t id, int64_t author_id)
 
 enum store_rc
 litestore_post_update(void *h, int64_t id, int64_t author_id,
-    const char *title, const char *content, int64_t now)
+    const char *title, const char *content, int64_t now,
+    struct post_quota *quota)
 {
 	struct litestore	*s = h;
 	sqlite3_stmt		*st = s->stmt[STMT_POST_UPDATE];
+	int64_t			 old[2];
 	enum store_rc		 rc;
 
 	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
 		return rc;
-	if ((rc = litestore_post_owned(s, id, author_id)) == STORE_OK) {
+	if ((rc = litestore_post_owned(s, id, author_id, old)) == STORE_OK)
+		rc = litestore_post_quota(s, author_id, quota, 0,
+		    store_post_growth(title, content, old));
+	if (rc == STORE_OK) {
 		sqlite3_bind_int64(st, 1, id);
 		if (title != NULL)
 			sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
@@ -148,7 +198,7 @@ litestore_post_delete(void *h, int64_t id, int64_t author_id)
 
 	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
 		return rc;
-	if ((rc = litestore_post_owned(s, id, author_id)) == STORE_OK) {
+	if ((rc = litestore_post_owned(s, id, author_id, NULL)) == STORE_OK) {
 		sqlite3_bind_int64(s->stmt[STMT_POST_DELETE], 1, id);
 		rc = litestore_exec(s, STMT_POST_DELETE);
 	}

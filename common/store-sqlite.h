@@ -33,6 +33,7 @@ enum stmt {
 	STMT_POST_AUTHOR,
 	STMT_POST_UPDATE,
 	STMT_POST_DELETE,
+	STMT_POST_QUOTA,
 	/* store-sqlite-throttle.c */
 	STMT_THROTTLE_GET,
 	STMT_THROTTLE_PUT,
@@ -174,9 +175,10 @@ enum store_rc	 litestore_post_get(void *h, int64_t id, store_post_fn fn,
 		    void *arg);
 enum store_rc	 litestore_post_insert(void *h, int64_t author_id,
 		    const char *title, const char *content, int64_t now,
-		    int64_t *id);
+		    struct post_quota *quota, int64_t *id);
 enum store_rc	 litestore_post_update(void *h, int64_t id, int64_t author_id,
-		    const char *title, const char *content, int64_t now);
+		    const char *title, const char *content, int64_t now,
+		    struct post_quota *quota);
 enum store_rc	 litestore_post_delete(void *h, int64_t id, int64_t author_id);
 enum store_rc	 litestore_throttle_get(void *h, const char *key,
 		    struct throttle_row *row);

@@ -269,16 +269,57 @@ store_post_get(struct store *s, int64_t id, store_post_fn fn, void *arg)
 
 enum store_rc
 store_post_insert(struct store *s, int64_t author_id, const char *title,
-    const char *content, int64_t now, int64_t *id)
+    const char *content, int64_t now, struct post_quota *quota, int64_t *id)
 {
-	return s->be->post_insert(s->h, author_id, title, content, now, id);
+	return s->be->post_insert(s->h, author_id, title, content, now, quota,
+	    id);
 }
 
 enum store_rc
 store_post_update(struct store *s, int64_t id, int64_t author_id,
-    const char *title, const char *content, int64_t now)
+    const char *title, const char *content, int64_t now,
+    struct post_quota *quota)
 {
-	return s->be->post_update(s->h, id, author_id, title, content, now);
+	return s->be->post_update(s->h, id, author_id, title, content, now,
+	    quota);
+}
+
+int
+store_quota_applies(const struct post_quota *quota, int64_t add_posts)
+{
+	return quota != NULL && (quota->max_bytes > 0 ||
+	    (add_posts > 0 && quota->max_posts > 0));
+}
+
+int64_t
+store_post_growth(const char *title, const char *content, const int64_t old[2])
+{
+	int64_t	 grown = 0;
+
+	if (title != NULL)
+		grown += (int64_t)strlen(title) - old[0];
+	if (content != NULL)
+		grown += (int64_t)strlen(content) - old[1];
+	return grown;
+}
+
+enum store_rc
+store_quota_check(struct post_quota *quota, int64_t posts, int64_t bytes,
+    int64_t add_posts, int64_t add_bytes)
+{
+	if (quota == NULL)
+		return STORE_OK;
+	if (add_posts > 0 && quota->max_posts > 0 &&
+	    posts + add_posts > quota->max_posts) {
+		quota->by_count = 1;
+		return STORE_QUOTA;
+	}
+	if (add_bytes > 0 && quota->max_bytes > 0 &&
+	    bytes + add_bytes > quota->max_bytes) {
+		quota->by_count = 0;
+		return STORE_QUOTA;
+	}
+	return STORE_OK;
 }
 
 enum store_rc

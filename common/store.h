@@ -26,6 +26,8 @@ enum store_rc {
 	STORE_NOTFOUND,	/* no such row: an ordinary answer */
 	STORE_EXISTS,	/* unique or primary key taken: an ordinary answer */
 	STORE_DENIED,	/* the row belongs to someone else: an ordinary answer */
+	STORE_QUOTA,	/* the write would pass a user's post quota: an
+			   ordinary answer (struct post_quota) */
 	STORE_BUSY,	/* lock not granted within the busy timeout: 503 */
 	STORE_DOWN,	/* database missing, unreadable, read-only for us or
 			   schema behind: 503 */
@@ -150,6 +152,20 @@ struct post {
 	const char	*content;
 	int64_t		 author_id;
 	const char	*author_name;
+};
+
+/*
+ * What one user's posts may add up to (0: no cap), checked by
+ * store_post_insert() and store_post_update() in the write's own
+ * transaction, so that writes at once cannot pass it together.  A write
+ * that adds nothing (an edit that does not grow) passes even a user over
+ * a lowered cap.
+ */
+struct post_quota {
+	int64_t	 max_posts;
+	int64_t	 max_bytes;	/* of titles and contents, UTF-8 */
+	int	 by_count;	/* set with STORE_QUOTA: 1 if the count would
+				   pass its cap, 0 if the bytes would */
 };
 
 /*
@@ -383,19 +399,24 @@ enum store_rc	 store_posts_page(struct store *s, int64_t after,
 enum store_rc	 store_post_get(struct store *s, int64_t id, store_post_fn fn,
 		    void *arg);
 
-/* Insert a post by author_id; its id goes to *id. */
+/*
+ * Insert a post by author_id; its id goes to *id.  STORE_QUOTA if it
+ * would take the author past quota (NULL: no caps).
+ */
 enum store_rc	 store_post_insert(struct store *s, int64_t author_id,
 		    const char *title, const char *content, int64_t now,
-		    int64_t *id);
+		    struct post_quota *quota, int64_t *id);
 
 /*
  * Change the title and/or content (NULL: keep) of post id, if author_id
  * wrote it: STORE_NOTFOUND if there is no such post, STORE_DENIED if
- * another user wrote it.  Check and change are one transaction.
+ * another user wrote it, STORE_QUOTA if it would grow the author's posts
+ * past quota's bytes (NULL: no caps).  Checks and change are one
+ * transaction.
  */
 enum store_rc	 store_post_update(struct store *s, int64_t id,
 		    int64_t author_id, const char *title, const char *content,
-		    int64_t now);
+		    int64_t now, struct post_quota *quota);
 
 /* Delete post id if author_id wrote it; STORE_NOTFOUND or STORE_DENIED as above. */
 enum store_rc	 store_post_delete(struct store *s, int64_t id,

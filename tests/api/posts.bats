@@ -8,6 +8,13 @@ load helpers
 # post id, so they must run one after another even under bats --jobs.
 BATS_NO_PARALLELIZE_WITHIN_FILE=true
 
+# A second instance on the same database, URL_quota, with small post quotas
+# (issue 20): 5 posts, or 1000 bytes of titles and contents, per user.
+setup_file() {
+	server_start quota POSTS_MAX_PER_USER=5 POSTS_MAX_BYTES_PER_USER=1000
+	server_start main
+}
+
 UNAUTHORIZED='{"statusCode":401,"message":"Unauthorized"}'
 BAD_ID='{"statusCode":400,"message":["id must be a number string"],"error":"Bad Request"}'
 BAD_LIMIT='{"statusCode":400,"message":"limit must be a whole number from 1 to 100","error":"Bad Request"}'
@@ -997,8 +1004,10 @@ head_req() {
 	assert_equal "$n" 12
 }
 
-# --- issue 20: byte limits, control characters, the size of a page ------
+# --- issue 20: quotas, byte limits, control characters, the size of a page ---
 
+QUOTA_POSTS='{"statusCode":403,"message":"Post quota reached: at most 5 posts per user","error":"Forbidden"}'
+QUOTA_BYTES='{"statusCode":403,"message":"Post quota reached: at most 1000 bytes of posts per user","error":"Forbidden"}'
 CONTENT_CONTROLS='["content must not contain control characters"]'
 TITLE_CONTROLS='["title must not contain control or format characters"]'
 
@@ -1018,6 +1027,101 @@ post_count() {
 # decoded JSON-STRING-BODY: the text a JSON string (without its quotes) holds.
 decoded() {
 	jq -rn "\"$1\""
+}
+
+@test "posts-13.1: past POSTS_MAX_PER_USER a new post is the exact 403 and is not stored; a delete makes room (issue 20)" {
+	URL=$URL_quota
+	new_user posts-cap@example.com Cap
+	cap=$TOKEN capid=$USER_ID
+	for i in 1 2 3 4 5; do
+		new_post "$cap" "cap $i" x
+		ids+=("$POST_ID")
+	done
+	create "$cap" '{"title":"cap 6","content":"x"}'
+	assert_reply 403 "$QUOTA_POSTS"
+	assert_equal "$(post_count "$capid")" 5
+	# An edit is no new post: it passes at the cap.
+	patch_post "$cap" "${ids[0]}" '{"title":"cap 1 edited"}'
+	assert_reply 200 "$(post_body "${ids[0]}" "cap 1 edited" x "$capid" Cap)"
+	# The cap is each user's own.
+	new_user posts-cap-other@example.com CapOther
+	new_post "$TOKEN" other x
+	# A delete makes room for one more, and only one.
+	delete_post "$cap" "${ids[1]}"
+	assert_equal "$STATUS" 200
+	new_post "$cap" "cap 6" x
+	create "$cap" '{"title":"cap 7","content":"x"}'
+	assert_reply 403 "$QUOTA_POSTS"
+	assert_equal "$(post_count "$capid")" 5
+}
+
+@test "posts-13.2: POSTS_MAX_BYTES_PER_USER counts the UTF-8 bytes of titles and contents; growing past it is the exact 403 (issue 20)" {
+	URL=$URL_quota
+	new_user posts-bytes@example.com Bytes
+	c399=$(head -c 399 /dev/zero | tr '\0' c)
+	new_post "$TOKEN" t "$c399"
+	first=$POST_ID
+	new_post "$TOKEN" t "$c399"
+	# 800 bytes so far; "é" is two bytes, so this post is 201 and 1001 in all.
+	create "$TOKEN" "{\"title\":\"é\",\"content\":\"${c399:0:199}\"}"
+	assert_reply 403 "$QUOTA_BYTES"
+	# Exactly 1000 is within the cap; then not one byte more.
+	new_post "$TOKEN" t "${c399:0:199}"
+	create "$TOKEN" '{"title":"t","content":"x"}'
+	assert_reply 403 "$QUOTA_BYTES"
+	assert_equal "$(post_count "$USER_ID")" 3
+	# An edit that would grow the total past the cap changes nothing ...
+	patch_post "$TOKEN" "$first" "{\"content\":\"${c399}c\"}"
+	assert_reply 403 "$QUOTA_BYTES"
+	assert_equal "$(sql "SELECT content FROM posts WHERE id = $first")" "$c399"
+	# ... one that keeps or shrinks it passes at the cap, and frees room.
+	patch_post "$TOKEN" "$first" '{"title":"u"}'
+	assert_reply 200 "$(post_body "$first" u "$c399" "$USER_ID" Bytes)"
+	patch_post "$TOKEN" "$first" '{"content":"short"}'
+	assert_reply 200 "$(post_body "$first" u short "$USER_ID" Bytes)"
+	new_post "$TOKEN" t "${c399:0:393}"
+	patch_post "$TOKEN" "$first" '{"content":"shorts"}'
+	assert_reply 403 "$QUOTA_BYTES"
+	assert_equal "$(post_count "$USER_ID")" 4
+}
+
+@test "posts-13.3: posts sent at once cannot pass the cap together (issue 20)" {
+	URL=$URL_quota
+	new_user posts-rush@example.com Rush
+	dir=$BATS_TEST_TMPDIR/rush
+	mkdir "$dir"
+	for i in $(seq 1 20); do
+		printf 'p%s\tPOST\t/posts\t{"title":"rush %s","content":"x"}\t%s\n' "$i" "$i" "$TOKEN"
+	done | parallel_config "$dir" >"$dir/config"
+	curl -sS --no-progress-meter --parallel --parallel-max 20 --parallel-immediate \
+	    -K "$dir/config" >"$dir/statuses"
+	assert_equal "$(cut -d' ' -f2 "$dir/statuses" | sort | uniq -c | awk '{ printf "%s%s:%s", sep, $2, $1; sep = " " }')" \
+	    "201:5 403:15"
+	assert_equal "$(post_count "$USER_ID")" 5
+	assert_equal "$(grep -l -F -x "$QUOTA_POSTS" "$dir"/*.body | wc -l)" 15
+}
+
+@test "posts-13.4: by default a user may have 1000 posts and 10 MiB of titles and contents (issue 20)" {
+	new_user posts-defcap@example.com DefCap
+	seed "$USER_ID" 999
+	new_post "$TOKEN" "number 1000" x
+	create "$TOKEN" '{"title":"number 1001","content":"x"}'
+	assert_reply 403 '{"statusCode":403,"message":"Post quota reached: at most 1000 posts per user","error":"Forbidden"}'
+	assert_equal "$(post_count "$USER_ID")" 1000
+	sql "DELETE FROM posts WHERE author_id = $USER_ID"
+	# Ten posts of one MiB but 3 bytes, written with SQL: 3 bytes of room.
+	new_user posts-defbytes@example.com DefBytes
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		n=1048575
+		[ "$i" -lt 10 ] || n=1048572
+		sql "INSERT INTO posts (author_id, title, content, created_at, updated_at)
+		    VALUES ($USER_ID, 't', $(sql_repeat x "$n"), 0, 0)"
+	done
+	create "$TOKEN" '{"title":"t","content":"xxx"}'
+	assert_reply 403 '{"statusCode":403,"message":"Post quota reached: at most 10485760 bytes of posts per user","error":"Forbidden"}'
+	new_post "$TOKEN" t xx
+	assert_equal "$(post_count "$USER_ID")" 11
+	sql "DELETE FROM posts WHERE author_id = $USER_ID"
 }
 
 @test "posts-14.1: content is at most 20000 bytes in UTF-8 as well as 10000 characters (issue 20)" {

@@ -62,6 +62,8 @@ static const char *const config_vars[] = {
 	"TRUSTED_PROXY",
 	"ALLOWED_ORIGINS",
 	"REGISTER_HIDE_EXISTING",
+	"POSTS_MAX_PER_USER",
+	"POSTS_MAX_BYTES_PER_USER",
 };
 
 /* Every test starts from an environment without our variables. */
@@ -1046,6 +1048,68 @@ throttle_bad_value_in_file_is_refused(void **state)
 	assert_non_null(strstr(f->err, "THROTTLE_LOGIN_PER_PAIR"));
 }
 
+/* --- the post quotas (issue 20) */
+
+static void
+post_quotas_default_to_1000_posts_and_10_mib(void **state)
+{
+	struct fixture	*f = *state;
+
+	value_accepted(f, "POSTS_MAX_PER_USER", "");
+	assert_int_equal(f->cfg.posts_max, 1000);
+	assert_int_equal(f->cfg.posts_max_bytes, 10485760);
+}
+
+static void
+post_quotas_0_lifts_a_cap(void **state)
+{
+	struct fixture	*f = *state;
+
+	value_accepted(f, "POSTS_MAX_PER_USER", "0");
+	assert_int_equal(f->cfg.posts_max, 0);
+	assert_int_equal(f->cfg.posts_max_bytes, 10485760);
+	assert_int_equal(unsetenv("POSTS_MAX_PER_USER"), 0);
+	value_accepted(f, "POSTS_MAX_BYTES_PER_USER", "0");
+	assert_int_equal(f->cfg.posts_max, 1000);
+	assert_int_equal(f->cfg.posts_max_bytes, 0);
+}
+
+static void
+post_quotas_ranges(void **state)
+{
+	static const char *const bad[] = {
+		"-1", "ten", "10MB", " 5", "5 ", "+5", "1e3", "05", "0x10",
+		"99999999999999999999",
+	};
+	struct fixture	*f = *state;
+	size_t		 i;
+
+	value_accepted(f, "POSTS_MAX_PER_USER", "1000000");
+	assert_int_equal(f->cfg.posts_max, 1000000);
+	value_refused(f, "POSTS_MAX_PER_USER", "1000001");
+	assert_string_equal(f->err, "POSTS_MAX_PER_USER is too large: "
+	    "expected a whole number from 0 to 1000000");
+	value_accepted(f, "POSTS_MAX_BYTES_PER_USER", "1099511627776");
+	assert_int_equal(f->cfg.posts_max_bytes, INT64_C(1099511627776));
+	value_refused(f, "POSTS_MAX_BYTES_PER_USER", "1099511627777");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		value_refused(f, "POSTS_MAX_PER_USER", bad[i]);
+		value_refused(f, "POSTS_MAX_BYTES_PER_USER", bad[i]);
+	}
+}
+
+static void
+post_quotas_from_file(void **state)
+{
+	struct fixture	*f = *state;
+
+	config_file(f, "JWT_SECRET=" KEY32 "\nPOSTS_MAX_PER_USER=50\n"
+	    "POSTS_MAX_BYTES_PER_USER=65536\n", 0600);
+	assert_int_equal(config_load(&f->cfg, f->err, sizeof(f->err)), 0);
+	assert_int_equal(f->cfg.posts_max, 50);
+	assert_int_equal(f->cfg.posts_max_bytes, 65536);
+}
+
 static void
 trusted_proxy_ipv4_and_ipv6_are_accepted(void **state)
 {
@@ -1610,6 +1674,10 @@ main(void)
 		T(throttle_huge_limit_is_refused),
 		T(throttle_limits_from_file),
 		T(throttle_bad_value_in_file_is_refused),
+		T(post_quotas_default_to_1000_posts_and_10_mib),
+		T(post_quotas_0_lifts_a_cap),
+		T(post_quotas_ranges),
+		T(post_quotas_from_file),
 		T(trusted_proxy_ipv4_and_ipv6_are_accepted),
 		T(trusted_proxy_garbage_is_refused),
 		T(trusted_proxy_is_kept_canonical),

@@ -2241,7 +2241,7 @@ backup_during_writes(void **state)
 		    store_ready(st) != STORE_OK)
 			_exit(99);
 		for (i = 0; i < 100000; i++)
-			if (store_post_insert(st, 1, "t", "c", NOW, &id) !=
+			if (store_post_insert(st, 1, "t", "c", NOW, NULL, &id) !=
 			    STORE_OK)
 				_exit(98);
 		_exit(0);
@@ -2339,6 +2339,43 @@ migration_keeps_sessions_live(void **state)
 	    STORE_OK);
 	assert_int_equal(r.outcome, REFRESH_ROTATED);
 	assert_int_equal(retired(f, SID_2, D_3), NOW + 3);
+}
+
+/* --- migration 4 to 5 */
+
+/* The posts already there get their sizes, and count against the quota. */
+static void
+migration_sizes_existing_posts(void **state)
+{
+	struct fixture		*f = *state;
+	struct post_quota	 q = { 0, 20, 0 };
+	sqlite3			*db;
+	int64_t			 id;
+	int			 i;
+
+	assert_true(schema_version >= 5);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(sqlite3_exec(db, schema_migrations[i].sql, NULL,
+		    NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 4; "
+	    "INSERT INTO users (email, name, password, created_at) VALUES "
+	    "('alice@example.com', 'Alice', '" HASH_A "', 1700000000); "
+	    "INSERT INTO posts (author_id, title, content, created_at, "
+	    "updated_at) VALUES (1, 'caf\xc3\xa9', 'twelve bytes', 1, 1)",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_migrate(f->path), schema_version - 4);
+	assert_int_equal(count(f, "SELECT size FROM posts"), 17);
+	assert_non_null(f->store = store_new(f->path));
+	assert_int_equal(store_ready(f->store), STORE_OK);
+	/* 17 bytes there, 20 allowed: 4 more are too many, 3 fit. */
+	assert_int_equal(store_post_insert(f->store, 1, "t", "123", NOW, &q,
+	    &id), STORE_QUOTA);
+	assert_int_equal(store_post_insert(f->store, 1, "t", "12", NOW, &q,
+	    &id), STORE_OK);
+	assert_int_equal(count(f, "SELECT sum(size) FROM posts"), 20);
 }
 
 /* --- the copy's SQLite side */
@@ -2547,6 +2584,7 @@ main(void)
 		T(backup_during_writes),
 		T(backup_of_postgresql_refused),
 		T(migration_keeps_sessions_live),
+		T(migration_sizes_existing_posts),
 		T(copy_out_gives_new_columns),
 	};
 #ifdef HAVE_POSTGRESQL

@@ -791,7 +791,7 @@ add_posts(struct fixture *f, int64_t author, int n, int64_t *ids)
 	for (i = 0; i < n; i++) {
 		snprintf(title, sizeof(title), "post %d", i);
 		assert_int_equal(store_post_insert(f->store, author, title,
-		    "content", NOW, &id), STORE_OK);
+		    "content", NOW, NULL, &id), STORE_OK);
 		if (ids != NULL)
 			ids[i] = id;
 	}
@@ -806,7 +806,7 @@ post_insert_then_get(void **state)
 
 	with_alice(f);
 	assert_int_equal(store_post_insert(f->store, f->alice.id, "Hello",
-	    "First post", NOW, &id), STORE_OK);
+	    "First post", NOW, NULL, &id), STORE_OK);
 	assert_int_equal(store_post_get(f->store, id, see, &s), STORE_OK);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.ids[0], id);
@@ -835,7 +835,7 @@ post_insert_for_missing_user_is_error(void **state)
 
 	ready(f);
 	/* The foreign key holds: no post without its author. */
-	assert_int_equal(store_post_insert(f->store, 999, "t", "c", NOW, &id),
+	assert_int_equal(store_post_insert(f->store, 999, "t", "c", NOW, NULL, &id),
 	    STORE_ERR);
 	assert_int_equal(count(f, "SELECT count(*) FROM posts"), 0);
 }
@@ -926,12 +926,12 @@ post_update_by_author(void **state)
 	add_posts(f, f->alice.id, 1, &id);
 	/* NULL keeps a column; the other changes. */
 	assert_int_equal(store_post_update(f->store, id, f->alice.id, "New",
-	    NULL, NOW + 1), STORE_OK);
+	    NULL, NOW + 1, NULL), STORE_OK);
 	assert_int_equal(store_post_get(f->store, id, see, &s), STORE_OK);
 	assert_string_equal(s.title, "New");
 	assert_string_equal(s.content, "content");
 	assert_int_equal(store_post_update(f->store, id, f->alice.id, NULL,
-	    "Body", NOW + 2), STORE_OK);
+	    "Body", NOW + 2, NULL), STORE_OK);
 	assert_int_equal(store_post_get(f->store, id, see, &s), STORE_OK);
 	assert_string_equal(s.title, "New");
 	assert_string_equal(s.content, "Body");
@@ -951,12 +951,12 @@ post_update_by_other_is_denied(void **state)
 	    HASH_A, NOW, &bob), STORE_OK);
 	add_posts(f, f->alice.id, 1, &id);
 	assert_int_equal(store_post_update(f->store, id, bob.id, "Mine", "now",
-	    NOW), STORE_DENIED);
+	    NOW, NULL), STORE_DENIED);
 	assert_int_equal(store_post_get(f->store, id, see, &s), STORE_OK);
 	assert_string_equal(s.title, "post 0");
 	assert_int_equal(s.author_id, f->alice.id);
 	assert_int_equal(store_post_update(f->store, id + 1, f->alice.id, "x",
-	    NULL, NOW), STORE_NOTFOUND);
+	    NULL, NOW, NULL), STORE_NOTFOUND);
 }
 
 static void
@@ -977,6 +977,147 @@ post_delete_by_author_and_other(void **state)
 	assert_int_equal(store_post_get(f->store, id, see, &s), STORE_NOTFOUND);
 	assert_int_equal(store_post_delete(f->store, id, f->alice.id),
 	    STORE_NOTFOUND);
+}
+
+/* --- post quotas (issue 20) */
+
+/* The count cap: the next post past it is refused, others' are not. */
+static void
+post_quota_caps_the_count(void **state)
+{
+	struct fixture		*f = *state;
+	struct post_quota	 q = { 2, 0, 0 };
+	struct user		 bob;
+	int64_t			 id;
+
+	with_alice(f);
+	assert_int_equal(store_user_insert(f->store, "bob@example.com", "Bob",
+	    HASH_A, NOW, &bob), STORE_OK);
+	assert_int_equal(store_post_insert(f->store, f->alice.id, "t", "c", NOW,
+	    &q, &id), STORE_OK);
+	assert_int_equal(store_post_insert(f->store, f->alice.id, "t", "c", NOW,
+	    &q, &id), STORE_OK);
+	assert_int_equal(store_post_insert(f->store, f->alice.id, "t", "c", NOW,
+	    &q, &id), STORE_QUOTA);
+	assert_int_equal(q.by_count, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM posts"), 2);
+	assert_int_equal(store_post_insert(f->store, bob.id, "t", "c", NOW, &q,
+	    &id), STORE_OK);
+	/* An edit adds no post. */
+	assert_int_equal(store_post_update(f->store, id, bob.id, "title", NULL,
+	    NOW, &q), STORE_OK);
+	/* Without a quota, no cap; and the store is usable after a refusal. */
+	assert_int_equal(store_post_insert(f->store, f->alice.id, "t", "c", NOW,
+	    NULL, &id), STORE_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM posts"), 4);
+}
+
+/* The bytes cap counts titles and contents in UTF-8, edits included. */
+static void
+post_quota_caps_the_bytes(void **state)
+{
+	struct fixture		*f = *state;
+	struct post_quota	 q = { 0, 10, 0 };
+	struct seen		 s = { 0 };
+	int64_t			 id, first;
+
+	with_alice(f);
+	assert_int_equal(store_post_insert(f->store, f->alice.id, "ab", "cde",
+	    NOW, &q, &first), STORE_OK);
+	/* "é" is 2 bytes: 5 + 5 is the cap exactly. */
+	assert_int_equal(store_post_insert(f->store, f->alice.id, "\xc3\xa9",
+	    "xyz", NOW, &q, &id), STORE_OK);
+	assert_int_equal(count(f, "SELECT sum(size) FROM posts"), 10);
+	assert_int_equal(store_post_insert(f->store, f->alice.id, "t", "", NOW,
+	    &q, &id), STORE_QUOTA);
+	assert_int_equal(q.by_count, 0);
+	/* Growing by one byte is refused and changes nothing ... */
+	assert_int_equal(store_post_update(f->store, first, f->alice.id, NULL,
+	    "cdef", NOW, &q), STORE_QUOTA);
+	assert_int_equal(store_post_get(f->store, first, see, &s), STORE_OK);
+	assert_string_equal(s.content, "cde");
+	/* ... keeping the size or shrinking passes, at the cap. */
+	assert_int_equal(store_post_update(f->store, first, f->alice.id, "xy",
+	    "fgh", NOW, &q), STORE_OK);
+	assert_int_equal(store_post_update(f->store, first, f->alice.id, "x",
+	    NULL, NOW, &q), STORE_OK);
+	assert_int_equal(count(f, "SELECT sum(size) FROM posts"), 9);
+	/* A title that grows while the content shrinks: the sum counts. */
+	assert_int_equal(store_post_update(f->store, first, f->alice.id, "xyz",
+	    "f", NOW, &q), STORE_OK);
+	assert_int_equal(count(f, "SELECT sum(size) FROM posts"), 9);
+	assert_int_equal(store_post_insert(f->store, f->alice.id, "t", "", NOW,
+	    &q, &id), STORE_OK);
+	assert_int_equal(count(f, "SELECT sum(size) FROM posts"), 10);
+}
+
+/* A cap lowered below what a user has: no new post, but edits that do not grow. */
+static void
+post_quota_lowered_cap(void **state)
+{
+	struct fixture		*f = *state;
+	struct post_quota	 q = { 1, 3, 0 };
+	int64_t			 ids[3], id;
+
+	with_alice(f);
+	add_posts(f, f->alice.id, 3, ids);
+	assert_int_equal(store_post_insert(f->store, f->alice.id, "t", "c", NOW,
+	    &q, &id), STORE_QUOTA);
+	assert_int_equal(q.by_count, 1);
+	assert_int_equal(store_post_update(f->store, ids[0], f->alice.id, "p",
+	    NULL, NOW, &q), STORE_OK);
+	assert_int_equal(store_post_update(f->store, ids[1], f->alice.id, NULL,
+	    "contents", NOW, &q), STORE_QUOTA);
+	assert_int_equal(q.by_count, 0);
+	/* The owner and existence checks come first. */
+	assert_int_equal(store_post_update(f->store, ids[1] + 100, f->alice.id,
+	    NULL, "contents", NOW, &q), STORE_NOTFOUND);
+}
+
+/*
+ * Writers at once cannot pass the cap together: 8 processes, 5 posts
+ * each, a cap of 12.  On PostgreSQL this needs the user's row lock (READ
+ * COMMITTED counts without the others' uncommitted posts).
+ */
+static void
+post_quota_holds_under_concurrent_writers(void **state)
+{
+	struct fixture	*f = *state;
+	pid_t		 pid[8];
+	int		 i, k, status, ok = 0;
+
+	with_alice(f);
+	for (i = 0; i < 8; i++) {
+		assert_true((pid[i] = fork()) != -1);
+		if (pid[i] == 0) {
+			struct post_quota	 q = { 12, 0, 0 };
+			struct store		*st;
+			int64_t			 id;
+			int			 n = 0;
+			enum store_rc		 rc;
+
+			if ((st = store_new(f->path)) == NULL ||
+			    store_ready(st) != STORE_OK)
+				_exit(99);
+			for (k = 0; k < 5; k++) {
+				rc = store_post_insert(st, f->alice.id, "t", "c",
+				    NOW, &q, &id);
+				if (rc == STORE_OK)
+					n++;
+				else if (rc != STORE_QUOTA)
+					_exit(98);
+			}
+			store_free(st);
+			_exit(n);
+		}
+	}
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) <= 5);
+		ok += WEXITSTATUS(status);
+	}
+	assert_int_equal(ok, 12);
+	assert_int_equal(count(f, "SELECT count(*) FROM posts"), 12);
 }
 
 static void
@@ -1298,7 +1439,7 @@ pg_copy_from_sqlite(void **state)
 	assert_int_equal(store_user_delete(lite.store, "gone@example.com"),
 	    STORE_OK);
 	assert_int_equal(store_post_insert(lite.store, bob.id, "Hi", "there",
-	    NOW, &post), STORE_OK);
+	    NOW, NULL, &post), STORE_OK);
 	assert_int_equal(add_session(lite.store, SID_1, alice.id, NOW,
 	    NOW + 100), STORE_OK);
 	assert_int_equal(add_session(lite.store, SID_2, bob.id, NOW,
@@ -1355,7 +1496,7 @@ pg_copy_from_sqlite(void **state)
 	assert_int_equal(store_user_insert(f->store, "carol@example.com",
 	    "Carol", HASH_A, NOW, &u), STORE_OK);
 	assert_true(u.id > bob.id + 1);
-	assert_int_equal(store_post_insert(f->store, u.id, "t", "c", NOW, &post),
+	assert_int_equal(store_post_insert(f->store, u.id, "t", "c", NOW, NULL, &post),
 	    STORE_OK);
 	/* Into a database that is no longer empty: refused, nothing changed. */
 	assert_int_equal(store_copy(lite.path, f->path, NOW + 1000, &n), -1);
@@ -1936,6 +2077,10 @@ main(void)
 		T(post_update_by_author),
 		T(post_update_by_other_is_denied),
 		T(post_delete_by_author_and_other),
+		T(post_quota_caps_the_count),
+		T(post_quota_caps_the_bytes),
+		T(post_quota_lowered_cap),
+		T(post_quota_holds_under_concurrent_writers),
 		T(user_delete_removes_posts),
 	};
 #ifdef HAVE_POSTGRESQL
@@ -1982,6 +2127,10 @@ main(void)
 		P(post_update_by_author),
 		P(post_update_by_other_is_denied),
 		P(post_delete_by_author_and_other),
+		P(post_quota_caps_the_count),
+		P(post_quota_caps_the_bytes),
+		P(post_quota_lowered_cap),
+		P(post_quota_holds_under_concurrent_writers),
 		P(user_delete_removes_posts),
 		P(pg_migrate_creates_tables),
 		P(pg_concurrent_migrates_apply_each_once),

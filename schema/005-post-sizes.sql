@@ -1,0 +1,9 @@
+-- 005: each post's size, for the per-user post quotas (issue 20): the
+-- bytes of its title and content in UTF-8, computed by SQLite from the row
+-- itself, so that no write can get it wrong.  Kept in the author's index,
+-- so the count and sum of one author's posts read that index alone (it
+-- still serves the cascade when a user is deleted).
+ALTER TABLE posts ADD COLUMN size INTEGER GENERATED ALWAYS AS
+	(length(CAST(title AS BLOB)) + length(CAST(content AS BLOB))) VIRTUAL;
+DROP INDEX posts_author;
+CREATE INDEX posts_author ON posts (author_id, size);
