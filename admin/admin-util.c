@@ -18,6 +18,7 @@
 
 #include "admin.h"
 #include "audit.h"
+#include "text.h"
 
 void
 admin_warnx(const struct admin *a, const char *fmt, ...)
@@ -301,50 +302,12 @@ admin_json_print(struct admin *a, struct json_object *obj)
 }
 
 /*
- * The length of the UTF-8 sequence at s (n bytes left) and its code point,
- * or 0 if it is not valid UTF-8.
- */
-static size_t
-admin_utf8(const unsigned char *s, size_t n, unsigned long *cp)
-{
-	size_t	 len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		*cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		*cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		*cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, beyond U+10FFFF. */
-	if ((len == 3 && *cp < 0x800) || (len == 4 && *cp < 0x10000) ||
-	    (*cp >= 0xd800 && *cp <= 0xdfff) || *cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
-/*
  * Could this character change what the terminal shows beyond itself:
  * C0 and C1 controls, DEL, line and paragraph separators, and the
  * bidirectional overrides that reorder text around them.
  */
 static int
-admin_unsafe(unsigned long cp)
+admin_unsafe(int32_t cp)
 {
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
 	    cp == 0x2028 || cp == 0x2029 || (cp >= 0x200e && cp <= 0x200f) ||
@@ -354,25 +317,25 @@ admin_unsafe(unsigned long cp)
 void
 admin_clean(const char *s, char *out, size_t outsz)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n = strlen(s), len, o = 0;
-	unsigned long		 cp;
+	size_t		 n = strlen(s), i = 0, at, len, o = 0;
+	int32_t		 cp;
 
-	while (n > 0) {
-		if ((len = admin_utf8(p, n, &cp)) == 0 || admin_unsafe(cp)) {
-			if (len == 0)
-				len = 1;
+	while (i < n) {
+		at = i;
+		if ((cp = text_utf8_next(s, n, &i)) < 0 || admin_unsafe(cp)) {
+			/* A byte that is not UTF-8 is one '?'. */
+			if (cp < 0)
+				i = at + 1;
 			if (o + 1 >= outsz)
 				break;
 			out[o++] = '?';
 		} else {
+			len = i - at;
 			if (o + len >= outsz)
 				break;
-			memcpy(out + o, p, len);
+			memcpy(out + o, s + at, len);
 			o += len;
 		}
-		p += len;
-		n -= len;
 	}
 	out[o] = '\0';
 }
