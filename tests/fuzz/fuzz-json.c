@@ -13,7 +13,8 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct json_field register_fields[] = {
 	{ "email", JSON_EMAIL, 0, 254, 0, JSON_REQUIRED },
-	{ "name", JSON_STRING, 1, 100, 0, JSON_REQUIRED | JSON_NOT_BLANK },
+	{ "name", JSON_STRING, 1, 100, 0,
+	    JSON_REQUIRED | JSON_NOT_BLANK | JSON_LINE },
 	{ "password", JSON_STRING, 8, 0, 72, JSON_REQUIRED | JSON_NOT_BLANK },
 };
 static const struct json_field login_fields[] = {
@@ -21,8 +22,8 @@ static const struct json_field login_fields[] = {
 	{ "password", JSON_STRING, 0, 0, 0, 0 },
 };
 static const struct json_field post_fields[] = {
-	{ "title", JSON_STRING, 1, 200, 0, JSON_NOT_BLANK },
-	{ "content", JSON_STRING, 1, 10000, 0, JSON_NOT_BLANK },
+	{ "title", JSON_STRING, 1, 200, 400, JSON_NOT_BLANK | JSON_LINE },
+	{ "content", JSON_STRING, 1, 10000, 20000, JSON_NOT_BLANK | JSON_TEXT },
 };
 
 static const struct {
