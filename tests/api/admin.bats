@@ -503,23 +503,34 @@ swap_shim() {
 			abort();
 	}
 
+	/* A created file's descriptor: the moment to swap. */
+	static int
+	after(int fd, int flags)
+	{
+		if (fd != -1 && (flags & O_CREAT))
+			swap();
+		return fd;
+	}
+
+	/* open's and openat's mode argument, there only with O_CREAT. */
+	#define MODE_ARG(flags, mode) do {				\
+		va_list	 ap;						\
+		if ((flags) & O_CREAT) {				\
+			va_start(ap, flags);				\
+			(mode) = va_arg(ap, mode_t);			\
+			va_end(ap);					\
+		}							\
+	} while (0)
+
 	int
 	open(const char *path, int flags, ...)
 	{
 		int	(*real)(const char *, int, ...) =
 			    (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
 		mode_t	 mode = 0;
-		va_list	 ap;
-		int	 fd;
 
-		if (flags & O_CREAT) {
-			va_start(ap, flags);
-			mode = va_arg(ap, mode_t);
-			va_end(ap);
-		}
-		if ((fd = real(path, flags, mode)) != -1 && (flags & O_CREAT))
-			swap();
-		return fd;
+		MODE_ARG(flags, mode);
+		return after(real(path, flags, mode), flags);
 	}
 
 	int
@@ -528,17 +539,9 @@ swap_shim() {
 		int	(*real)(int, const char *, int, ...) =
 			    (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
 		mode_t	 mode = 0;
-		va_list	 ap;
-		int	 fd;
 
-		if (flags & O_CREAT) {
-			va_start(ap, flags);
-			mode = va_arg(ap, mode_t);
-			va_end(ap);
-		}
-		if ((fd = real(dirfd, path, flags, mode)) != -1 && (flags & O_CREAT))
-			swap();
-		return fd;
+		MODE_ARG(flags, mode);
+		return after(real(dirfd, path, flags, mode), flags);
 	}
 	C
 	cc -shared -fPIC -o "$SHIM" "$BATS_FILE_TMPDIR/swap-shim.c" -ldl ||
@@ -643,22 +646,30 @@ release() {
 	assert_equal "$(mode "$key")" 640
 }
 
-@test "admin-9.3: init-secret refuses an existing key that other users can read or write" {
+# key_refused MODE TOOL PROGRAMS: an existing key of MODE is left as it is
+# and refused, by init-secret saying "exists but TOOL" and by the programs
+# saying PROGRAMS (both after the key's path).
+key_refused() {
 	key=$BATS_TEST_TMPDIR/jwt-secret
+	printf 'some key of the operator, at least 32 bytes\n' >"$key"
+	chmod "$1" "$key"
+	run --separate-stderr "$ADMIN" init-secret "$key"
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "fcgi-auth-admin: $key exists but $2"
+	assert_equal "$(cat "$key")" 'some key of the operator, at least 32 bytes'
+	assert_equal "$(mode "$key")" "$1"
+	# The programs refuse it too, and say why.
+	cgi me REQUEST_METHOD=GET REQUEST_URI=/authentication "$DB_VAR=$DB" \
+	    JWT_SECRET_FILE="$key" </dev/null
+	[ "$CGI_RC" -ne 0 ]
+	[[ $CGI_ERR == *"refusing to start: JWT_SECRET_FILE $key $3" ]] || fail "$CGI_ERR"
+}
+
+@test "admin-9.3: init-secret refuses an existing key that other users can read or write" {
 	for m in 644 602; do
-		printf 'some key of the operator, at least 32 bytes\n' >"$key"
-		chmod "$m" "$key"
-		run --separate-stderr "$ADMIN" init-secret "$key"
-		assert_failure 1
-		assert_output ""
-		assert_equal "$stderr" "fcgi-auth-admin: $key exists but other users can read or write it, so the programs refuse it: chmod o-rwx it"
-		assert_equal "$(cat "$key")" 'some key of the operator, at least 32 bytes'
-		assert_equal "$(mode "$key")" "$m"
-		# The programs refuse it too, and say why.
-		cgi me REQUEST_METHOD=GET REQUEST_URI=/authentication "$DB_VAR=$DB" \
-		    JWT_SECRET_FILE="$key" </dev/null
-		[ "$CGI_RC" -ne 0 ]
-		[[ $CGI_ERR == *"refusing to start: JWT_SECRET_FILE $key can be read or written by other users: chmod o-rwx it" ]]
+		key_refused "$m" "other users can read or write it, so the programs refuse it: chmod o-rwx it" \
+		    "can be read or written by other users: chmod o-rwx it"
 	done
 }
 
@@ -704,19 +715,9 @@ release() {
 }
 
 @test "admin-9.7: init-secret refuses an existing key its group can write, or that is no regular file, as the programs do" {
-	key=$BATS_TEST_TMPDIR/jwt-secret
 	for m in 660 620; do
-		printf 'some key of the operator, at least 32 bytes\n' >"$key"
-		chmod "$m" "$key"
-		run --separate-stderr "$ADMIN" init-secret "$key"
-		assert_failure 1
-		assert_equal "$stderr" "fcgi-auth-admin: $key exists but its group can write it, so the programs refuse it: chmod g-w it"
-		assert_equal "$(mode "$key")" "$m"
-		cgi me REQUEST_METHOD=GET REQUEST_URI=/authentication "$DB_VAR=$DB" \
-		    JWT_SECRET_FILE="$key" </dev/null
-		[ "$CGI_RC" -ne 0 ]
-		[[ $CGI_ERR == *"refusing to start: JWT_SECRET_FILE $key can be written by its group: chmod g-w it" ]] ||
-		    fail "$CGI_ERR"
+		key_refused "$m" "its group can write it, so the programs refuse it: chmod g-w it" \
+		    "can be written by its group: chmod g-w it"
 	done
 	# A FIFO: said at once, never waited on (timeout: a hang fails).
 	rm -f "$key"
@@ -901,33 +902,32 @@ assert_readonly_reply() {
 	[[ $CGI_ERR != *throttled* ]] || fail "the log blames the throttle: $CGI_ERR"
 }
 
+# settings_refused WHY: the admin tool and the programs both refuse the
+# settings file $conf, saying WHY after its path, and at once (timeout: a
+# hang fails).
+settings_refused() {
+	run --separate-stderr timeout 20 env FCGI_AUTH_CONFIG="$conf" "$ADMIN" status
+	assert_failure
+	[[ $stderr == *"config file $conf$1"* ]] || fail "$stderr"
+	cgi me REQUEST_METHOD=GET REQUEST_URI=/authentication \
+	    FCGI_AUTH_CONFIG="$conf" JWT_SECRET="$TEST_SECRET" </dev/null
+	[ "$CGI_RC" -ne 0 ]
+	[[ $CGI_ERR == *"refusing to start: config file $conf$1" ]] || fail "$CGI_ERR"
+}
+
 @test "admin-11.4: a settings file others may write, or one that is no regular file, stops the admin tool and the programs at once" {
 	conf=$BATS_TEST_TMPDIR/fcgi-auth.conf
 	printf '%s=%s\n' "$DB_VAR" "$DB" >"$conf"
 	chmod 602 "$conf"
-	run --separate-stderr env FCGI_AUTH_CONFIG="$conf" "$ADMIN" status
-	assert_failure
-	[[ $stderr == *"config file $conf: other users can write it: chmod o-w it"* ]] || fail "$stderr"
-	cgi me REQUEST_METHOD=GET REQUEST_URI=/authentication \
-	    FCGI_AUTH_CONFIG="$conf" JWT_SECRET="$TEST_SECRET" </dev/null
-	[ "$CGI_RC" -ne 0 ]
-	[[ $CGI_ERR == *"refusing to start: config file $conf: other users can write it: chmod o-w it" ]] ||
-	    fail "$CGI_ERR"
+	settings_refused ": other users can write it: chmod o-w it"
 	# Group-writable is the host's business.
 	chmod 664 "$conf"
 	run env FCGI_AUTH_CONFIG="$conf" "$ADMIN" status
 	[[ $output != *"chmod"* ]] || fail "$output"
-	# A FIFO would have hung both at start-up (timeout: a hang fails).
+	# A FIFO would have held both up at start-up.
 	rm -f "$conf"
 	mkfifo -m 600 "$conf"
-	run --separate-stderr timeout 20 env FCGI_AUTH_CONFIG="$conf" "$ADMIN" status
-	assert_failure
-	[[ $stderr == *"config file $conf is not a regular file"* ]] || fail "$stderr"
-	cgi me REQUEST_METHOD=GET REQUEST_URI=/authentication \
-	    FCGI_AUTH_CONFIG="$conf" JWT_SECRET="$TEST_SECRET" </dev/null
-	[ "$CGI_RC" -ne 0 ]
-	[[ $CGI_ERR == *"refusing to start: config file $conf is not a regular file" ]] ||
-	    fail "$CGI_ERR"
+	settings_refused " is not a regular file"
 }
 
 @test "admin-12.1: a database the programs may not write gets 503 and one line that says so, not 'throttled'" {
