@@ -14,10 +14,13 @@
  *   200 post; 404 "Post with id N not found"; 400 ["id must be a number string"]
  * POST /posts                       logged in; {"title", "content"}
  *   201 post; 400 validation list; 401; 403 "Post quota reached: ..."
- *       (POSTS_MAX_PER_USER, POSTS_MAX_BYTES_PER_USER)
+ *       (POSTS_MAX_PER_USER, POSTS_MAX_BYTES_PER_USER); 429 (below)
  * PATCH /posts/:id                  the author only; {"title"?, "content"?}
  *   200 post; 400 (bad id, no field, validation list); 401; 403 (someone
- *       else's post, or an edit that grows past the byte quota); 404
+ *       else's post, or an edit that grows past the byte quota); 404; 429
+ *   Both are post writes: past THROTTLE_POSTS_PER_USER or _PER_ADDRESS a
+ *   minute, 429 "Too many posts and edits ..." and Retry-After
+ *   (common/throttle.h).
  * DELETE /posts/:id                 the author only
  *   200 empty body; 400; 401; 403; 404
  */
@@ -30,6 +33,7 @@
 #include "app.h"
 #include "auth.h"
 #include "json.h"
+#include "throttle.h"
 
 #define POSTS_LIMIT_DEFAULT	20
 #define POSTS_LIMIT_MAX		100
@@ -230,6 +234,7 @@ posts_create(struct app *app, struct http_req *req, struct http_reply *rep)
 	enum store_rc		 rc;
 
 	if (auth_require(app, req, rep, &session) == -1 ||
+	    throttle_posts(app, req, session.user.id, rep) == -1 ||
 	    json_body_fields(req, rep, create_fields, F__MAX, v) == -1)
 		return -1;
 	rc = store_post_insert(app->store, session.user.id, v[F_TITLE].str,
@@ -252,6 +257,7 @@ posts_update(struct app *app, struct http_req *req, struct http_reply *rep)
 	enum store_rc		 rc;
 
 	if (auth_require(app, req, rep, &session) == -1 ||
+	    throttle_posts(app, req, session.user.id, rep) == -1 ||
 	    post_id(req, rep, &id) == -1 ||
 	    json_body_fields(req, rep, update_fields, F__MAX, v) == -1)
 		return -1;

@@ -38,6 +38,8 @@ enum setting {
 	S_THROTTLE_LOGIN_PER_ADDRESS,
 	S_THROTTLE_REGISTER_PER_ADDRESS,
 	S_THROTTLE_IPV6_NETWORK_FACTOR,
+	S_THROTTLE_POSTS_PER_USER,
+	S_THROTTLE_POSTS_PER_ADDRESS,
 	S_TRUSTED_PROXY,
 	S_ALLOWED_ORIGINS,
 	S_REGISTER_HIDE_EXISTING,
@@ -67,6 +69,8 @@ static const char *const setting_names[S__MAX] = {
 	"THROTTLE_LOGIN_PER_ADDRESS",	/* S_THROTTLE_LOGIN_PER_ADDRESS */
 	"THROTTLE_REGISTER_PER_ADDRESS", /* S_THROTTLE_REGISTER_PER_ADDRESS */
 	"THROTTLE_IPV6_NETWORK_FACTOR",	/* S_THROTTLE_IPV6_NETWORK_FACTOR */
+	"THROTTLE_POSTS_PER_USER",	/* S_THROTTLE_POSTS_PER_USER */
+	"THROTTLE_POSTS_PER_ADDRESS",	/* S_THROTTLE_POSTS_PER_ADDRESS */
 	"TRUSTED_PROXY",	/* S_TRUSTED_PROXY */
 	"ALLOWED_ORIGINS",	/* S_ALLOWED_ORIGINS */
 	"REGISTER_HIDE_EXISTING", /* S_REGISTER_HIDE_EXISTING */
@@ -352,12 +356,14 @@ config_str(struct config_file *file, enum setting s, char *dst, size_t dstsz,
  * off).  The defaults keep an account far below the 100 failed log-ins an
  * hour OWASP ASVS allows (see throttle.h).  An IPv6 /48 may have the
  * network factor times each per-address limit: a site's worth of /64s.
+ * Post writes are a rate, per minute: generous for a person, a wall for a
+ * script (issue 20).
  */
 static int
 config_throttle(struct config_file *file, struct config_throttle *t,
     char *err, size_t errsz)
 {
-	int64_t	 pair, account, address, reg, factor;
+	int64_t	 pair, account, address, reg, factor, posts_user, posts_address;
 
 	if (config_int(file, S_THROTTLE_LOGIN_PER_PAIR, 5, 0, 1000000, &pair,
 	    err, errsz) == -1 ||
@@ -368,13 +374,19 @@ config_throttle(struct config_file *file, struct config_throttle *t,
 	    config_int(file, S_THROTTLE_REGISTER_PER_ADDRESS, 10, 0, 1000000,
 	    &reg, err, errsz) == -1 ||
 	    config_int(file, S_THROTTLE_IPV6_NETWORK_FACTOR, 4, 0, 1000,
-	    &factor, err, errsz) == -1)
+	    &factor, err, errsz) == -1 ||
+	    config_int(file, S_THROTTLE_POSTS_PER_USER, 30, 0, 1000000,
+	    &posts_user, err, errsz) == -1 ||
+	    config_int(file, S_THROTTLE_POSTS_PER_ADDRESS, 120, 0, 1000000,
+	    &posts_address, err, errsz) == -1)
 		return -1;
 	t->per_pair = (int)pair;
 	t->per_account = (int)account;
 	t->per_address = (int)address;
 	t->register_per_address = (int)reg;
 	t->network_factor = (int)factor;
+	t->posts_per_user = (int)posts_user;
+	t->posts_per_address = (int)posts_address;
 	return 0;
 }
 

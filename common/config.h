@@ -57,6 +57,8 @@ struct config_throttle {
 	int		 network_factor; /* THROTTLE_IPV6_NETWORK_FACTOR: an
 					   IPv6 /48's limits are this times
 					   an address's; 0: not counted */
+	int		 posts_per_user; /* THROTTLE_POSTS_PER_USER: a minute */
+	int		 posts_per_address; /* THROTTLE_POSTS_PER_ADDRESS */
 };
 
 struct config {

@@ -18,6 +18,8 @@ enum rule {
 	RULE_ACCOUNT,
 	RULE_ADDRESS,
 	RULE_REGISTER,
+	RULE_POSTS_USER,
+	RULE_POSTS_ADDRESS,
 	RULE__MAX
 };
 
@@ -27,10 +29,12 @@ static const struct rule_def {
 	const char		*events;	/* "... after N <events>" */
 	int			 audited;	/* a block is login-throttled */
 } rules[RULE__MAX] = {
-	{ { 60, 15 * 60, 0 }, "failed log-ins", 1 },		/* RULE_PAIR */
-	{ { 15 * 60, 15 * 60, 1 }, "failed log-ins", 1 },	/* RULE_ACCOUNT */
-	{ { 60, 60 * 60, 0 }, "failed log-ins", 1 },		/* RULE_ADDRESS */
-	{ { 15 * 60, 60 * 60, 0 }, "registrations", 0 },	/* RULE_REGISTER */
+	{ { 60, 15 * 60, 0, 0 }, "failed log-ins", 1 },	/* RULE_PAIR */
+	{ { 15 * 60, 15 * 60, 1, 0 }, "failed log-ins", 1 },	/* RULE_ACCOUNT */
+	{ { 60, 60 * 60, 0, 0 }, "failed log-ins", 1 },	/* RULE_ADDRESS */
+	{ { 15 * 60, 60 * 60, 0, 0 }, "registrations", 0 },	/* RULE_REGISTER */
+	{ { 0, 0, 0, 60 }, "post writes", 0 },			/* RULE_POSTS_USER */
+	{ { 0, 0, 0, 60 }, "post writes", 0 },		/* RULE_POSTS_ADDRESS */
 };
 
 /* What one update does to each row of a request's keys. */
@@ -39,7 +43,7 @@ enum step {
 	STEP_FAILED,	/* the pending attempt failed: count it */
 	STEP_SUCCEEDED,	/* it succeeded: give it back, clear pair and account */
 	STEP_ABANDONED,	/* it was never judged (store error): give it back */
-	STEP_REGISTER,	/* refuse if blocked, else count */
+	STEP_COUNT,	/* registration, post write: refuse if blocked, else count */
 };
 
 /* A key: a rule's name, an address and an e-mail's digest at most. */
@@ -64,16 +68,23 @@ struct throttle_keys {
 	size_t		 n;
 	int64_t		 now;
 	enum step	 step;
-	int64_t		 wait;		/* STEP_ADMIT, STEP_REGISTER: refused */
+	int64_t		 wait;		/* STEP_ADMIT, STEP_COUNT: refused */
 };
 
-/* A counter quiet for an hour and not blocking starts from nothing. */
+/*
+ * A counter quiet for an hour and not blocking starts from nothing; a
+ * rate's count, in each window.
+ */
 static void
-throttle_forget(struct throttle_row *row, int64_t now)
+throttle_forget(const struct throttle_policy *policy, struct throttle_row *row,
+    int64_t now)
 {
 	if (row->last_at != 0 && now - row->last_at > THROTTLE_FORGET &&
 	    row->blocked_until <= now)
 		memset(row, 0, sizeof(*row));
+	if (policy->window > 0 &&
+	    row->last_at / policy->window != now / policy->window)
+		row->count = 0;
 	/* Attempts whose process died before judging them. */
 	if (row->pending > 0 && now - row->last_at > THROTTLE_PENDING_MAX)
 		row->pending = 0;
@@ -86,15 +97,19 @@ throttle_count(const struct throttle_policy *policy, int limit,
 	int64_t	 block;
 	int	 blocked;
 
-	throttle_forget(row, now);
+	throttle_forget(policy, row, now);
 	blocked = row->blocked_until > now;
 	row->count++;
 	row->last_at = now;
 	if (row->count < limit)
 		return 0;
-	block = policy->base << (row->level < 20 ? row->level : 20);
-	if (block > policy->max)
-		block = policy->max;
+	if (policy->window > 0)
+		block = policy->window - now % policy->window;
+	else {
+		block = policy->base << (row->level < 20 ? row->level : 20);
+		if (block > policy->max)
+			block = policy->max;
+	}
 	row->blocked_until = now + block;
 	row->level++;
 	if (policy->reset_count)
@@ -103,9 +118,10 @@ throttle_count(const struct throttle_policy *policy, int limit,
 }
 
 int64_t
-throttle_admit(int limit, struct throttle_row *row, int64_t now)
+throttle_admit(const struct throttle_policy *policy, int limit,
+    struct throttle_row *row, int64_t now)
 {
-	throttle_forget(row, now);
+	throttle_forget(policy, row, now);
 	if (row->blocked_until > now)
 		return row->blocked_until - now;
 	/*
@@ -207,7 +223,8 @@ throttle_step(void *arg, size_t i, struct throttle_row *row)
 		 * not refused by another rule); abandon at the last if any
 		 * refused, which undoes the others' pending counts too.
 		 */
-		if ((wait = throttle_admit(k->limits[i], row, k->now)) > k->wait)
+		wait = throttle_admit(policy, k->limits[i], row, k->now);
+		if (wait > k->wait)
 			k->wait = wait;
 		return i + 1 == k->n && k->wait > 0 ? -1 : 0;
 	case STEP_FAILED:
@@ -224,8 +241,8 @@ throttle_step(void *arg, size_t i, struct throttle_row *row)
 			row->blocked_until = 0;
 		}
 		return 0;
-	case STEP_REGISTER:
-		throttle_forget(row, k->now);
+	case STEP_COUNT:
+		throttle_forget(policy, row, k->now);
 		if (row->blocked_until > k->now) {
 			k->wait = row->blocked_until - k->now;
 			return -1;
@@ -362,9 +379,25 @@ throttle_register(struct app *app, const struct http_req *req,
 {
 	struct throttle_keys	 k;
 
-	throttle_keys_init(&k, req, STEP_REGISTER);
+	throttle_keys_init(&k, req, STEP_COUNT);
 	throttle_add_client(&k, app, RULE_REGISTER,
 	    app->cfg.throttle.register_per_address, "register-address");
 	return throttle_run(app, &k, rep, "registrations from this address") ==
 	    STORE_OK ? 0 : -1;
+}
+
+int
+throttle_posts(struct app *app, const struct http_req *req, int64_t user_id,
+    struct http_reply *rep)
+{
+	const struct config_throttle *t = &app->cfg.throttle;
+	struct throttle_keys	 k;
+
+	throttle_keys_init(&k, req, STEP_COUNT);
+	throttle_add(&k, RULE_POSTS_USER, t->posts_per_user, "posts-user %lld",
+	    (long long)user_id);
+	throttle_add_client(&k, app, RULE_POSTS_ADDRESS, t->posts_per_address,
+	    "posts-address");
+	return throttle_run(app, &k, rep, "posts and edits") == STORE_OK ?
+	    0 : -1;
 }

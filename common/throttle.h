@@ -1,18 +1,25 @@
 /*
- * throttle: limits on failed log-ins and on registrations, counted in the
- * store so that every process of every program counts the same.  Four
- * rules, each a counter per key, each switched off by a limit of 0:
+ * throttle: limits on failed log-ins, on registrations and on writing
+ * posts, counted in the store so that every process of every program counts
+ * the same.  The rules, each a counter per key, each switched off by a
+ * limit of 0:
  *
  *   rule      key                 events before a block      block
  *   pair      address + e-mail    5 failed log-ins           60 s, doubling up to 15 min
  *   account   e-mail              10 failed log-ins          15 min, then 10 more are needed
  *   address   client address      30 failed log-ins          60 s, doubling up to 1 h
  *   register  client address      10 registrations           15 min, doubling up to 1 h
+ *   posts     user                30 post writes a minute    to the minute's end
+ *   posts     client address      120 post writes a minute   to the minute's end
+ *
+ * (Post writes: POST /posts and PATCH /posts/:id.)  A rate counts within
+ * one minute of the clock, like an INCR of a key named by the minute; a
+ * burst may so straddle two minutes, never more than twice the limit.
  *
  * An IPv6 client's address is its /64; the address rules also count its
  * /48 whole, at THROTTLE_IPV6_NETWORK_FACTOR (4) times their limits (120
- * failed log-ins, 40 registrations), so a site cannot multiply its budget
- * by its /64s (throttle-key.h).
+ * failed log-ins, 40 registrations, 480 post writes a minute), so a site
+ * cannot multiply its budget by its /64s (throttle-key.h).
  *
  * A counter forgets after an hour without events; a successful log-in
  * clears its pair and account counters.  A blocked request gets 429 with
@@ -46,6 +53,10 @@ struct throttle_policy {
 	int64_t	 base;		/* the first block, seconds */
 	int64_t	 max;		/* blocks double up to this */
 	int	 reset_count;	/* after a block, count again from 0 */
+	int64_t	 window;	/* > 0: a rate, limit events per window of
+				   this many seconds of the clock (the
+				   Unix time's multiples); a block lasts
+				   to the window's end (base, max unused) */
 };
 
 /* Pending attempts older than this (their process died) are dropped. */
@@ -61,10 +72,12 @@ int64_t	throttle_count(const struct throttle_policy *policy, int limit,
 	    struct throttle_row *row, int64_t now);
 
 /*
- * Let one attempt through on row under limit (> 0), as pending: returns 0,
- * or the seconds to wait (row unchanged but for forgetting).  Pure.
+ * Let one attempt through on row under policy and limit (> 0), as pending:
+ * returns 0, or the seconds to wait (row unchanged but for forgetting).
+ * Pure.
  */
-int64_t	throttle_admit(int limit, struct throttle_row *row, int64_t now);
+int64_t	throttle_admit(const struct throttle_policy *policy, int limit,
+	    struct throttle_row *row, int64_t now);
 
 /*
  * Before checking a password: unless the address, the e-mail or the pair
@@ -107,5 +120,15 @@ void	throttle_login_abandoned(struct app *app, const struct http_req *req,
  */
 int	throttle_register(struct app *app, const struct http_req *req,
 	    struct http_reply *rep);
+
+/*
+ * Count a write to the posts (POST /posts, PATCH /posts/:id) by user_id
+ * from this address, refusing it if the user or the address has written
+ * its limit this minute.  Returns 0, or -1 with a 429 ("Too many posts and
+ * edits", Retry-After: the minute's end) or a 503 in rep.  A block this
+ * begins is logged, once.
+ */
+int	throttle_posts(struct app *app, const struct http_req *req,
+	    int64_t user_id, struct http_reply *rep);
 
 #endif

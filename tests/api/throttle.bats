@@ -494,3 +494,111 @@ log_bytes() {
 	assert_line --regexp "^.*register\\[[0-9]+\\] 10\\.9\\.2\\.9: blocked register-address 10\\.9\\.2\\.9 for 900 s after 10 registrations\$"
 	refute_output --partial 'throttled registration'
 }
+
+# --- issue 20: a rate limit on writing posts (finding 1)
+
+# minute_room: wait (20 s at most) until 20 s or more of the clock's minute
+# are left, so that a burst of requests falls within one window (the rate
+# limits count per minute of the clock).
+minute_room() {
+	while [ $(( $(date +%s) % 60 )) -gt 40 ]; do
+		sleep 1
+	done
+}
+
+# write_post [ARGS...]: POST /posts as the user whose token is TOKEN, from
+# the address given by X-Forwarded-For in ARGS, if any.
+write_post() {
+	post_json /posts '{"title":"Rate","content":"A post"}' -b "Authentication=$TOKEN" "$@"
+}
+
+# edit_post ID [ARGS...]: PATCH /posts/ID likewise.
+edit_post() {
+	local id=$1
+	shift
+	req PATCH "/posts/$id" -H 'Content-Type: application/json' \
+	    --data-binary '{"title":"Edited"}' -b "Authentication=$TOKEN" "$@"
+}
+
+# assert_window_end: Retry-After runs to the end of the clock's minute.
+assert_window_end() {
+	local left=$(( 60 - $(date +%s) % 60 ))
+	[ "$WAIT" -ge $((left - 2)) ] && [ "$WAIT" -le $((left + 2)) ] ||
+	    fail "Retry-After $WAIT, but the minute ends in $left s"
+}
+
+@test "throttle-10.1: a user's 4th post write in a minute (limit 3) is 429 until the minute ends; others still write (issue 20)" {
+	server_start second "${LIMITS[@]}" TRUSTED_PROXY=127.0.0.1 \
+	    THROTTLE_POSTS_PER_USER=3 THROTTLE_POSTS_PER_ADDRESS=5
+	URL=$URL_second
+	register writer@example.com
+	login writer@example.com
+	id=$(user_id writer@example.com)
+	minute_room
+	write_post -H 'X-Forwarded-For: 10.10.1.1'
+	assert_equal "$STATUS" 201
+	first=$(jq .id <<<"$BODY")
+	write_post -H 'X-Forwarded-For: 10.10.1.1'
+	assert_equal "$STATUS" 201
+	# An edit is a write too.
+	edit_post "$first" -H 'X-Forwarded-For: 10.10.1.2'
+	assert_equal "$STATUS" 200
+	write_post -H 'X-Forwarded-For: 10.10.1.3'
+	assert_throttled "posts and edits" 60
+	assert_window_end
+	edit_post "$first" -H 'X-Forwarded-For: 10.10.1.3'
+	assert_throttled "posts and edits" 60
+	assert_equal "$(sql "SELECT count(*) FROM posts WHERE author_id = $id")" 2
+	assert_equal "$(sql "SELECT title FROM posts WHERE id = $first")" Edited
+	assert_equal "$(row "posts-user $id" | cut -d'|' -f1,2)" "3|1"
+	# Another user, from another address, still writes.
+	register writer2@example.com
+	login writer2@example.com
+	write_post -H 'X-Forwarded-For: 10.10.1.4'
+	assert_equal "$STATUS" 201
+}
+
+@test "throttle-10.2: an address's post writes are limited across its users (limit 5) (issue 20)" {
+	server_start second "${LIMITS[@]}" TRUSTED_PROXY=127.0.0.1 \
+	    THROTTLE_POSTS_PER_USER=3 THROTTLE_POSTS_PER_ADDRESS=5
+	URL=$URL_second
+	register shared1@example.com
+	register shared2@example.com
+	minute_room
+	login shared1@example.com
+	for i in 1 2 3; do
+		write_post -H 'X-Forwarded-For: 10.10.2.1'
+		assert_equal "$STATUS" 201
+	done
+	login shared2@example.com
+	for i in 1 2; do
+		write_post -H 'X-Forwarded-For: 10.10.2.1'
+		assert_equal "$STATUS" 201
+	done
+	write_post -H 'X-Forwarded-For: 10.10.2.1'
+	assert_throttled "posts and edits" 60
+	assert_window_end
+	assert_equal "$(row 'posts-address 10.10.2.1' | cut -d'|' -f1,2)" "5|1"
+	# The same user from elsewhere: 2 of 3.
+	write_post -H 'X-Forwarded-For: 10.10.2.2'
+	assert_equal "$STATUS" 201
+	run cat "$ERROR_LOG"
+	assert_line --regexp "^.*posts\\[[0-9]+\\] 10\\.10\\.2\\.1: blocked posts-address 10\\.10\\.2\\.1 for [0-9]+ s after 5 post writes\$"
+}
+
+@test "throttle-10.3: post writes are not counted when the limits are 0, nor reads, nor by anyone logged out (issue 20)" {
+	server_start second "${LIMITS[@]}" TRUSTED_PROXY=127.0.0.1 \
+	    THROTTLE_POSTS_PER_USER=0 THROTTLE_POSTS_PER_ADDRESS=0
+	URL=$URL_second
+	register free@example.com
+	login free@example.com
+	for i in 1 2 3 4 5 6; do
+		write_post -H 'X-Forwarded-For: 10.10.3.1'
+		assert_equal "$STATUS" 201
+	done
+	req GET /posts
+	assert_equal "$STATUS" 200
+	post_json /posts '{"title":"Rate","content":"A post"}'
+	assert_equal "$STATUS" 401
+	assert_equal "$(sql "SELECT count(*) FROM throttle WHERE key LIKE 'posts-%'")" 0
+}

@@ -59,6 +59,8 @@ static const char *const config_vars[] = {
 	"THROTTLE_LOGIN_PER_ADDRESS",
 	"THROTTLE_REGISTER_PER_ADDRESS",
 	"THROTTLE_IPV6_NETWORK_FACTOR",
+	"THROTTLE_POSTS_PER_USER",
+	"THROTTLE_POSTS_PER_ADDRESS",
 	"TRUSTED_PROXY",
 	"ALLOWED_ORIGINS",
 	"REGISTER_HIDE_EXISTING",
@@ -785,6 +787,8 @@ static const char *const throttle_vars[] = {
 	"THROTTLE_LOGIN_PER_ADDRESS",
 	"THROTTLE_REGISTER_PER_ADDRESS",
 	"THROTTLE_IPV6_NETWORK_FACTOR",
+	"THROTTLE_POSTS_PER_USER",
+	"THROTTLE_POSTS_PER_ADDRESS",
 };
 
 /* Load with a valid key and name=value set; expect it refused, naming name. */
@@ -820,6 +824,8 @@ newer_defaults_apply(void **state)
 	assert_int_equal(f->cfg.throttle.per_address, 30);
 	assert_int_equal(f->cfg.throttle.register_per_address, 10);
 	assert_int_equal(f->cfg.throttle.network_factor, 4);
+	assert_int_equal(f->cfg.throttle.posts_per_user, 30);
+	assert_int_equal(f->cfg.throttle.posts_per_address, 120);
 	assert_string_equal(f->cfg.trusted_proxy, "");
 	assert_string_equal(f->cfg.allowed_origins, "");
 }
@@ -841,6 +847,8 @@ newer_empty_values_mean_defaults(void **state)
 	assert_int_equal(f->cfg.throttle.per_address, 30);
 	assert_int_equal(f->cfg.throttle.register_per_address, 10);
 	assert_int_equal(f->cfg.throttle.network_factor, 4);
+	assert_int_equal(f->cfg.throttle.posts_per_user, 30);
+	assert_int_equal(f->cfg.throttle.posts_per_address, 120);
 	assert_string_equal(f->cfg.trusted_proxy, "");
 	assert_string_equal(f->cfg.allowed_origins, "");
 }
@@ -932,7 +940,11 @@ throttle_limits_from_environment(void **state)
 	assert_int_equal(setenv("THROTTLE_LOGIN_PER_PAIR", "3", 1), 0);
 	assert_int_equal(setenv("THROTTLE_LOGIN_PER_ACCOUNT", "7", 1), 0);
 	assert_int_equal(setenv("THROTTLE_LOGIN_PER_ADDRESS", "100", 1), 0);
+	assert_int_equal(setenv("THROTTLE_POSTS_PER_USER", "5", 1), 0);
+	assert_int_equal(setenv("THROTTLE_POSTS_PER_ADDRESS", "50", 1), 0);
 	value_accepted(f, "THROTTLE_REGISTER_PER_ADDRESS", "1");
+	assert_int_equal(f->cfg.throttle.posts_per_user, 5);
+	assert_int_equal(f->cfg.throttle.posts_per_address, 50);
 	assert_int_equal(f->cfg.throttle.per_pair, 3);
 	assert_int_equal(f->cfg.throttle.per_account, 7);
 	assert_int_equal(f->cfg.throttle.per_address, 100);
@@ -954,6 +966,8 @@ throttle_limit_0_is_off(void **state)
 	assert_int_equal(f->cfg.throttle.per_address, 0);
 	assert_int_equal(f->cfg.throttle.register_per_address, 0);
 	assert_int_equal(f->cfg.throttle.network_factor, 0);
+	assert_int_equal(f->cfg.throttle.posts_per_user, 0);
+	assert_int_equal(f->cfg.throttle.posts_per_address, 0);
 }
 
 /* An IPv6 /48's limits are N times an address's: a small N (issue 20). */

@@ -36,10 +36,11 @@
  * Copies of the policy table at the top of common/throttle.c (documented in
  * throttle.h), for the pure tests of throttle_count().
  */
-static const struct throttle_policy pair_policy = { 60, 15 * 60, 0 };
-static const struct throttle_policy account_policy = { 15 * 60, 15 * 60, 1 };
-static const struct throttle_policy address_policy = { 60, 60 * 60, 0 };
-static const struct throttle_policy register_policy = { 15 * 60, 60 * 60, 0 };
+static const struct throttle_policy pair_policy = { 60, 15 * 60, 0, 0 };
+static const struct throttle_policy account_policy = { 15 * 60, 15 * 60, 1, 0 };
+static const struct throttle_policy address_policy = { 60, 60 * 60, 0, 0 };
+static const struct throttle_policy register_policy = { 15 * 60, 60 * 60, 0, 0 };
+static const struct throttle_policy posts_policy = { 0, 0, 0, 60 };
 
 /* --- throttle_count(): pure */
 
@@ -180,7 +181,7 @@ count_huge_level_is_capped(void **state)
 {
 	static const int64_t	 levels[] = { 20, 21, 62, 63, 64, 1000,
 	    INT64_C(1) << 40, INT32_MAX };
-	static const struct throttle_policy	 unbounded = { 1, INT64_MAX, 0 };
+	static const struct throttle_policy	 unbounded = { 1, INT64_MAX, 0, 0 };
 	struct throttle_row	 row;
 	size_t			 i;
 
@@ -351,11 +352,11 @@ admit_counts_pending_up_to_the_limit(void **state)
 
 	(void)state;
 	for (i = 1; i <= 5; i++) {
-		assert_int_equal(throttle_admit(5, &row, NOW), 0);
+		assert_int_equal(throttle_admit(&pair_policy, 5, &row, NOW), 0);
 		assert_int_equal(row.pending, i);
 		assert_int_equal(row.last_at, NOW);
 	}
-	assert_int_equal(throttle_admit(5, &row, NOW), 1);
+	assert_int_equal(throttle_admit(&pair_policy, 5, &row, NOW), 1);
 	assert_int_equal(row.pending, 5);
 }
 
@@ -365,11 +366,11 @@ admit_refuses_while_blocked(void **state)
 	struct throttle_row	 row = { 5, 1, NOW, NOW + 60, 0 };
 
 	(void)state;
-	assert_int_equal(throttle_admit(5, &row, NOW + 10), 50);
+	assert_int_equal(throttle_admit(&pair_policy, 5, &row, NOW + 10), 50);
 	assert_int_equal(row.pending, 0);
 	/* Block over: one at a time past the limit. */
-	assert_int_equal(throttle_admit(5, &row, NOW + 60), 0);
-	assert_int_equal(throttle_admit(5, &row, NOW + 60), 1);
+	assert_int_equal(throttle_admit(&pair_policy, 5, &row, NOW + 60), 0);
+	assert_int_equal(throttle_admit(&pair_policy, 5, &row, NOW + 60), 1);
 }
 
 static void
@@ -378,8 +379,8 @@ admit_drops_pending_of_dead_processes(void **state)
 	struct throttle_row	 row = { 2, 0, NOW, 0, 3 };
 
 	(void)state;
-	assert_int_equal(throttle_admit(5, &row, NOW + 1), 1);
-	assert_int_equal(throttle_admit(5, &row,
+	assert_int_equal(throttle_admit(&pair_policy, 5, &row, NOW + 1), 1);
+	assert_int_equal(throttle_admit(&pair_policy, 5, &row,
 	    NOW + THROTTLE_PENDING_MAX + 1), 0);
 	assert_int_equal(row.pending, 1);
 	assert_int_equal(row.count, 2);
@@ -551,6 +552,63 @@ key_client_counts_ipv6_by_its_64_and_48(void **state)
 	assert_client("::FFFF:c000:0201", "192.0.2.1", "");
 	/* Not an address: as it is. */
 	assert_client("unix:/run/x.sock", "unix:/run/x.sock", "");
+}
+
+/* --- issue 20: a rate, counted per window of the clock (post writes) */
+
+/* NOW is 20 s into a minute of the clock: its window ends at NOW + 40. */
+static void
+rate_blocks_at_the_limit_until_the_window_ends(void **state)
+{
+	struct throttle_row	 row = { 0 };
+
+	(void)state;
+	assert_int_equal(NOW % 60, 20);
+	assert_int_equal(throttle_count(&posts_policy, 3, &row, NOW), 0);
+	assert_int_equal(throttle_count(&posts_policy, 3, &row, NOW + 1), 0);
+	assert_int_equal(row.blocked_until, 0);
+	assert_int_equal(throttle_count(&posts_policy, 3, &row, NOW + 2), 38);
+	assert_row(&row, 3, 1, NOW + 2, NOW + 40);
+}
+
+static void
+rate_counts_again_in_the_next_window(void **state)
+{
+	struct throttle_row	 row = { 0 };
+	int			 i;
+
+	(void)state;
+	/* Two below the limit at the end of one minute, two at the start of the next. */
+	throttle_count(&posts_policy, 3, &row, NOW + 38);
+	throttle_count(&posts_policy, 3, &row, NOW + 39);
+	assert_int_equal(row.count, 2);
+	throttle_count(&posts_policy, 3, &row, NOW + 40);
+	assert_row(&row, 1, 0, NOW + 40, 0);
+	throttle_count(&posts_policy, 3, &row, NOW + 41);
+	assert_int_equal(row.blocked_until, 0);
+	/* NOW + 100 starts a minute: a block at once lasts all of it. */
+	for (i = 0; i < 3; i++)
+		throttle_count(&posts_policy, 3, &row, NOW + 100);
+	assert_int_equal(row.blocked_until, NOW + 160);
+	assert_int_equal(throttle_count(&posts_policy, 3, &row, NOW + 159), 0);
+	/* The block is over when its window is: counting starts again. */
+	assert_int_equal(throttle_count(&posts_policy, 3, &row, NOW + 160), 0);
+	assert_row(&row, 1, 2, NOW + 160, NOW + 160);
+}
+
+static void
+rate_admit_refuses_until_the_window_ends(void **state)
+{
+	struct throttle_row	 row = { 0 };
+	int			 i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		throttle_count(&posts_policy, 3, &row, NOW);
+	assert_int_equal(throttle_admit(&posts_policy, 3, &row, NOW + 10), 30);
+	assert_int_equal(throttle_admit(&posts_policy, 3, &row, NOW + 40), 0);
+	assert_int_equal(row.count, 0);
+	assert_int_equal(row.pending, 1);
 }
 
 /* --- store_throttle_*() */
@@ -1565,6 +1623,9 @@ main(void)
 		cmocka_unit_test(count_does_not_forget_while_blocked),
 		cmocka_unit_test(count_forgets_when_block_ends_now),
 		cmocka_unit_test(count_updates_last_at_even_when_blocked),
+		cmocka_unit_test(rate_blocks_at_the_limit_until_the_window_ends),
+		cmocka_unit_test(rate_counts_again_in_the_next_window),
+		cmocka_unit_test(rate_admit_refuses_until_the_window_ends),
 		cmocka_unit_test(admit_counts_pending_up_to_the_limit),
 		cmocka_unit_test(admit_refuses_while_blocked),
 		cmocka_unit_test(admit_drops_pending_of_dead_processes),
