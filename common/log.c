@@ -12,6 +12,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "text.h"
 
 static const char	*log_program = "fcgi-auth";
 
@@ -42,14 +43,16 @@ void
 log_escape(char *dst, size_t dstsz, const char *src)
 {
 	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i, k, n, o = 0, len = strlen(src);
-	uint32_t		 cp;
+	size_t			 i, k, n, at, o = 0, len = strlen(src);
+	int32_t			 cp;
 
 	if (dstsz == 0)
 		return;
 	for (i = 0; i < len; i += n) {
-		n = util_utf8_decode(src + i, len - i, &cp);
-		if (n > 0 && log_shown(cp)) {
+		at = i;
+		cp = text_utf8_next(src, len, &at);
+		n = at - i;
+		if (cp >= 0 && log_shown((uint32_t)cp)) {
 			/* Whole characters only. */
 			if (o + n >= dstsz)
 				goto truncated;

@@ -112,44 +112,6 @@ util_wipe(void *p, size_t len)
 }
 
 size_t
-util_utf8_decode(const char *str, size_t len, uint32_t *cp)
-{
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 need, k;
-	uint32_t		 c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		need = 1;
-		c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		need = 2;
-		c = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		need = 3;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (len <= need)
-		return 0;
-	for (k = 1; k <= need; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[k] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
-	if ((need == 1 && c < 0x80) || (need == 2 && c < 0x800) ||
-	    (need == 3 && c < 0x10000) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return need + 1;
-}
-
-size_t
 util_utf8_cut(const char *s, size_t max)
 {
 	size_t		 i, need;

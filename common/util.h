@@ -53,14 +53,6 @@ int	util_hexval(int c);
 void	util_wipe(void *p, size_t len);
 
 /*
- * The UTF-8 character at s, of which len > 0 bytes are there: returns its
- * length (1 to 4) and sets *cp to it; or returns 0 if the bytes are no
- * UTF-8 (a stray or missing continuation byte, an overlong form, a
- * surrogate, past U+10FFFF).
- */
-size_t	util_utf8_decode(const char *s, size_t len, uint32_t *cp);
-
-/*
  * Where to cut s, of which max bytes are kept at most, so as not to end
  * inside a UTF-8 character: max, or less by the first bytes of a character
  * that would go on past it.  Reads only s[0..max).

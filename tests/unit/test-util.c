@@ -389,30 +389,6 @@ redact_url_truncates_safely(void **state)
 /* --- UTF-8: one character at a time, and cuts between them (issue 20) */
 
 static void
-utf8_decode_lengths_and_code_points(void **state)
-{
-	uint32_t	 cp = 0;
-
-	(void)state;
-	assert_int_equal(util_utf8_decode("a", 1, &cp), 1);
-	assert_int_equal(cp, 'a');
-	assert_int_equal(util_utf8_decode("\xc3\xa9", 2, &cp), 2);
-	assert_int_equal(cp, 0xe9);
-	assert_int_equal(util_utf8_decode("\xe2\x80\xae", 3, &cp), 3);
-	assert_int_equal(cp, 0x202e);
-	assert_int_equal(util_utf8_decode("\xf4\x8f\xbf\xbf", 4, &cp), 4);
-	assert_int_equal(cp, 0x10ffff);
-	/* Not UTF-8: stray, cut, overlong, surrogate, too large, 0xff. */
-	assert_int_equal(util_utf8_decode("\x80", 1, &cp), 0);
-	assert_int_equal(util_utf8_decode("\xe2\x82", 2, &cp), 0);
-	assert_int_equal(util_utf8_decode("\xe2\x82\xac", 2, &cp), 0);
-	assert_int_equal(util_utf8_decode("\xc0\xaf", 2, &cp), 0);
-	assert_int_equal(util_utf8_decode("\xed\xa0\x80", 3, &cp), 0);
-	assert_int_equal(util_utf8_decode("\xf4\x90\x80\x80", 4, &cp), 0);
-	assert_int_equal(util_utf8_decode("\xff", 1, &cp), 0);
-}
-
-static void
 utf8_cut_falls_between_characters(void **state)
 {
 	const char	*s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" "b";
@@ -467,7 +443,6 @@ main(void)
 		cmocka_unit_test(wipe_zeroes_exactly_len_bytes),
 		cmocka_unit_test(ip_canonical_forms),
 		cmocka_unit_test(ip_canonical_refuses_what_is_not_an_address),
-		cmocka_unit_test(utf8_decode_lengths_and_code_points),
 		cmocka_unit_test(utf8_cut_falls_between_characters),
 	};
 
