@@ -101,10 +101,11 @@ struct config {
  * exist; /dev/null reads as empty), fcgi-auth.conf beside the running
  * program, config_default_file.  It has NAME=value lines and # comments;
  * an unknown or repeated name is an error, and it may not hold JWT_SECRET
- * (or a database password) while other users can read it.  The key is
- * JWT_SECRET, else the file JWT_SECRET_FILE names, else
- * config_default_secret_file; a key file others can read or write is
- * refused.  Returns 0, or -1 with a one-line reason in err (never
+ * (or a database password) while other users can read it, nor be writable
+ * by them at all.  The key is JWT_SECRET, else the file JWT_SECRET_FILE
+ * names, else config_default_secret_file; a key file others can read or
+ * write, or its group write, is refused.  Either file must be a regular
+ * file (FCGI_AUTH_CONFIG=/dev/null aside), and a FIFO is refused at once.  Returns 0, or -1 with a one-line reason in err (never
  * containing the secret).  JWT_SECRET is wiped from the environment once
  * copied, so it cannot leak through a later exec or core.
  */
