@@ -920,8 +920,9 @@ settings_refused() {
 	printf '%s=%s\n' "$DB_VAR" "$DB" >"$conf"
 	chmod 602 "$conf"
 	settings_refused ": other users can write it: chmod o-w it"
-	# Group-writable is the host's business.
-	chmod 664 "$conf"
+	# Group-writable is the host's business (not readable by others: on
+	# PostgreSQL the file holds a password).
+	chmod 660 "$conf"
 	run env FCGI_AUTH_CONFIG="$conf" "$ADMIN" status
 	[[ $output != *"chmod"* ]] || fail "$output"
 	# A FIFO would have held both up at start-up.
