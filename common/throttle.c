@@ -157,7 +157,8 @@ throttle_add(struct throttle_keys *k, enum rule rule, int limit,
 {
 	va_list	 ap;
 
-	if (limit <= 0)
+	/* THROTTLE_KEYS_MAX holds every request's keys; never write past it. */
+	if (limit <= 0 || k->n == THROTTLE_KEYS_MAX)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(k->key[k->n], sizeof(k->key[k->n]), fmt, ap);
