@@ -16,7 +16,9 @@
  * 401 "Unauthorized"                e-mail or password missing (as passport-local)
  * 400 {"message":[...]}             a field of the wrong type, or an unknown one
  * 429 "Too many failed log-ins ..." and Retry-After: this address, this
- *     e-mail or the pair failed too often (common/throttle.h); no hashing
+ *     e-mail or the pair failed too often (common/throttle.h); "Too many
+ *     log-ins ...": the account or the address logged in too often this
+ *     minute; either way no hashing
  * 413, 415, 503                     see README.md
  */
 #include <time.h>

@@ -40,6 +40,8 @@ enum setting {
 	S_THROTTLE_IPV6_NETWORK_FACTOR,
 	S_THROTTLE_POSTS_PER_USER,
 	S_THROTTLE_POSTS_PER_ADDRESS,
+	S_THROTTLE_LOGIN_SUCCESS_PER_ACCOUNT,
+	S_THROTTLE_LOGIN_SUCCESS_PER_ADDRESS,
 	S_TRUSTED_PROXY,
 	S_ALLOWED_ORIGINS,
 	S_REGISTER_HIDE_EXISTING,
@@ -71,6 +73,8 @@ static const char *const setting_names[S__MAX] = {
 	"THROTTLE_IPV6_NETWORK_FACTOR",	/* S_THROTTLE_IPV6_NETWORK_FACTOR */
 	"THROTTLE_POSTS_PER_USER",	/* S_THROTTLE_POSTS_PER_USER */
 	"THROTTLE_POSTS_PER_ADDRESS",	/* S_THROTTLE_POSTS_PER_ADDRESS */
+	"THROTTLE_LOGIN_SUCCESS_PER_ACCOUNT", /* S_THROTTLE_LOGIN_SUCCESS_PER_ACCOUNT */
+	"THROTTLE_LOGIN_SUCCESS_PER_ADDRESS", /* S_THROTTLE_LOGIN_SUCCESS_PER_ADDRESS */
 	"TRUSTED_PROXY",	/* S_TRUSTED_PROXY */
 	"ALLOWED_ORIGINS",	/* S_ALLOWED_ORIGINS */
 	"REGISTER_HIDE_EXISTING", /* S_REGISTER_HIDE_EXISTING */
@@ -356,14 +360,15 @@ config_str(struct config_file *file, enum setting s, char *dst, size_t dstsz,
  * off).  The defaults keep an account far below the 100 failed log-ins an
  * hour OWASP ASVS allows (see throttle.h).  An IPv6 /48 may have the
  * network factor times each per-address limit: a site's worth of /64s.
- * Post writes are a rate, per minute: generous for a person, a wall for a
- * script (issue 20).
+ * Post writes and successful log-ins are rates, per minute: generous for
+ * a person, a wall for a script (issue 20).
  */
 static int
 config_throttle(struct config_file *file, struct config_throttle *t,
     char *err, size_t errsz)
 {
 	int64_t	 pair, account, address, reg, factor, posts_user, posts_address;
+	int64_t	 ok_account, ok_address;
 
 	if (config_int(file, S_THROTTLE_LOGIN_PER_PAIR, 5, 0, 1000000, &pair,
 	    err, errsz) == -1 ||
@@ -378,7 +383,11 @@ config_throttle(struct config_file *file, struct config_throttle *t,
 	    config_int(file, S_THROTTLE_POSTS_PER_USER, 30, 0, 1000000,
 	    &posts_user, err, errsz) == -1 ||
 	    config_int(file, S_THROTTLE_POSTS_PER_ADDRESS, 120, 0, 1000000,
-	    &posts_address, err, errsz) == -1)
+	    &posts_address, err, errsz) == -1 ||
+	    config_int(file, S_THROTTLE_LOGIN_SUCCESS_PER_ACCOUNT, 10, 0,
+	    1000000, &ok_account, err, errsz) == -1 ||
+	    config_int(file, S_THROTTLE_LOGIN_SUCCESS_PER_ADDRESS, 60, 0,
+	    1000000, &ok_address, err, errsz) == -1)
 		return -1;
 	t->per_pair = (int)pair;
 	t->per_account = (int)account;
@@ -387,6 +396,8 @@ config_throttle(struct config_file *file, struct config_throttle *t,
 	t->network_factor = (int)factor;
 	t->posts_per_user = (int)posts_user;
 	t->posts_per_address = (int)posts_address;
+	t->success_per_account = (int)ok_account;
+	t->success_per_address = (int)ok_address;
 	return 0;
 }
 

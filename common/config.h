@@ -59,6 +59,9 @@ struct config_throttle {
 					   an address's; 0: not counted */
 	int		 posts_per_user; /* THROTTLE_POSTS_PER_USER: a minute */
 	int		 posts_per_address; /* THROTTLE_POSTS_PER_ADDRESS */
+	int		 success_per_account; /* THROTTLE_LOGIN_SUCCESS_PER_ACCOUNT:
+					   a minute */
+	int		 success_per_address; /* THROTTLE_LOGIN_SUCCESS_PER_ADDRESS */
 };
 
 struct config {

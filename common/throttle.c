@@ -20,37 +20,55 @@ enum rule {
 	RULE_REGISTER,
 	RULE_POSTS_USER,
 	RULE_POSTS_ADDRESS,
+	RULE_SUCCESS_ACCOUNT,
+	RULE_SUCCESS_ADDRESS,
 	RULE__MAX
-};
-
-/* How each rule blocks, and how a log line names what it counts. */
-static const struct rule_def {
-	struct throttle_policy	 policy;
-	const char		*events;	/* "... after N <events>" */
-	int			 audited;	/* a block is login-throttled */
-} rules[RULE__MAX] = {
-	{ { 60, 15 * 60, 0, 0 }, "failed log-ins", 1 },	/* RULE_PAIR */
-	{ { 15 * 60, 15 * 60, 1, 0 }, "failed log-ins", 1 },	/* RULE_ACCOUNT */
-	{ { 60, 60 * 60, 0, 0 }, "failed log-ins", 1 },	/* RULE_ADDRESS */
-	{ { 15 * 60, 60 * 60, 0, 0 }, "registrations", 0 },	/* RULE_REGISTER */
-	{ { 0, 0, 0, 60 }, "post writes", 0 },			/* RULE_POSTS_USER */
-	{ { 0, 0, 0, 60 }, "post writes", 0 },		/* RULE_POSTS_ADDRESS */
 };
 
 /* What one update does to each row of a request's keys. */
 enum step {
 	STEP_ADMIT,	/* log-in check: let it through as pending, or refuse */
-	STEP_FAILED,	/* the pending attempt failed: count it */
-	STEP_SUCCEEDED,	/* it succeeded: give it back, clear pair and account */
+	STEP_FAILED,	/* the pending attempt failed */
+	STEP_SUCCEEDED,	/* it succeeded */
 	STEP_ABANDONED,	/* it was never judged (store error): give it back */
 	STEP_COUNT,	/* registration, post write: refuse if blocked, else count */
+};
+
+/*
+ * What each rule counts and how it blocks, and the words of its 429 and of
+ * the log line that says a block began.
+ */
+static const struct rule_def {
+	struct throttle_policy	 policy;
+	enum step		 counts;	/* the step that counts an event */
+	int			 cleared;	/* a successful log-in clears it */
+	const char		*refused;	/* "Too many <refused>: ..." */
+	const char		*events;	/* "... after N <events>" */
+	int			 audited;	/* a block is login-throttled */
+} rules[RULE__MAX] = {
+	{ { 60, 15 * 60, 0, 0 }, STEP_FAILED, 1,		/* RULE_PAIR */
+	  "failed log-ins", "failed log-ins", 1 },
+	{ { 15 * 60, 15 * 60, 1, 0 }, STEP_FAILED, 1,		/* RULE_ACCOUNT */
+	  "failed log-ins", "failed log-ins", 1 },
+	{ { 60, 60 * 60, 0, 0 }, STEP_FAILED, 0,		/* RULE_ADDRESS */
+	  "failed log-ins", "failed log-ins", 1 },
+	{ { 15 * 60, 60 * 60, 0, 0 }, STEP_COUNT, 0,		/* RULE_REGISTER */
+	  "registrations from this address", "registrations", 0 },
+	{ { 0, 0, 0, 60 }, STEP_COUNT, 0,			/* RULE_POSTS_USER */
+	  "posts and edits", "post writes", 0 },
+	{ { 0, 0, 0, 60 }, STEP_COUNT, 0,			/* RULE_POSTS_ADDRESS */
+	  "posts and edits", "post writes", 0 },
+	{ { 0, 0, 0, 60 }, STEP_SUCCEEDED, 0,		/* RULE_SUCCESS_ACCOUNT */
+	  "log-ins", "successful log-ins", 1 },
+	{ { 0, 0, 0, 60 }, STEP_SUCCEEDED, 0,		/* RULE_SUCCESS_ADDRESS */
+	  "log-ins", "successful log-ins", 1 },
 };
 
 /* A key: a rule's name, an address and an e-mail's digest at most. */
 #define THROTTLE_KEY_MAX	(32 + THROTTLE_ADDR_MAX + THROTTLE_DIGEST_LEN)
 
 /* The most keys one request is counted against. */
-#define THROTTLE_KEYS_MAX	8
+#define THROTTLE_KEYS_MAX	10
 
 /* The keys of one request: what it is counted against. */
 struct throttle_keys {
@@ -69,6 +87,7 @@ struct throttle_keys {
 	int64_t		 now;
 	enum step	 step;
 	int64_t		 wait;		/* STEP_ADMIT, STEP_COUNT: refused */
+	enum rule	 waiting;	/* by this rule (the longest wait) */
 };
 
 /*
@@ -147,6 +166,7 @@ throttle_keys_init(struct throttle_keys *k, const struct http_req *req,
 	k->now = (int64_t)time(NULL);
 	k->step = step;
 	k->wait = 0;
+	k->waiting = RULE_PAIR;
 	throttle_key_client(req->client, k->client, k->net);
 }
 
@@ -206,6 +226,10 @@ throttle_login_keys(const struct app *app, const struct http_req *req,
 	    k->digest);
 	throttle_add_client(k, app, RULE_ADDRESS, t->per_address,
 	    "login-address");
+	throttle_add(k, RULE_SUCCESS_ACCOUNT, t->success_per_account,
+	    "login-success-account %s", k->digest);
+	throttle_add_client(k, app, RULE_SUCCESS_ADDRESS,
+	    t->success_per_address, "login-success-address");
 	return 0;
 }
 
@@ -214,7 +238,8 @@ static int
 throttle_step(void *arg, size_t i, struct throttle_row *row)
 {
 	struct throttle_keys		*k = arg;
-	const struct throttle_policy	*policy = &rules[k->rules[i]].policy;
+	const struct rule_def		*rule = &rules[k->rules[i]];
+	const struct throttle_policy	*policy = &rule->policy;
 	int64_t				 wait;
 
 	switch (k->step) {
@@ -225,29 +250,32 @@ throttle_step(void *arg, size_t i, struct throttle_row *row)
 		 * refused, which undoes the others' pending counts too.
 		 */
 		wait = throttle_admit(policy, k->limits[i], row, k->now);
-		if (wait > k->wait)
+		if (wait > k->wait) {
 			k->wait = wait;
-		return i + 1 == k->n && k->wait > 0 ? -1 : 0;
-	case STEP_FAILED:
-		if (row->pending > 0)
-			row->pending--;
-		break;
-	case STEP_ABANDONED:
-	case STEP_SUCCEEDED:
-		if (row->pending > 0)
-			row->pending--;
-		if (k->step == STEP_SUCCEEDED && k->rules[i] != RULE_ADDRESS) {
-			row->count = 0;
-			row->level = 0;
-			row->blocked_until = 0;
+			k->waiting = k->rules[i];
 		}
-		return 0;
+		return i + 1 == k->n && k->wait > 0 ? -1 : 0;
 	case STEP_COUNT:
 		throttle_forget(policy, row, k->now);
 		if (row->blocked_until > k->now) {
 			k->wait = row->blocked_until - k->now;
+			k->waiting = k->rules[i];
 			return -1;
 		}
+		break;
+	case STEP_FAILED:
+	case STEP_SUCCEEDED:
+	case STEP_ABANDONED:
+		/* The pending attempt is judged: given back, counted or not. */
+		if (row->pending > 0)
+			row->pending--;
+		if (k->step == STEP_SUCCEEDED && rule->cleared) {
+			row->count = 0;
+			row->level = 0;
+			row->blocked_until = 0;
+		}
+		if (k->step != rule->counts)
+			return 0;
 		break;
 	}
 	/* Counted: a block it begins is logged once the count is stored. */
@@ -295,12 +323,11 @@ throttle_blocks_begun(struct app *app, const struct throttle_keys *k)
 
 /*
  * Run k->step over k's keys in one transaction.  Returns STORE_OK;
- * STORE_DENIED with a 429 in rep (what: what there were too many of); or
- * the store's failure, with a 503 or 500 in rep.
+ * STORE_DENIED with a 429 in rep, in the words of the rule with the
+ * longest wait; or the store's failure, with a 503 or 500 in rep.
  */
 static enum store_rc
-throttle_run(struct app *app, struct throttle_keys *k, struct http_reply *rep,
-    const char *what)
+throttle_run(struct app *app, struct throttle_keys *k, struct http_reply *rep)
 {
 	enum store_rc	 rc;
 
@@ -318,7 +345,7 @@ throttle_run(struct app *app, struct throttle_keys *k, struct http_reply *rep,
 		return rc;
 	}
 	http_error(rep, ERR_TOO_MANY, "Too many %s: try again in %lld seconds",
-	    what, (long long)k->wait);
+	    rules[k->waiting].refused, (long long)k->wait);
 	http_header(rep, "Retry-After: %lld", (long long)k->wait);
 	return rc;
 }
@@ -335,7 +362,7 @@ throttle_login_check(struct app *app, const struct http_req *req,
 		return http_error(rep, ERR_INTERNAL, NULL);
 	}
 	/* Refused, or not counted: either way no hash is run. */
-	return throttle_run(app, &k, rep, "failed log-ins") == STORE_OK ? 0 : -1;
+	return throttle_run(app, &k, rep) == STORE_OK ? 0 : -1;
 }
 
 /* Judge the pending attempt: STEP_FAILED, STEP_SUCCEEDED or STEP_ABANDONED. */
@@ -348,7 +375,7 @@ throttle_login_judge(struct app *app, const struct http_req *req,
 
 	http_reply_init(&rep);
 	if (throttle_login_keys(app, req, email, step, &k) == -1 ||
-	    throttle_run(app, &k, &rep, "failed log-ins") != STORE_OK)
+	    throttle_run(app, &k, &rep) != STORE_OK)
 		log_msg(req->client, "could not update the log-in counters");
 	http_reply_clear(&rep);
 }
@@ -383,8 +410,7 @@ throttle_register(struct app *app, const struct http_req *req,
 	throttle_keys_init(&k, req, STEP_COUNT);
 	throttle_add_client(&k, app, RULE_REGISTER,
 	    app->cfg.throttle.register_per_address, "register-address");
-	return throttle_run(app, &k, rep, "registrations from this address") ==
-	    STORE_OK ? 0 : -1;
+	return throttle_run(app, &k, rep) == STORE_OK ? 0 : -1;
 }
 
 int
@@ -399,6 +425,5 @@ throttle_posts(struct app *app, const struct http_req *req, int64_t user_id,
 	    (long long)user_id);
 	throttle_add_client(&k, app, RULE_POSTS_ADDRESS, t->posts_per_address,
 	    "posts-address");
-	return throttle_run(app, &k, rep, "posts and edits") == STORE_OK ?
-	    0 : -1;
+	return throttle_run(app, &k, rep) == STORE_OK ? 0 : -1;
 }

@@ -11,14 +11,18 @@
  *   register  client address      10 registrations           15 min, doubling up to 1 h
  *   posts     user                30 post writes a minute    to the minute's end
  *   posts     client address      120 post writes a minute   to the minute's end
+ *   success   e-mail              10 log-ins a minute        to the minute's end
+ *   success   client address      60 log-ins a minute        to the minute's end
  *
- * (Post writes: POST /posts and PATCH /posts/:id.)  A rate counts within
- * one minute of the clock, like an INCR of a key named by the minute; a
- * burst may so straddle two minutes, never more than twice the limit.
+ * (Post writes: POST /posts and PATCH /posts/:id; log-ins: successful ones,
+ * and password checks.)  A rate counts within one minute of the clock,
+ * like an INCR of a key named by the minute; a burst may so straddle two
+ * minutes, never more than twice the limit.
  *
  * An IPv6 client's address is its /64; the address rules also count its
  * /48 whole, at THROTTLE_IPV6_NETWORK_FACTOR (4) times their limits (120
- * failed log-ins, 40 registrations, 480 post writes a minute), so a site
+ * failed log-ins, 40 registrations, 480 post writes and 240 log-ins a
+ * minute), so a site
  * cannot multiply its budget by its /64s (throttle-key.h).
  *
  * A counter forgets after an hour without events; a successful log-in
@@ -31,9 +35,10 @@
  *
  * Checking and counting are one transaction, so parallel guesses cannot
  * slip past a limit: a log-in attempt is let through as "pending" (the
- * check, before hashing) and judged after (failed: counted; succeeded:
- * given back).  While attempts are pending, no more are let through than
- * would reach the limit if they all failed; those get Retry-After: 1.
+ * check, before hashing) and judged after (failed: counted as a failure;
+ * succeeded: counted as a log-in, and the failures' pending given back).
+ * While attempts are pending, no more are let through than would reach a
+ * limit if they all failed, or all succeeded; those get Retry-After: 1.
  * A key names an e-mail by a digest of it (throttle-key.h), so every key
  * is short ASCII whatever was typed.
  */
@@ -100,8 +105,9 @@ void	throttle_login_failed(struct app *app, const struct http_req *req,
 	    const char *email);
 
 /*
- * Give the pending attempt back; clear the pair's and the account's
- * counters (the address's failures stay: other accounts may be attacked).
+ * Count the pending attempt as a log-in of the account and the address;
+ * clear the pair's and the account's failures (the address's stay: other
+ * accounts may be attacked).
  */
 void	throttle_login_succeeded(struct app *app, const struct http_req *req,
 	    const char *email);

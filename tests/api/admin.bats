@@ -1373,9 +1373,12 @@ sessions-ended|-|admin|2 sessions of every user ended by $(id -un)"
 	done
 }
 
-# THROTTLED: the programs' throttle, on (the tests' servers turn it off).
+# THROTTLED: the programs' throttle on failed log-ins (the tests' servers
+# turn it off); without the rate of successful ones, whose counters would
+# only add lines to what the tests list.
 THROTTLED=(THROTTLE_LOGIN_PER_PAIR=5 THROTTLE_LOGIN_PER_ACCOUNT=10
-    THROTTLE_LOGIN_PER_ADDRESS=30 THROTTLE_REGISTER_PER_ADDRESS=10)
+    THROTTLE_LOGIN_PER_ADDRESS=30 THROTTLE_REGISTER_PER_ADDRESS=10
+    THROTTLE_LOGIN_SUCCESS_PER_ACCOUNT=0 THROTTLE_LOGIN_SUCCESS_PER_ADDRESS=0)
 
 
 # block EMAIL ADDRESS: 5 failed log-ins of EMAIL from ADDRESS, then the

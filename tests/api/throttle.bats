@@ -602,3 +602,52 @@ assert_window_end() {
 	assert_equal "$STATUS" 401
 	assert_equal "$(sql "SELECT count(*) FROM throttle WHERE key LIKE 'posts-%'")" 0
 }
+
+# --- issue 20: a generous rate limit on successful log-ins (finding 3)
+
+@test "throttle-11.1: an account's 4th successful log-in in a minute (limit 3) is 429 until the minute ends, right password or not (issue 20)" {
+	server_start second "${LIMITS[@]}" TRUSTED_PROXY=127.0.0.1 \
+	    THROTTLE_LOGIN_SUCCESS_PER_ACCOUNT=3 THROTTLE_LOGIN_SUCCESS_PER_ADDRESS=5
+	URL=$URL_second
+	register busy@example.com
+	register calm@example.com
+	minute_room
+	for i in 1 2 3; do
+		attempt busy@example.com password123 "10.11.1.$i"
+		assert_equal "$STATUS" 200
+	done
+	attempt busy@example.com password123 10.11.1.4
+	assert_throttled "log-ins" 60
+	assert_window_end
+	# Refused before any hash: a wrong password is not counted as failed.
+	attempt busy@example.com wrong-password 10.11.1.4
+	assert_throttled "log-ins" 60
+	assert_equal "$(row "login-success-account $(digest busy@example.com)" | cut -d'|' -f1,2)" "3|1"
+	assert_equal "$(row "login-account $(digest busy@example.com)")" ""
+	# Another account, from the same address, logs in.
+	attempt calm@example.com password123 10.11.1.4
+	assert_equal "$STATUS" 200
+	run cat "$ERROR_LOG"
+	assert_line --regexp "^.*login\\[[0-9]+\\] 10\\.11\\.1\\.3: blocked login-success-account busy@example\\.com for [0-9]+ s after 3 successful log-ins\$"
+	assert_equal "$(sql "SELECT count(*) FROM audit WHERE event = 'login-throttled' AND detail LIKE 'login-success-account busy@example.com for %'")" 1
+}
+
+@test "throttle-11.2: an address's successful log-ins are limited across accounts (limit 5) (issue 20)" {
+	server_start second "${LIMITS[@]}" TRUSTED_PROXY=127.0.0.1 \
+	    THROTTLE_LOGIN_SUCCESS_PER_ACCOUNT=3 THROTTLE_LOGIN_SUCCESS_PER_ADDRESS=5
+	URL=$URL_second
+	for i in 1 2 3; do
+		register "office$i@example.com"
+	done
+	minute_room
+	for e in office1 office1 office2 office2 office3; do
+		attempt "$e@example.com" password123 10.11.2.1
+		assert_equal "$STATUS" 200
+	done
+	attempt office3@example.com password123 10.11.2.1
+	assert_throttled "log-ins" 60
+	assert_equal "$(row 'login-success-address 10.11.2.1' | cut -d'|' -f1,2)" "5|1"
+	# The same account from another address: its 2nd of 3.
+	attempt office3@example.com password123 10.11.2.2
+	assert_equal "$STATUS" 200
+}

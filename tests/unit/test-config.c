@@ -61,6 +61,8 @@ static const char *const config_vars[] = {
 	"THROTTLE_IPV6_NETWORK_FACTOR",
 	"THROTTLE_POSTS_PER_USER",
 	"THROTTLE_POSTS_PER_ADDRESS",
+	"THROTTLE_LOGIN_SUCCESS_PER_ACCOUNT",
+	"THROTTLE_LOGIN_SUCCESS_PER_ADDRESS",
 	"TRUSTED_PROXY",
 	"ALLOWED_ORIGINS",
 	"REGISTER_HIDE_EXISTING",
@@ -789,6 +791,8 @@ static const char *const throttle_vars[] = {
 	"THROTTLE_IPV6_NETWORK_FACTOR",
 	"THROTTLE_POSTS_PER_USER",
 	"THROTTLE_POSTS_PER_ADDRESS",
+	"THROTTLE_LOGIN_SUCCESS_PER_ACCOUNT",
+	"THROTTLE_LOGIN_SUCCESS_PER_ADDRESS",
 };
 
 /* Load with a valid key and name=value set; expect it refused, naming name. */
@@ -826,6 +830,8 @@ newer_defaults_apply(void **state)
 	assert_int_equal(f->cfg.throttle.network_factor, 4);
 	assert_int_equal(f->cfg.throttle.posts_per_user, 30);
 	assert_int_equal(f->cfg.throttle.posts_per_address, 120);
+	assert_int_equal(f->cfg.throttle.success_per_account, 10);
+	assert_int_equal(f->cfg.throttle.success_per_address, 60);
 	assert_string_equal(f->cfg.trusted_proxy, "");
 	assert_string_equal(f->cfg.allowed_origins, "");
 }
@@ -849,6 +855,8 @@ newer_empty_values_mean_defaults(void **state)
 	assert_int_equal(f->cfg.throttle.network_factor, 4);
 	assert_int_equal(f->cfg.throttle.posts_per_user, 30);
 	assert_int_equal(f->cfg.throttle.posts_per_address, 120);
+	assert_int_equal(f->cfg.throttle.success_per_account, 10);
+	assert_int_equal(f->cfg.throttle.success_per_address, 60);
 	assert_string_equal(f->cfg.trusted_proxy, "");
 	assert_string_equal(f->cfg.allowed_origins, "");
 }
@@ -968,6 +976,8 @@ throttle_limit_0_is_off(void **state)
 	assert_int_equal(f->cfg.throttle.network_factor, 0);
 	assert_int_equal(f->cfg.throttle.posts_per_user, 0);
 	assert_int_equal(f->cfg.throttle.posts_per_address, 0);
+	assert_int_equal(f->cfg.throttle.success_per_account, 0);
+	assert_int_equal(f->cfg.throttle.success_per_address, 0);
 }
 
 /* An IPv6 /48's limits are N times an address's: a small N (issue 20). */

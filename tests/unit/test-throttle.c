@@ -1489,6 +1489,59 @@ login_check_fails_closed(void **state)
 	check_ok(f, "bob@example.com");
 }
 
+/*
+ * issue 20: successful log-ins are a rate per account and per address;
+ * failures do not count towards it, and a refusal comes before any hash.
+ */
+static void
+login_successes_are_limited_per_account(void **state)
+{
+	struct fixture	*f = *state;
+	const char	*body;
+	int		 i;
+
+	f->app.cfg.throttle.success_per_account = 2;
+	serving(f);
+	/* Failures are not successes. */
+	for (i = 0; i < 3; i++) {
+		check_ok(f, "alice@example.com");
+		throttle_login_failed(&f->app, f->req, "alice@example.com");
+	}
+	for (i = 0; i < 2; i++) {
+		check_ok(f, "alice@example.com");
+		throttle_login_succeeded(&f->app, f->req, "alice@example.com");
+	}
+	http_reply_clear(&f->rep);
+	assert_int_equal(throttle_login_check(&f->app, f->req,
+	    "ALICE@example.com", &f->rep), -1);
+	assert_int_equal(f->rep.status, 429);
+	body = json_object_to_json_string_ext(f->rep.body,
+	    JSON_C_TO_STRING_PLAIN);
+	assert_non_null(strstr(body, "\"Too many log-ins: try again in "));
+	assert_int_equal(sql_int(f->path, "SELECT count FROM throttle WHERE "
+	    "key LIKE 'login-success-account %'"), 2);
+	/* Another account logs in. */
+	check_ok(f, "bob@example.com");
+}
+
+static void
+login_successes_pending_cannot_pass_the_limit(void **state)
+{
+	struct fixture	*f = *state;
+
+	f->app.cfg.throttle.success_per_address = 2;
+	serving(f);
+	check_ok(f, "alice@example.com");
+	check_ok(f, "bob@example.com");
+	/* If both succeed, the address is at its limit: wait for them. */
+	http_reply_clear(&f->rep);
+	assert_int_equal(throttle_login_check(&f->app, f->req,
+	    "carol@example.com", &f->rep), -1);
+	assert_string_equal(f->rep.headers, "Retry-After: 1\r\n");
+	throttle_login_failed(&f->app, f->req, "bob@example.com");
+	check_ok(f, "carol@example.com");
+}
+
 /* Expect throttle_register() to let one registration through. */
 static void
 register_ok(struct fixture *f)
@@ -1665,6 +1718,8 @@ main(void)
 		T(login_ipv6_counts_by_64),
 		T(login_ipv6_48_is_counted_at_the_factor),
 		T(login_network_factor_0_counts_no_48),
+		T(login_successes_are_limited_per_account),
+		T(login_successes_pending_cannot_pass_the_limit),
 		T(register_blocks_after_10),
 		T(register_and_login_count_apart),
 		T(register_limit_0_turns_it_off),
