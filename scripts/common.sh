@@ -12,7 +12,7 @@ FA_APACHE="apache2 libapache2-mod-fcgid"
 # brings psql (postgresql-client-NN), which the tests use.  libpq-dev above
 # builds the backend in every build.
 FA_POSTGRESQL="postgresql"
-FA_TEST_PACKAGES="$FA_LIGHTTPD $FA_APACHE libcmocka-dev bats bats-assert
+FA_TEST_PACKAGES="$FA_LIGHTTPD $FA_APACHE libcmocka-dev bats bats-assert python3-jsonschema python3-yaml
 	bats-support curl jq openssl sqlite3 wrk debootstrap mandoc
 	lighttpd-mod-openssl logrotate"
 # The sanitizer and fuzzing builds (scripts/test with SANITIZERS=1 or

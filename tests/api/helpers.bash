@@ -224,6 +224,12 @@ req() {
 	BODY=$(<"$BATS_TEST_TMPDIR/body")
 	# Every body a test received, one per line, for checks over all of them.
 	printf '%s\n' "$BODY" >>"$BATS_TEST_TMPDIR/replies"
+	# And every exchange, for tests/docs/openapi-replies (run-bats sets it).
+	[ -z "${FA_RECORD_DIR:-}" ] || [ "${STATUS:-000}" = 000 ] ||
+	    jq -cn --arg method "$method" --arg path "$path" --argjson status "$STATUS" \
+	    --rawfile headers "$HEADERS" --rawfile body "$BATS_TEST_TMPDIR/body" \
+	    '{$method, $path, $status, $headers, $body}' \
+	    >>"$FA_RECORD_DIR/$(basename "$BATS_TEST_FILENAME" .bats).jsonl"
 }
 
 # post_json PATH JSON [CURL-ARGS...]
