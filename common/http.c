@@ -617,7 +617,7 @@ http_send(const struct http_reply *rep, const struct http_req *req,
 		extra = "";
 		body = "{\"statusCode\":500,\"message\":\"Internal server error\"}";
 		body_len = strlen(body);
-	} else if (rep->body != NULL) {
+	} else if (rep->body != NULL && status != 204) {
 		body = json_object_to_json_string_length(rep->body,
 		    HTTP_JSON_FLAGS, &body_len);
 		if (body == NULL) {
@@ -625,7 +625,7 @@ http_send(const struct http_reply *rep, const struct http_req *req,
 			body_len = 0;
 		}
 	}
-	/* A 204 has no body, so nothing to give the length of. */
+	/* A 204 has no body (even if one was set), nor a length of it. */
 	if (status == 204)
 		length[0] = '\0';
 	else
@@ -648,7 +648,7 @@ http_send(const struct http_reply *rep, const struct http_req *req,
 		return -1;
 	if (io->write(io->ctx, head, (size_t)n) == -1)
 		return -1;
-	if (req->method == HTTP_HEAD || body_len == 0 || status == 204)
+	if (req->method == HTTP_HEAD || body_len == 0)
 		return 0;
 	return io->write(io->ctx, body, body_len);
 }

@@ -1064,6 +1064,14 @@ send_without_body_has_no_content_type(void **state)
 	    "Status: 204 No Content\r\n"
 	    SECURITY_HEADERS
 	    "\r\n");
+	/* A body set by mistake is not sent either. */
+	f->sv.out_len = 0;
+	http_ok(&f->rep, 204, json_object_new_object());
+	assert_int_equal(send_reply(f), 0);
+	assert_string_equal(sent(f),
+	    "Status: 204 No Content\r\n"
+	    SECURITY_HEADERS
+	    "\r\n");
 }
 
 static void
