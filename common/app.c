@@ -12,6 +12,7 @@
 #include <fcgiapp.h>
 
 #include "app.h"
+#include "cors.h"
 #include "csrf.h"
 #include "log.h"
 #include "util.h"
@@ -246,6 +247,9 @@ app_dispatch(struct app *app, const struct route *routes, size_t nroutes,
 			if (m == HTTP_GET && r->handlers[HTTP_HEAD] == NULL)
 				strcat(allow, ", HEAD");
 		}
+		/* A listed front end's preflight, on every route alike. */
+		if (cors_preflight(app, req, allow, rep) == 0)
+			return;
 		app_printable(method, sizeof(method), req->method_name,
 		    strlen(req->method_name));
 		http_error(rep, ERR_METHOD, "Method %s is not allowed here; use %s",
@@ -284,6 +288,7 @@ app_one(struct app *app, const struct route *routes, size_t nroutes,
 		app_client(app, req);
 		app_dispatch(app, routes, nroutes, req, &rep, io);
 	}
+	cors_reply(app, req, &rep);
 	http_send(&rep, req, io);
 	if (cgi)
 		http_req_drain(req, io);

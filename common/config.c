@@ -44,6 +44,7 @@ enum setting {
 	S_THROTTLE_LOGIN_SUCCESS_PER_ADDRESS,
 	S_TRUSTED_PROXY,
 	S_ALLOWED_ORIGINS,
+	S_FRONTEND_URL,
 	S_REGISTER_HIDE_EXISTING,
 	S_POSTS_MAX_PER_USER,
 	S_POSTS_MAX_BYTES_PER_USER,
@@ -77,6 +78,7 @@ static const char *const setting_names[S__MAX] = {
 	"THROTTLE_LOGIN_SUCCESS_PER_ADDRESS", /* S_THROTTLE_LOGIN_SUCCESS_PER_ADDRESS */
 	"TRUSTED_PROXY",	/* S_TRUSTED_PROXY */
 	"ALLOWED_ORIGINS",	/* S_ALLOWED_ORIGINS */
+	"FRONTEND_URL",		/* S_FRONTEND_URL */
 	"REGISTER_HIDE_EXISTING", /* S_REGISTER_HIDE_EXISTING */
 	"POSTS_MAX_PER_USER",	/* S_POSTS_MAX_PER_USER */
 	"POSTS_MAX_BYTES_PER_USER", /* S_POSTS_MAX_BYTES_PER_USER */
@@ -567,6 +569,78 @@ config_proxy(struct config_file *file, struct config *cfg, char *err,
 	return 0;
 }
 
+/*
+ * Append the origins of list (comma-separated, blanks around commas and
+ * empty entries ignored) to cfg->allowed_origins, each checked and without
+ * its trailing slash; name is the setting, for the error.
+ */
+static int
+config_origin_list(struct config *cfg, const char *name, const char *list,
+    char *err, size_t errsz)
+{
+	const char	*p = list, *why;
+	char		 shown[84];
+	size_t		 n, have;
+
+	for (; *p != '\0'; p += strcspn(p, ",")) {
+		p += strspn(p, " \t,");
+		n = strcspn(p, ",");
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 0)
+			continue;
+		if ((why = util_origin_check(p, n)) != NULL) {
+			have = util_utf8_cut(p, n > 80 ? 80 : n);
+			memcpy(shown, p, have);
+			shown[have] = '\0';
+			snprintf(err, errsz, "%s: '%s' is no origin: %s", name,
+			    shown, why);
+			return -1;
+		}
+		if (p[n - 1] == '/')
+			n--;
+		have = strlen(cfg->allowed_origins);
+		/* Never: the list holds no more than the two settings' bytes. */
+		if (have + n + 2 > sizeof(cfg->allowed_origins)) {
+			snprintf(err, errsz, "%s: too many origins", name);
+			return -1;
+		}
+		if (have > 0)
+			cfg->allowed_origins[have++] = ',';
+		memcpy(cfg->allowed_origins + have, p, n);
+		cfg->allowed_origins[have + n] = '\0';
+	}
+	return 0;
+}
+
+/*
+ * ALLOWED_ORIGINS and the series' FRONTEND_URL (one origin), merged into
+ * one list that the CSRF check and CORS both read, so that the two can
+ * never disagree (issue 21).  An entry that is no origin would silently
+ * never match (or, as "null" or "*", match what it must not): refused.
+ */
+static int
+config_origins(struct config_file *file, struct config *cfg, char *err,
+    size_t errsz)
+{
+	char	 list[1024], front[CONFIG_ORIGIN_MAX];
+
+	if (config_str(file, S_ALLOWED_ORIGINS, list, sizeof(list), err,
+	    errsz) == -1 ||
+	    config_str(file, S_FRONTEND_URL, front, sizeof(front), err,
+	    errsz) == -1)
+		return -1;
+	if (strchr(front, ',') != NULL) {
+		snprintf(err, errsz, "FRONTEND_URL is one origin: list more "
+		    "in ALLOWED_ORIGINS");
+		return -1;
+	}
+	cfg->allowed_origins[0] = '\0';
+	if (config_origin_list(cfg, "ALLOWED_ORIGINS", list, err, errsz) == -1)
+		return -1;
+	return config_origin_list(cfg, "FRONTEND_URL", front, err, errsz);
+}
+
 /* DATABASE_PATH, and where it came from; the default when unset or empty. */
 static int
 config_path(struct config_file *file, struct config *cfg, char *err,
@@ -679,8 +753,7 @@ config_fill(struct config *cfg, int need_key, char *err, size_t errsz)
 		goto done;
 	if (config_throttle(file, &cfg->throttle, err, errsz) == -1 ||
 	    config_proxy(file, cfg, err, errsz) == -1 ||
-	    config_str(file, S_ALLOWED_ORIGINS, cfg->allowed_origins,
-	    sizeof(cfg->allowed_origins), err, errsz) == -1)
+	    config_origins(file, cfg, err, errsz) == -1)
 		goto done;
 	rc = config_secret(cfg, file, need_key, err, errsz);
 done:

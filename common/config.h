@@ -18,6 +18,9 @@
 #define CONFIG_SECRET_MIN	32
 #define CONFIG_SECRET_MAX	512
 
+/* FRONTEND_URL's room: "https://", a 253-byte host, ":65535", a slash. */
+#define CONFIG_ORIGIN_MAX	272
+
 /*
  * Set by configure (Makefile.am) from sysconfdir and localstatedir; the
  * fallbacks suit a plain Debian install.  With them an installed system
@@ -89,7 +92,11 @@ struct config {
 	int64_t		 posts_max;	/* POSTS_MAX_PER_USER, 0: no cap */
 	int64_t		 posts_max_bytes; /* POSTS_MAX_BYTES_PER_USER, 0: no cap */
 	char		 trusted_proxy[64];	/* TRUSTED_PROXY: its X-Forwarded-For counts */
-	char		 allowed_origins[1024];	/* ALLOWED_ORIGINS: comma-separated */
+	/*
+	 * ALLOWED_ORIGINS and FRONTEND_URL, merged: "a,b", each an origin
+	 * without its trailing slash (the CSRF check and CORS read it).
+	 */
+	char		 allowed_origins[1024 + CONFIG_ORIGIN_MAX];
 	int		 register_hide_existing; /* REGISTER_HIDE_EXISTING=1: every
 					   registration answered alike */
 	char		 file[PATH_MAX];	/* the settings file read, or "" */

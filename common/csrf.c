@@ -48,16 +48,26 @@ csrf_allowed(const char *allowed, const char *origin, size_t len)
 	return 0;
 }
 
+int
+csrf_origin_listed(const struct app *app, const char *origin, size_t len)
+{
+	/* A trailing slash is not part of an origin, but tolerate one. */
+	if (len > 0 && origin[len - 1] == '/')
+		len--;
+	return csrf_allowed(app->cfg.allowed_origins, origin, len);
+}
+
 /* Does origin (len bytes) match ours or an allowed one? */
 static int
 csrf_origin_ok(const struct app *app, const struct http_req *req,
     const char *origin, size_t len)
 {
-	/* A trailing slash is not part of an origin, but tolerate one. */
-	if (len > 0 && origin[len - 1] == '/')
-		len--;
-	return csrf_own(req, origin, len) ||
-	    csrf_allowed(app->cfg.allowed_origins, origin, len);
+	size_t	 n = len;
+
+	if (n > 0 && origin[n - 1] == '/')
+		n--;
+	return csrf_own(req, origin, n) ||
+	    csrf_origin_listed(app, origin, len);
 }
 
 /*

@@ -87,7 +87,7 @@ http_method_name(enum http_method m)
 enum param {
 	P_METHOD, P_CLIENT, P_CONTENT_TYPE, P_COOKIE, P_HOST, P_ORIGIN,
 	P_REFERER, P_FETCH_SITE, P_FORWARDED_FOR, P_HTTPS, P_SCHEME, P_URI,
-	P_LENGTH, P_USER_AGENT, P_FORWARDED_PROTO, P__MAX
+	P_LENGTH, P_USER_AGENT, P_FORWARDED_PROTO, P_CORS_METHOD, P__MAX
 };
 
 #define PARAM(s)	{ s, sizeof(s) - 1 }
@@ -101,6 +101,7 @@ static const struct {
 	PARAM("HTTP_X_FORWARDED_FOR"), PARAM("HTTPS"), PARAM("REQUEST_SCHEME"),
 	PARAM("REQUEST_URI"), PARAM("CONTENT_LENGTH"), PARAM("HTTP_USER_AGENT"),
 	PARAM("HTTP_X_FORWARDED_PROTO"),
+	PARAM("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
 };
 #undef PARAM
 
@@ -159,6 +160,7 @@ http_req_parse(struct http_req *req, const struct http_io *io,
 	req->fetch_site = p[P_FETCH_SITE];
 	req->forwarded_for = p[P_FORWARDED_FOR];
 	req->forwarded_proto = p[P_FORWARDED_PROTO];
+	req->cors_method = p[P_CORS_METHOD];
 	/*
 	 * lighttpd and Apache's mod_ssl both say HTTPS=on; some only
 	 * REQUEST_SCHEME.  Both are the server's own variables (a header
@@ -314,6 +316,7 @@ http_req_clear(struct http_req *req)
 	req->fetch_site = NULL;
 	req->forwarded_for = NULL;
 	req->forwarded_proto = NULL;
+	req->cors_method = NULL;
 	req->https = 0;
 	req->content_type = NULL;
 	req->content_length = 0;
@@ -602,7 +605,7 @@ int
 http_send(const struct http_reply *rep, const struct http_req *req,
     const struct http_io *io)
 {
-	char		 head[sizeof(rep->headers) + 512];
+	char		 head[sizeof(rep->headers) + 512], length[48];
 	const char	*body = "";
 	size_t		 body_len = 0;
 	int		 status = rep->status, n;
@@ -614,7 +617,7 @@ http_send(const struct http_reply *rep, const struct http_req *req,
 		extra = "";
 		body = "{\"statusCode\":500,\"message\":\"Internal server error\"}";
 		body_len = strlen(body);
-	} else if (rep->body != NULL) {
+	} else if (rep->body != NULL && status != 204) {
 		body = json_object_to_json_string_length(rep->body,
 		    HTTP_JSON_FLAGS, &body_len);
 		if (body == NULL) {
@@ -622,10 +625,16 @@ http_send(const struct http_reply *rep, const struct http_req *req,
 			body_len = 0;
 		}
 	}
+	/* A 204 has no body (even if one was set), nor a length of it. */
+	if (status == 204)
+		length[0] = '\0';
+	else
+		snprintf(length, sizeof(length), "Content-Length: %zu\r\n",
+		    body_len);
 	n = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\n"
 	    "%s"
-	    "Content-Length: %zu\r\n"
+	    "%s"
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
@@ -634,7 +643,7 @@ http_send(const struct http_reply *rep, const struct http_req *req,
 	    "\r\n",
 	    status, http_reason(status),
 	    body_len > 0 ? "Content-Type: application/json; charset=utf-8\r\n" : "",
-	    body_len, extra);
+	    length, extra);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	if (io->write(io->ctx, head, (size_t)n) == -1)

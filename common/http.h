@@ -92,6 +92,8 @@ struct http_req {
 	const char		*referer;	/* Referer header, or NULL */
 	const char		*user_agent;	/* User-Agent header, or NULL */
 	const char		*fetch_site;	/* Sec-Fetch-Site header, or NULL */
+	const char		*cors_method;	/* Access-Control-Request-Method,
+						   or NULL */
 	const char		*forwarded_for;	/* X-Forwarded-For, or NULL */
 	const char		*forwarded_proto; /* X-Forwarded-Proto, or NULL */
 	int			 https;		/* the server (or TRUSTED_PROXY)
@@ -233,7 +235,7 @@ int	http_error_list(struct http_reply *rep, struct json_object *messages);
 
 /*
  * Write status line, headers and body through io in one go; a HEAD request
- * gets the headers only.  Returns 0, or -1 if the client went away.
+ * gets the headers only, a 204 no Content-Length (RFC 9110 8.6).  Returns 0, or -1 if the client went away.
  */
 int	http_send(const struct http_reply *rep, const struct http_req *req,
 	    const struct http_io *io);

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -318,4 +319,51 @@ util_redact_text(const char *text, const char *url, char *out, size_t outsz)
 	}
 	util_wipe(plain, sizeof(plain));
 	return out;
+}
+
+const char *
+util_origin_check(const char *s, size_t len)
+{
+	size_t		 i, host, digits;
+	int64_t		 port = 0;
+	int		 https;
+
+	if (len > 0 && s[len - 1] == '/')
+		len--;
+	if (len > 7 && strncasecmp(s, "http://", 7) == 0)
+		https = 0, i = 7;
+	else if (len > 8 && strncasecmp(s, "https://", 8) == 0)
+		https = 1, i = 8;
+	else
+		return "expected http:// or https:// and a host";
+	host = i;
+	if (s[i] == '[') {
+		while (++i < len && (isxdigit((unsigned char)s[i]) ||
+		    s[i] == ':' || s[i] == '.'))
+			;
+		if (i == len || s[i] != ']' || i == host + 1)
+			return "expected an IPv6 address in brackets";
+		i++;
+	} else {
+		while (i < len && (isalnum((unsigned char)s[i]) ||
+		    s[i] == '-' || s[i] == '.'))
+			i++;
+		if (i == host || i - host > 253 || s[host] == '.' ||
+		    s[i - 1] == '.')
+			return "expected a host name or address";
+	}
+	if (i < len && s[i] == ':') {
+		for (digits = 0, i++; i < len && isdigit((unsigned char)s[i]) &&
+		    digits < 6; i++, digits++)
+			port = port * 10 + (s[i] - '0');
+		/* As browsers write it: no leading zero. */
+		if (digits == 0 || port < 1 || port > 65535 ||
+		    s[i - digits] == '0')
+			return "expected a port from 1 to 65535";
+		if (port == (https ? 443 : 80))
+			return "leave out the default port (browsers do)";
+	}
+	if (i < len)
+		return "expected scheme://host[:port] only: no user, path or query";
+	return NULL;
 }

@@ -66,6 +66,16 @@ size_t	util_utf8_cut(const char *s, size_t max);
 int	util_ip_canonical(const char *str, char *out, size_t outsz);
 
 /*
+ * Is s (len bytes) an origin as a browser's Origin header gives it,
+ * scheme://host[:port]: scheme http or https, host a name or IPv4
+ * address (letters, digits, '-', '.') or an IPv6 one in brackets, port
+ * 1-65535 and not the scheme's default (browsers leave that out); one
+ * trailing '/' is tolerated.  Never "*" or "null", no user, path or
+ * query.  Returns NULL, or why not (a short phrase).
+ */
+const char	*util_origin_check(const char *s, size_t len);
+
+/*
  * Copy target into out (always NUL-terminated, truncated if outsz is too
  * small) with the secrets of a URL replaced by "***", so a database URL
  * can be logged or shown: the password of user:password@ (the user

@@ -15,6 +15,11 @@ FA_POSTGRESQL="postgresql"
 FA_TEST_PACKAGES="$FA_LIGHTTPD $FA_APACHE libcmocka-dev bats bats-assert python3-jsonschema python3-yaml
 	bats-support curl jq openssl sqlite3 wrk debootstrap mandoc
 	lighttpd-mod-openssl logrotate"
+# The browser test (tests/browser/): Chromium, and node with npm, which
+# installs playwright-core into the build directory.  A node that brings
+# its own npm (NodeSource's nodejs, which conflicts with Debian's npm)
+# keeps it: scripts/test leaves npm out where one is found.
+FA_BROWSER="chromium nodejs npm"
 # The sanitizer and fuzzing builds (scripts/test with SANITIZERS=1 or
 # FUZZ_SECONDS set, and CI): clang for libFuzzer; gcc does ASan and UBSan.
 FA_CHECK_PACKAGES="clang libclang-rt-14-dev"

@@ -65,6 +65,7 @@ static const char *const config_vars[] = {
 	"THROTTLE_LOGIN_SUCCESS_PER_ADDRESS",
 	"TRUSTED_PROXY",
 	"ALLOWED_ORIGINS",
+	"FRONTEND_URL",
 	"REGISTER_HIDE_EXISTING",
 	"POSTS_MAX_PER_USER",
 	"POSTS_MAX_BYTES_PER_USER",
@@ -1058,7 +1059,7 @@ throttle_limits_from_file(void **state)
 	assert_int_equal(f->cfg.throttle.register_per_address, 2);
 	assert_string_equal(f->cfg.trusted_proxy, "10.0.0.1");
 	assert_string_equal(f->cfg.allowed_origins,
-	    "https://app.example.com, http://localhost:3000");
+	    "https://app.example.com,http://localhost:3000");
 }
 
 static void
@@ -1198,31 +1199,75 @@ allowed_origins_are_kept(void **state)
 
 	value_accepted(f, "ALLOWED_ORIGINS", "https://app.example.com");
 	assert_string_equal(f->cfg.allowed_origins, "https://app.example.com");
+	/* Kept as one list, without blanks, empty entries or trailing slashes. */
 	value_accepted(f, "ALLOWED_ORIGINS",
-	    "https://app.example.com , https://admin.example.com,"
+	    "https://app.example.com/ , https://admin.example.com,,"
 	    "http://localhost:3000");
 	assert_string_equal(f->cfg.allowed_origins,
-	    "https://app.example.com , https://admin.example.com,"
+	    "https://app.example.com,https://admin.example.com,"
 	    "http://localhost:3000");
+}
+
+/* Issue 21: the series' FRONTEND_URL joins the same list. */
+static void
+frontend_url_joins_allowed_origins(void **state)
+{
+	struct fixture	*f = *state;
+
+	value_accepted(f, "FRONTEND_URL", "http://localhost:3000/");
+	assert_string_equal(f->cfg.allowed_origins, "http://localhost:3000");
+	setenv("ALLOWED_ORIGINS", "https://app.example.com", 1);
+	value_accepted(f, "FRONTEND_URL", "http://[::1]:5173");
+	assert_string_equal(f->cfg.allowed_origins,
+	    "https://app.example.com,http://[::1]:5173");
+	unsetenv("ALLOWED_ORIGINS");
+	value_refused(f, "FRONTEND_URL", "http://a.example,http://b.example");
+	assert_non_null(strstr(f->err, "one origin"));
+}
+
+/* Issue 21: an entry that is no origin would never match, or match too much. */
+static void
+origins_that_are_none_are_refused(void **state)
+{
+	struct fixture	*f = *state;
+	static const char *const bad[] = {
+		"*", "null", "app.example.com", "ftp://app.example.com",
+		"https://", "https://app.example.com/login",
+		"https://app.example.com?x", "https://user@app.example.com",
+		"https://app.example.com:443", "http://app.example.com:80",
+		"http://app.example.com:0", "http://app.example.com:65536",
+		"http://app.example.com:080", "http://[::1", "http://[]",
+		"http://.example.com", "http://app example.com",
+		"https://app.example.com, null",
+	};
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		value_refused(f, "ALLOWED_ORIGINS", bad[i]);
+		assert_non_null(strstr(f->err, "ALLOWED_ORIGINS: '"));
+		assert_non_null(strstr(f->err, "is no origin"));
+	}
+	value_accepted(f, "ALLOWED_ORIGINS",
+	    "HTTPS://App.Example.com:8443, http://127.0.0.1:8080");
 }
 
 static void
 allowed_origins_up_to_1023_bytes(void **state)
 {
 	struct fixture	*f = *state;
-	char		 v[sizeof(f->cfg.allowed_origins) + 1];
+	char		 v[1025];
 	size_t		 n;
 
-	/* "https://a.example," repeated, then filled to exactly 1023 bytes. */
-	for (n = 0; n + 18 < sizeof(f->cfg.allowed_origins) - 1; n += 18)
+	/* "https://a.example," 56 times, then one more: exactly 1023 bytes. */
+	for (n = 0; n < 1008; n += 18)
 		memcpy(v + n, "https://a.example,", 18);
-	memset(v + n, 'a', sizeof(f->cfg.allowed_origins) - 1 - n);
-	v[sizeof(f->cfg.allowed_origins) - 1] = '\0';
+	memcpy(v + n, "http://abcdefgh", 15);
+	v[1023] = '\0';
 	assert_int_equal(strlen(v), 1023);
 	value_accepted(f, "ALLOWED_ORIGINS", v);
 	assert_string_equal(f->cfg.allowed_origins, v);
 
-	v[1023] = 'a';
+	v[1023] = 'i';
 	v[1024] = '\0';
 	value_refused(f, "ALLOWED_ORIGINS", v);
 	assert_non_null(strstr(f->err, "1023"));
@@ -1702,6 +1747,8 @@ main(void)
 		T(trusted_proxy_is_kept_canonical),
 		T(trusted_proxy_too_long_is_refused),
 		T(allowed_origins_are_kept),
+		T(frontend_url_joins_allowed_origins),
+		T(origins_that_are_none_are_refused),
 		T(allowed_origins_up_to_1023_bytes),
 		T(dev_null_is_an_empty_settings_file),
 		T(default_settings_file_is_read_when_there),

@@ -517,6 +517,25 @@ empty_entries_allow_nothing(void **state)
 	origin_passes(f, OWN);
 }
 
+/* Issue 21: what CORS asks is the list only, never the request's own origin. */
+static void
+origin_listed_is_the_list_only(void **state)
+{
+	static const char *const no[] = {
+		OWN, "null", "http://localhost:3000//", "http://localhost:3001",
+		"https://localhost:3000", "",
+	};
+	struct fixture	*f = *state;
+	size_t		 i;
+
+	snprintf(f->app.cfg.allowed_origins, sizeof(f->app.cfg.allowed_origins),
+	    "https://app.example.com,http://localhost:3000");
+	assert_true(csrf_origin_listed(&f->app, "https://app.example.com", 23));
+	assert_true(csrf_origin_listed(&f->app, "http://localhost:3000/", 22));
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(csrf_origin_listed(&f->app, no[i], strlen(no[i])));
+}
+
 /* --- Sec-Fetch-Site, without Origin */
 
 static void
@@ -753,6 +772,7 @@ main(void)
 		T(origin_without_host_is_not_ours),
 		T(allowed_origins_pass),
 		T(near_misses_of_allowed_origins_are_refused),
+		T(origin_listed_is_the_list_only),
 		T(allowed_origin_written_with_slash_passes),
 		T(empty_entries_allow_nothing),
 		T(fetch_site_same_origin_and_none_pass),

@@ -1059,9 +1059,17 @@ send_without_body_has_no_content_type(void **state)
 	f->req->method = HTTP_POST;
 	http_ok(&f->rep, 204, NULL);
 	assert_int_equal(send_reply(f), 0);
+	/* Nor a Content-Length: RFC 9110 8.6 forbids one on a 204. */
 	assert_string_equal(sent(f),
 	    "Status: 204 No Content\r\n"
-	    "Content-Length: 0\r\n"
+	    SECURITY_HEADERS
+	    "\r\n");
+	/* A body set by mistake is not sent either. */
+	f->sv.out_len = 0;
+	http_ok(&f->rep, 204, json_object_new_object());
+	assert_int_equal(send_reply(f), 0);
+	assert_string_equal(sent(f),
+	    "Status: 204 No Content\r\n"
 	    SECURITY_HEADERS
 	    "\r\n");
 }
