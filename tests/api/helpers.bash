@@ -219,17 +219,19 @@ req() {
 	local method=$1 path=$2
 	shift 2
 	HEADERS=$BATS_TEST_TMPDIR/headers
+	# curl writes no file for a reply without a body: not the last one's.
+	: >"$BATS_TEST_TMPDIR/body"
 	STATUS=$(curl -sS -X "$method" -o "$BATS_TEST_TMPDIR/body" \
 	    -D "$HEADERS" -w '%{http_code}' "$@" "$URL$path")
 	BODY=$(<"$BATS_TEST_TMPDIR/body")
 	# Every body a test received, one per line, for checks over all of them.
 	printf '%s\n' "$BODY" >>"$BATS_TEST_TMPDIR/replies"
 	# And every exchange, for tests/docs/openapi-replies (run-bats sets it).
-	[ -z "${FA_RECORD_DIR:-}" ] || [ "${STATUS:-000}" = 000 ] ||
+	[ -z "${FA_RECORD_FILE:-}" ] || [ "${STATUS:-000}" = 000 ] ||
 	    jq -cn --arg method "$method" --arg path "$path" --argjson status "$STATUS" \
 	    --rawfile headers "$HEADERS" --rawfile body "$BATS_TEST_TMPDIR/body" \
 	    '{$method, $path, $status, $headers, $body}' \
-	    >>"$FA_RECORD_DIR/$(basename "$BATS_TEST_FILENAME" .bats).jsonl"
+	    >>"$FA_RECORD_FILE"
 }
 
 # post_json PATH JSON [CURL-ARGS...]

@@ -93,15 +93,16 @@ def check(reply, responses, method):
 
 
 def no_route(reply):
-    """Is REPLY the 404 of a path that is no route here?  A route's own
-    path under a base the server does not mount (basepath.bats) is one."""
+    """Is REPLY the 404 of a path that is no route here: the programs'
+    "Cannot GET /path", or the web server's own "Not Found" for a path
+    outside the base it mounts the API at (basepath.bats)?"""
     if reply["status"] != 404:
         return False
     try:
         message = json.loads(reply["body"]).get("message")
     except (ValueError, AttributeError):
         return False
-    return isinstance(message, str) and message.startswith("Cannot ")
+    return isinstance(message, str) and (message.startswith("Cannot ") or message == "Not Found")
 
 
 def main():
