@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # openapi-replies: hold doc/openapi.yaml to the replies the bats suites got.
 # The lighttpd SQLite suites record every request they make through req()
-# (tests/api/helpers.bash) as JSON lines in the build's tests/openapi-replies/
+# (tests/api/helpers.bash) in the build's tests/openapi-replies/
 # (tests/api/run-bats); each reply's
 # status must be documented for its route and method, its required headers
 # present, and its body (JSON Schema 2020-12, python3-jsonschema) of the
@@ -92,6 +92,29 @@ def check(reply, responses, method):
     return problems
 
 
+def read_records(name):
+    """The exchanges req() recorded in NAME (tests/api/helpers.bash): a
+    line "METHOD STATUS PATH-BYTES HEADER-BYTES BODY-BYTES", those bytes,
+    a newline."""
+    with open(name, "rb") as f:
+        data = f.read()
+    records, at = [], 0
+    while at < len(data):
+        end = data.index(b"\n", at)
+        method, status, *lengths = data[at:end].decode("ascii").split(" ")
+        at = end + 1
+        fields = []
+        for n in map(int, lengths):
+            fields.append(data[at:at + n].decode("utf-8", "replace"))
+            at += n
+        if data[at:at + 1] != b"\n":
+            raise ValueError("%s: a record does not end where its lengths say, at byte %d" % (name, at))
+        at += 1
+        records.append({"method": method, "status": int(status), "path": fields[0],
+                        "headers": fields[1], "body": fields[2], "file": os.path.basename(name)})
+    return records
+
+
 def no_route(reply):
     """Is REPLY the 404 of a path that is no route here: the programs'
     "Cannot GET /path", or the web server's own "Not Found" for a path
@@ -116,11 +139,10 @@ def main():
                **{"x-fcgi-auth-other-replies": deref(doc["x-fcgi-auth-other-replies"], doc)})
     jsonschema.Draft202012Validator.check_schema({"$defs": doc.get("components", {}).get("schemas", {})})
 
-    files = sorted(glob.glob(os.path.join(record_dir, "*.jsonl"))) if record_dir else []
+    files = sorted(glob.glob(os.path.join(record_dir, "*.rec"))) if record_dir else []
     replies = []
     for name in files:
-        with open(name, encoding="utf-8") as f:
-            replies += [dict(json.loads(line), file=os.path.basename(name)) for line in f if line.strip()]
+        replies += read_records(name)
     if not replies:
         print("1..0 # SKIP no recorded replies in %r (the lighttpd SQLite suites did not run here)"
               % record_dir)
