@@ -14,7 +14,7 @@ FA_APACHE="apache2 libapache2-mod-fcgid"
 FA_POSTGRESQL="postgresql"
 FA_TEST_PACKAGES="$FA_LIGHTTPD $FA_APACHE libcmocka-dev bats bats-assert
 	bats-support curl jq openssl sqlite3 wrk debootstrap mandoc
-	lighttpd-mod-openssl logrotate"
+	lighttpd-mod-openssl logrotate python3-aiosmtpd msmtp"
 # The sanitizer and fuzzing builds (scripts/test with SANITIZERS=1 or
 # FUZZ_SECONDS set, and CI): clang for libFuzzer; gcc does ASan and UBSan.
 FA_CHECK_PACKAGES="clang libclang-rt-14-dev"
