@@ -75,6 +75,13 @@ struct store_backend {
 			    int64_t prune_before);
 	enum store_rc	 (*audit_list)(void *h, const struct audit_filter *f,
 			    store_audit_fn fn, void *arg);
+	enum store_rc	 (*email_token_insert)(void *h,
+			    const struct email_token *t);
+	enum store_rc	 (*email_confirm)(void *h, const char *digest,
+			    int64_t now, enum email_outcome *outcome,
+			    int64_t *user_id);
+	enum store_rc	 (*user_confirmed)(void *h, int64_t id,
+			    int64_t *confirmed_at);
 };
 
 /*
@@ -97,6 +104,15 @@ int		 store_quota_applies(const struct post_quota *quota,
 int64_t		 store_post_growth(const char *title, const char *content,
 		    const int64_t old[2]);
 
+/*
+ * What presenting a confirmation token finds, for both backends: one sent
+ * to sent_to and expiring at expires_at, at now, for a user whose address
+ * is email, confirmed at confirmed_at (0: not yet).
+ */
+enum email_outcome store_email_outcome(int64_t expires_at, int64_t now,
+		    const char *sent_to, const char *email,
+		    int64_t confirmed_at);
+
 extern const struct store_backend litestore_backend;
 #ifdef HAVE_POSTGRESQL
 extern const struct store_backend pgstore_backend;
@@ -109,7 +125,8 @@ extern const struct store_backend pgstore_backend;
  * from sqlite_sequence, so ids of deleted rows are not handed out again.
  */
 enum copy_table {
-	COPY_USERS,	/* id, email, name, password, created_at, locked_at
+	COPY_USERS,	/* id, email, name, password, created_at, locked_at,
+			   email_confirmed_at
 			   (NULL: an empty value list entry, see below) */
 	COPY_POSTS,	/* id, author_id, title, content, created_at, updated_at */
 	COPY_SESSIONS,	/* id, user_id, created_at, expires_at, ends_at,

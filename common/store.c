@@ -366,3 +366,33 @@ store_audit_list(struct store *s, const struct audit_filter *f,
 {
 	return s->be->audit_list(s->h, f, fn, arg);
 }
+
+enum store_rc
+store_email_token_insert(struct store *s, const struct email_token *t)
+{
+	return s->be->email_token_insert(s->h, t);
+}
+
+enum store_rc
+store_email_confirm(struct store *s, const char *digest, int64_t now,
+    enum email_outcome *outcome, int64_t *user_id)
+{
+	return s->be->email_confirm(s->h, digest, now, outcome, user_id);
+}
+
+enum store_rc
+store_user_confirmed(struct store *s, int64_t id, int64_t *confirmed_at)
+{
+	return s->be->user_confirmed(s->h, id, confirmed_at);
+}
+
+enum email_outcome
+store_email_outcome(int64_t expires_at, int64_t now, const char *sent_to,
+    const char *email, int64_t confirmed_at)
+{
+	if (expires_at <= now)
+		return EMAIL_EXPIRED;
+	if (strcmp(sent_to, email) != 0)
+		return EMAIL_STALE;
+	return confirmed_at != 0 ? EMAIL_ALREADY : EMAIL_CONFIRMED;
+}

@@ -454,4 +454,50 @@ enum store_rc	 store_audit_insert(struct store *s, const struct audit_event *e,
 enum store_rc	 store_audit_list(struct store *s, const struct audit_filter *f,
 		    store_audit_fn fn, void *arg);
 
+/* What a token mailed to a user is for (schema/006-email.sql). */
+#define STORE_TOKEN_CONFIRM	"confirm"	/* confirms the address */
+
+/* A token mailed to a user, as the store keeps it. */
+struct email_token {
+	const char	*digest;	/* SHA-256 of the token, STORE_DIGEST_LEN hex */
+	int64_t		 user_id;
+	const char	*purpose;	/* STORE_TOKEN_CONFIRM */
+	const char	*email;		/* the address it was sent to */
+	int64_t		 now;
+	int64_t		 expires_at;
+};
+
+/* What presenting a token found (store_email_confirm()). */
+enum email_outcome {
+	EMAIL_CONFIRMED,	/* it was good: the address is confirmed now */
+	EMAIL_EXPIRED,		/* it was the user's, but expired */
+	EMAIL_STALE,		/* sent to an address the user no longer has */
+	EMAIL_ALREADY,		/* the address was confirmed already */
+};
+
+/*
+ * Keep t, retiring the user's earlier tokens of the same purpose, in one
+ * transaction; tokens expired for a day are pruned with it.  STORE_NOTFOUND
+ * if the user is gone.
+ */
+enum store_rc	 store_email_token_insert(struct store *s,
+		    const struct email_token *t);
+
+/*
+ * Present the confirmation token whose digest is digest, at now: in one
+ * transaction it is deleted (a token works once, whatever it finds) and,
+ * if unexpired, sent to the user's present address and that address not
+ * confirmed yet, the address is confirmed.  STORE_OK with *outcome and
+ * *user_id set; STORE_NOTFOUND for a digest the store does not know.
+ */
+enum store_rc	 store_email_confirm(struct store *s, const char *digest,
+		    int64_t now, enum email_outcome *outcome, int64_t *user_id);
+
+/*
+ * When user id's address was confirmed, in *confirmed_at (0: not yet).
+ * STORE_NOTFOUND if there is no such user.
+ */
+enum store_rc	 store_user_confirmed(struct store *s, int64_t id,
+		    int64_t *confirmed_at);
+
 #endif
