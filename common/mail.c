@@ -3,7 +3,7 @@
  * runs the sendmail command on it without a shell, killing it past a
  * deadline and always reaping it (a FastCGI process lives long).
  */
-/* pipe2() */
+/* pipe2(), posix_spawn_file_actions_addclosefrom_np() */
 #define _GNU_SOURCE
 
 #include <sys/types.h>
@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,28 +352,53 @@ mail_now_ms(void)
 }
 
 /*
- * In the child: the message on standard input, standard output to
- * /dev/null (in plain CGI it is the reply), no descriptor of ours beyond
- * the three (the FastCGI socket, the database), default signals, a
- * process group of its own so a timeout kills what it started too.
+ * The child's environment: a PATH and nothing of ours (DATABASE_URL may
+ * hold a password).
  */
-static void
-mail_child(int in, char *const argv[])
-{
-	sigset_t	 none;
-	int		 null;
+static char	 mail_path[] =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+static char *const mail_env[] = { mail_path, NULL };
 
-	setpgid(0, 0);
-	signal(SIGPIPE, SIG_DFL);
+/*
+ * Start argv[0] with the message's pipe (in) on standard input, standard
+ * output to /dev/null (in plain CGI it is the reply), no descriptor of
+ * ours beyond the three (the FastCGI socket, the database), default
+ * signals, and a process group of its own so that a timeout kills what it
+ * started too.  posix_spawn() runs it without copying this process (a
+ * fork would leave every page of a long-lived process copy-on-write, and
+ * the next request would pay for it).  0 with *pid, or an errno value.
+ */
+static int
+mail_spawn(int in, char *const argv[], pid_t *pid)
+{
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 at;
+	sigset_t			 none, pipe_set;
+	int				 rc;
+
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* dup2() onto itself would keep O_CLOEXEC: then clear it. */
-	if ((in == 0 ? fcntl(0, F_SETFD, 0) : dup2(in, 0)) == -1 ||
-	    (null = open("/dev/null", O_WRONLY)) == -1 || dup2(null, 1) == -1)
-		_exit(126);
-	closefrom(3);
-	execv(argv[0], argv);
-	_exit(127);
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
+		return rc;
+	if ((rc = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return rc;
+	}
+	/* dup2() of a descriptor onto itself clears its close-on-exec. */
+	if ((rc = posix_spawn_file_actions_adddup2(&fa, in, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
+	    O_WRONLY, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) == 0 &&
+	    (rc = posix_spawnattr_setsigdefault(&at, &pipe_set)) == 0 &&
+	    (rc = posix_spawnattr_setsigmask(&at, &none)) == 0 &&
+	    (rc = posix_spawnattr_setpgroup(&at, 0)) == 0 &&
+	    (rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) == 0)
+		rc = posix_spawn(pid, argv[0], &fa, &at, argv, mail_env);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
 }
 
 /*
@@ -457,7 +483,7 @@ mail_send(const char *command, int timeout_ms, const char *from,
 {
 	char		 buf[1024], *argv[MAIL_ARGS_MAX + 1], *msg = NULL;
 	size_t		 len;
-	int		 fds[2] = { -1, -1 }, wrote, status;
+	int		 fds[2] = { -1, -1 }, wrote, status, spawned;
 	int64_t		 deadline;
 	pid_t		 pid;
 	enum mail_rc	 rc = MAIL_FAILED;
@@ -478,16 +504,13 @@ mail_send(const char *command, int timeout_ms, const char *from,
 		goto done;
 	}
 	deadline = mail_now_ms() + timeout_ms;
-	if ((pid = fork()) == -1) {
-		snprintf(err, errsz, "fork: %s", strerror(errno));
+	if ((spawned = mail_spawn(fds[0], argv, &pid)) != 0) {
+		snprintf(err, errsz, "%s could not be run: %s", argv[0],
+		    strerror(spawned));
 		goto done;
 	}
-	if (pid == 0)
-		mail_child(fds[0], argv);
 	close(fds[0]);
 	fds[0] = -1;
-	/* Avoid a race with the child's own setpgid(): either call will do. */
-	setpgid(pid, pid);
 	if (fcntl(fds[1], F_SETFL, O_NONBLOCK) == -1) {
 		kill(pid, SIGKILL);
 		wrote = -1;

@@ -53,7 +53,8 @@ char	*mail_build(const char *from, const struct mail *m, int64_t now,
  * Build m and pipe it to command, split at spaces and tabs into at most
  * MAIL_ARGS_MAX arguments (no shell, no quoting), run with standard
  * output on /dev/null, standard error inherited (the server's error log)
- * and no other descriptor of ours, in a process group of its own.  If it
+ * and no other descriptor of ours, in a process group of its own, with
+ * an environment of PATH alone.  If it
  * has not read the message and exited within timeout_ms, the group is
  * killed.  The child is always reaped before returning, and SIGPIPE never
  * reaches the caller.  On failure a one-line reason (no address, no
