@@ -58,8 +58,8 @@ confirm(struct app *app, struct http_req *req, struct http_reply *rep)
 		return -1;
 	if (tok_mail_parse(v[F_TOKEN].str, v[F_TOKEN].len, digest) == -1)
 		return http_error(rep, ERR_BAD_REQUEST, CONFIRM_BAD);
-	rc = store_email_confirm(app->store, digest, (int64_t)time(NULL),
-	    &outcome, &user_id);
+	rc = store_email_token_use(app->store, STORE_TOKEN_CONFIRM, digest,
+	    (int64_t)time(NULL), NULL, &outcome, &user_id);
 	if (rc == STORE_NOTFOUND)
 		return http_error(rep, ERR_BAD_REQUEST, CONFIRM_BAD);
 	if (rc != STORE_OK)
@@ -69,6 +69,7 @@ confirm(struct app *app, struct http_req *req, struct http_reply *rep)
 		return http_error(rep, ERR_BAD_REQUEST,
 		    "Email confirmation token expired");
 	case EMAIL_STALE:
+	case EMAIL_LOCKED:
 		return http_error(rep, ERR_BAD_REQUEST, CONFIRM_BAD);
 	case EMAIL_ALREADY:
 		return http_error(rep, ERR_BAD_REQUEST, "Email already confirmed");

@@ -57,6 +57,8 @@ enum setting {
 	S_THROTTLE_MAIL_PER_EMAIL,
 	S_THROTTLE_MAIL_PER_ADDRESS,
 	S_THROTTLE_CONFIRM_PER_ADDRESS,
+	S_PASSWORD_RESET_URL,
+	S_PASSWORD_RESET_TOKEN_EXPIRATION_TIME,
 	S__MAX
 };
 
@@ -99,6 +101,8 @@ static const char *const setting_names[S__MAX] = {
 	"THROTTLE_MAIL_PER_EMAIL", /* S_THROTTLE_MAIL_PER_EMAIL */
 	"THROTTLE_MAIL_PER_ADDRESS", /* S_THROTTLE_MAIL_PER_ADDRESS */
 	"THROTTLE_CONFIRM_PER_ADDRESS", /* S_THROTTLE_CONFIRM_PER_ADDRESS */
+	"PASSWORD_RESET_URL",	/* S_PASSWORD_RESET_URL */
+	"PASSWORD_RESET_TOKEN_EXPIRATION_TIME", /* S_PASSWORD_RESET_TOKEN_EXPIRATION_TIME */
 };
 
 const char	*config_default_file = DEFAULT_CONFIG_FILE;
@@ -641,11 +645,35 @@ config_sessions(struct config_file *file, struct config *cfg, char *err,
 }
 
 /*
- * Mail (issue 14): the sendmail command, the sender, a deadline, and what
- * turns e-mail confirmation on: the link, an http(s) URL of printable
- * ASCII (no fragment) to which "?token=" is added.  MAIL_FROM may stay
- * empty (the programs then say so once and answer the mail routes 503);
- * confirmation required without a way to confirm would lock users out.
+ * A link setting (EMAIL_CONFIRMATION_URL, PASSWORD_RESET_URL): empty, or
+ * an http(s) URL of printable ASCII, no fragment: "?token=" is added.
+ */
+static int
+config_link(struct config_file *file, enum setting s, char *dst,
+    size_t dstsz, char *err, size_t errsz)
+{
+	size_t	 i;
+
+	if (config_str(file, s, dst, dstsz, err, errsz) == -1)
+		return -1;
+	for (i = 0; (unsigned char)dst[i] > ' ' &&
+	    (unsigned char)dst[i] < 0x7f && dst[i] != '#'; i++)
+		;
+	if (dst[0] != '\0' && (dst[i] != '\0' || (strncmp(dst, "https://",
+	    8) != 0 && strncmp(dst, "http://", 7) != 0))) {
+		snprintf(err, errsz, "%s must be an http:// or https:// URL "
+		    "without spaces or a #fragment", setting_names[s]);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Mail (issue 14): the sendmail command, the sender, a deadline, and the
+ * links that turn e-mail confirmation and password reset on.  MAIL_FROM
+ * may stay empty (the programs then say so once and answer the mail
+ * routes 503); confirmation required without a way to confirm would lock
+ * users out.
  */
 static int
 config_mail(struct config_file *file, struct config *cfg, char *err,
@@ -653,7 +681,6 @@ config_mail(struct config_file *file, struct config *cfg, char *err,
 {
 	struct config_throttle	*t = &cfg->throttle;
 	const char		*url = cfg->email_confirmation_url;
-	size_t			 i;
 	int64_t			 timeout, require, per_email, per_address, confirm;
 
 	if (config_str(file, S_MAIL_COMMAND, cfg->mail_command,
@@ -662,11 +689,10 @@ config_mail(struct config_file *file, struct config *cfg, char *err,
 	    sizeof(cfg->mail_from), err, errsz) == -1 ||
 	    config_int(file, S_MAIL_TIMEOUT, 10, 1, 120, &timeout, err,
 	    errsz) == -1 ||
-	    config_str(file, S_EMAIL_CONFIRMATION_URL,
-	    cfg->email_confirmation_url, sizeof(cfg->email_confirmation_url),
-	    err, errsz) == -1 ||
 	    config_int(file, S_EMAIL_CONFIRMATION_TOKEN_EXPIRATION_TIME, 86400,
 	    1, 30 * 86400, &cfg->email_confirmation_ttl, err, errsz) == -1 ||
+	    config_int(file, S_PASSWORD_RESET_TOKEN_EXPIRATION_TIME, 1800,
+	    1, 86400, &cfg->password_reset_ttl, err, errsz) == -1 ||
 	    config_int(file, S_REQUIRE_CONFIRMED_EMAIL, 0, 0, 1, &require, err,
 	    errsz) == -1 ||
 	    config_int(file, S_THROTTLE_MAIL_PER_EMAIL, 5, 0, 1000000,
@@ -688,15 +714,12 @@ config_mail(struct config_file *file, struct config *cfg, char *err,
 		    "Name <address>, in printable ASCII");
 		return -1;
 	}
-	for (i = 0; (unsigned char)url[i] > ' ' && (unsigned char)url[i] < 0x7f &&
-	    url[i] != '#'; i++)
-		;
-	if (url[0] != '\0' && (url[i] != '\0' || (strncmp(url, "https://", 8)
-	    != 0 && strncmp(url, "http://", 7) != 0))) {
-		snprintf(err, errsz, "EMAIL_CONFIRMATION_URL must be an http:// or "
-		    "https:// URL without spaces or a #fragment");
+	if (config_link(file, S_EMAIL_CONFIRMATION_URL,
+	    cfg->email_confirmation_url, sizeof(cfg->email_confirmation_url),
+	    err, errsz) == -1 ||
+	    config_link(file, S_PASSWORD_RESET_URL, cfg->password_reset_url,
+	    sizeof(cfg->password_reset_url), err, errsz) == -1)
 		return -1;
-	}
 	if (require && url[0] == '\0') {
 		snprintf(err, errsz, "REQUIRE_CONFIRMED_EMAIL=1 needs "
 		    "EMAIL_CONFIRMATION_URL: without it nobody could confirm");

@@ -108,6 +108,8 @@ struct config {
 					   "": confirmation is off */
 	int64_t		 email_confirmation_ttl; /* its tokens' lifetime, s */
 	int		 require_confirmed_email; /* REQUIRE_CONFIRMED_EMAIL=1 */
+	char		 password_reset_url[1024]; /* PASSWORD_RESET_URL; "": off */
+	int64_t		 password_reset_ttl; /* its tokens' lifetime, s */
 	char		 file[PATH_MAX];	/* the settings file read, or "" */
 	enum config_from database_from;	/* where DATABASE_PATH came from */
 	char		 secret_file[PATH_MAX];	/* the key file; "" with JWT_SECRET */

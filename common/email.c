@@ -1,6 +1,7 @@
 /*
- * email: confirmation links: a token of 256 random bits, only its digest
- * kept, bound to the user and the address, mailed through mail.c.
+ * email: confirmation and password-reset links: a token of 256 random
+ * bits, only its digest kept, bound to the user and the address, mailed
+ * through mail.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,9 +46,24 @@ email_link(const char *url, const char *token, char *out, size_t outsz)
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
 }
 
-int
-email_send_confirmation(struct app *app, const char *client,
-    const struct user *user, enum store_rc *rc)
+/* A link to mail: what differs between a confirmation and a reset. */
+struct email_kind {
+	const char	*purpose;	/* STORE_TOKEN_* */
+	const char	*url;		/* the front end's page */
+	int64_t		 ttl;		/* the token's lifetime, seconds */
+	const char	*subject;
+	const char	*text;		/* before the link */
+	const char	*what;		/* for the log */
+};
+
+/*
+ * Make a new token of kind k for user (retiring any earlier one), keep its
+ * digest, and mail the link to the user's address: 0 or -1, *rc as
+ * email_send_confirmation() says.
+ */
+static int
+email_send_link(struct app *app, const char *client, const struct user *user,
+    const struct email_kind *k, enum store_rc *rc)
 {
 	char			 token[TOK_MAIL_LEN + 1];
 	char			 digest[TOK_DIGEST_LEN + 1];
@@ -62,33 +78,29 @@ email_send_confirmation(struct app *app, const char *client,
 	if (!email_can_send(app))
 		return -1;
 	if (tok_mail_new(token, digest) == -1 ||
-	    email_link(app->cfg.email_confirmation_url, token, link,
-	    sizeof(link)) == -1) {
-		log_msg(client, "cannot make a confirmation token");
+	    email_link(k->url, token, link, sizeof(link)) == -1) {
+		log_msg(client, "cannot make a %s token", k->what);
 		*rc = STORE_ERR;
 		goto done;
 	}
 	t.digest = digest;
 	t.user_id = user->id;
-	t.purpose = STORE_TOKEN_CONFIRM;
+	t.purpose = k->purpose;
 	t.email = user->email;
 	t.now = now;
-	t.expires_at = now + app->cfg.email_confirmation_ttl;
+	t.expires_at = now + k->ttl;
 	if ((*rc = store_email_token_insert(app->store, &t)) != STORE_OK)
 		goto done;
-	/* Part 40's words first, so its front ends' users see what they expect. */
-	snprintf(body, sizeof(body), "Welcome to the application. To confirm "
-	    "the email address, click here: %s\n\nThe link works once, "
-	    "within %lld hours. If you did not register, ignore this "
-	    "message.\n", link,
-	    (long long)(app->cfg.email_confirmation_ttl + 3599) / 3600);
+	snprintf(body, sizeof(body), "%s %s\n\nThe link works once, within "
+	    "%lld minutes. If you did not ask for it, ignore this message.\n",
+	    k->text, link, (long long)(k->ttl + 59) / 60);
 	m.to = user->email;
 	m.to_name = user->name;
-	m.subject = "Email confirmation";
+	m.subject = k->subject;
 	m.body = body;
 	if (mail_send(app->cfg.mail_command, (int)app->cfg.mail_timeout * 1000,
 	    app->cfg.mail_from, &m, err, sizeof(err)) != MAIL_SENT) {
-		log_msg(client, "confirmation mail for user %lld not sent: %s",
+		log_msg(client, "%s mail for user %lld not sent: %s", k->what,
 		    (long long)user->id, err);
 		goto done;
 	}
@@ -98,6 +110,37 @@ done:
 	util_wipe(link, sizeof(link));
 	util_wipe(body, sizeof(body));
 	return ret;
+}
+
+int
+email_send_confirmation(struct app *app, const char *client,
+    const struct user *user, enum store_rc *rc)
+{
+	/* Part 40's words first, so its front ends' users see what they expect. */
+	const struct email_kind	 k = { STORE_TOKEN_CONFIRM,
+	    app->cfg.email_confirmation_url, app->cfg.email_confirmation_ttl,
+	    "Email confirmation", "Welcome to the application. To confirm "
+	    "the email address, click here:", "confirmation" };
+
+	return email_send_link(app, client, user, &k, rc);
+}
+
+int
+email_reset_on(const struct app *app)
+{
+	return app->cfg.password_reset_url[0] != '\0';
+}
+
+int
+email_send_reset(struct app *app, const char *client, const struct user *user,
+    enum store_rc *rc)
+{
+	const struct email_kind	 k = { STORE_TOKEN_RESET,
+	    app->cfg.password_reset_url, app->cfg.password_reset_ttl,
+	    "Password reset", "To choose a new password, click here:",
+	    "password reset" };
+
+	return email_send_link(app, client, user, &k, rc);
 }
 
 int

@@ -1,7 +1,7 @@
 /*
  * email: the mails the service sends a user (a link to confirm their
- * address: the series' part 40), the tokens they carry, and the rule
- * REQUIRE_CONFIRMED_EMAIL sets for writes.
+ * address: the series' part 40; a link to choose a new password), the
+ * tokens they carry, and the rule REQUIRE_CONFIRMED_EMAIL sets for writes.
  */
 #ifndef EMAIL_H
 #define EMAIL_H
@@ -29,6 +29,16 @@ int	email_can_send(const struct app *app);
  * command's reason, never the token).
  */
 int	email_send_confirmation(struct app *app, const char *client,
+	    const struct user *user, enum store_rc *rc);
+
+/* Is password reset on: PASSWORD_RESET_URL set? */
+int	email_reset_on(const struct app *app);
+
+/*
+ * The same for a password reset: the link PASSWORD_RESET_URL?token=...,
+ * working PASSWORD_RESET_TOKEN_EXPIRATION_TIME.
+ */
+int	email_send_reset(struct app *app, const char *client,
 	    const struct user *user, enum store_rc *rc);
 
 /*

@@ -28,17 +28,18 @@ const struct pgstmt pgstore_email_stmts[] = {
 	  "RETURNING user_id, email, expires_at" },
 	/* The row locked: a confirmation and a change of address take turns. */
 	{ STMT_EMAIL_USER, "email_user", 1,
-	  "SELECT email, email_confirmed_at FROM users WHERE id = $1 "
-	  "FOR UPDATE" },
+	  "SELECT email, email_confirmed_at, locked_at FROM users "
+	  "WHERE id = $1 FOR UPDATE" },
+	/* A reset confirms too, but keeps the first confirmation's time. */
 	{ STMT_EMAIL_CONFIRM, "email_confirm", 2,
-	  "UPDATE users SET email_confirmed_at = $2 WHERE id = $1" },
+	  "UPDATE users SET email_confirmed_at = "
+	  "coalesce(email_confirmed_at, $2) WHERE id = $1" },
 	{ STMT__MAX, NULL, 0, NULL }
 };
 
-/* user id's address and when it was confirmed (0: not). */
+/* What a token's use reads of user id, its row locked. */
 static enum store_rc
-pgstore_email_user(struct pgstore *s, int64_t id, char *email, size_t emailsz,
-    int64_t *confirmed_at)
+pgstore_email_user(struct pgstore *s, int64_t id, struct email_user *u)
 {
 	struct pgparams	 p;
 	PGresult	*res;
@@ -47,8 +48,9 @@ pgstore_email_user(struct pgstore *s, int64_t id, char *email, size_t emailsz,
 	pgparam_int(&p, 0, id);
 	if ((rc = pgstore_row(s, STMT_EMAIL_USER, p.v, &res)) != STORE_OK)
 		return rc;
-	if (pgstore_text(res, 0, 0, email, emailsz) == -1 ||
-	    pgstore_int_or_0(res, 0, 1, confirmed_at) == -1) {
+	if (pgstore_text(res, 0, 0, u->email, sizeof(u->email)) == -1 ||
+	    pgstore_int_or_0(res, 0, 1, &u->confirmed_at) == -1 ||
+	    pgstore_int_or_0(res, 0, 2, &u->locked_at) == -1) {
 		log_msg(NULL, "database: user row %lld is malformed",
 		    (long long)id);
 		rc = STORE_ERR;
@@ -60,16 +62,14 @@ pgstore_email_user(struct pgstore *s, int64_t id, char *email, size_t emailsz,
 enum store_rc
 pgstore_email_token_insert(void *h, const struct email_token *t)
 {
-	struct pgstore	*s = h;
-	struct pgparams	 p;
-	char		 email[USER_EMAIL_MAX + 1];
-	int64_t		 confirmed_at;
-	enum store_rc	 rc;
+	struct pgstore		*s = h;
+	struct pgparams		 p;
+	struct email_user	 u;
+	enum store_rc		 rc;
 
 	if ((rc = pgstore_begin(s)) != STORE_OK)
 		return rc;
-	rc = pgstore_email_user(s, t->user_id, email, sizeof(email),
-	    &confirmed_at);
+	rc = pgstore_email_user(s, t->user_id, &u);
 	if (rc == STORE_OK) {
 		pgparam_int(&p, 0, t->now - PGSTORE_TOKEN_KEEP);
 		rc = pgstore_exec(s, STMT_EMAIL_TOKEN_PRUNE, p.v, NULL);
@@ -92,21 +92,22 @@ pgstore_email_token_insert(void *h, const struct email_token *t)
 }
 
 enum store_rc
-pgstore_email_confirm(void *h, const char *digest, int64_t now,
-    enum email_outcome *outcome, int64_t *user_id)
+pgstore_email_token_use(void *h, const char *purpose, const char *digest,
+    int64_t now, const char *new_hash, enum email_outcome *outcome,
+    int64_t *user_id)
 {
-	struct pgstore	*s = h;
-	struct pgparams	 p;
-	PGresult	*res;
-	char		 sent_to[USER_EMAIL_MAX + 1];
-	char		 email[USER_EMAIL_MAX + 1];
-	int64_t		 expires_at, confirmed_at;
-	enum store_rc	 rc;
+	struct pgstore		*s = h;
+	struct pgparams		 p;
+	PGresult		*res;
+	char			 sent_to[USER_EMAIL_MAX + 1];
+	struct email_user	 u;
+	int64_t			 expires_at;
+	enum store_rc		 rc;
 
 	if ((rc = pgstore_begin(s)) != STORE_OK)
 		return rc;
 	p.v[0] = digest;
-	p.v[1] = STORE_TOKEN_CONFIRM;
+	p.v[1] = purpose;
 	if ((rc = pgstore_row(s, STMT_EMAIL_TOKEN_TAKE, p.v, &res)) != STORE_OK)
 		return pgstore_end(s, rc);
 	if (pgstore_int(res, 0, 0, user_id) == -1 ||
@@ -117,17 +118,24 @@ pgstore_email_confirm(void *h, const char *digest, int64_t now,
 	}
 	pq.PQclear(res);
 	if (rc == STORE_OK)
-		rc = pgstore_email_user(s, *user_id, email, sizeof(email),
-		    &confirmed_at);
+		rc = pgstore_email_user(s, *user_id, &u);
 	if (rc == STORE_NOTFOUND) {
 		/* Its user is gone (the cascade would have taken it). */
 		*outcome = EMAIL_STALE;
 		rc = STORE_OK;
-	} else if (rc == STORE_OK && (*outcome = store_email_outcome(expires_at,
-	    now, sent_to, email, confirmed_at)) == EMAIL_CONFIRMED) {
+	} else if (rc == STORE_OK && (*outcome = store_email_outcome(purpose,
+	    expires_at, now, sent_to, &u)) == EMAIL_CONFIRMED) {
 		pgparam_int(&p, 0, *user_id);
 		pgparam_int(&p, 1, now);
 		rc = pgstore_exec(s, STMT_EMAIL_CONFIRM, p.v, NULL);
+		/* A reset: the new password, and no session of the old one. */
+		if (rc == STORE_OK && new_hash != NULL) {
+			p.v[1] = new_hash;
+			if ((rc = pgstore_change(s, STMT_USER_SET_PASSWORD,
+			    p.v)) == STORE_OK)
+				rc = pgstore_sessions_end(s, *user_id, NULL,
+				    NULL);
+		}
 	}
 	return pgstore_end(s, rc);
 }
@@ -135,8 +143,11 @@ pgstore_email_confirm(void *h, const char *digest, int64_t now,
 enum store_rc
 pgstore_user_confirmed(void *h, int64_t id, int64_t *confirmed_at)
 {
-	char	 email[USER_EMAIL_MAX + 1];
+	struct email_user	 u;
+	enum store_rc		 rc;
 
 	/* Outside a transaction the row lock ends with the statement. */
-	return pgstore_email_user(h, id, email, sizeof(email), confirmed_at);
+	if ((rc = pgstore_email_user(h, id, &u)) == STORE_OK)
+		*confirmed_at = u.confirmed_at;
+	return rc;
 }

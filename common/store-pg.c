@@ -878,6 +878,6 @@ const struct store_backend pgstore_backend = {
 	.audit_insert = pgstore_audit_insert,
 	.audit_list = pgstore_audit_list,
 	.email_token_insert = pgstore_email_token_insert,
-	.email_confirm = pgstore_email_confirm,
+	.email_token_use = pgstore_email_token_use,
 	.user_confirmed = pgstore_user_confirmed,
 };

@@ -22,17 +22,18 @@ const struct litestore_sql litestore_email_sql[] = {
 	  "DELETE FROM email_tokens WHERE digest = ?1 AND purpose = ?2 "
 	  "RETURNING user_id, email, expires_at" },
 	{ STMT_EMAIL_USER,
-	  "SELECT email, coalesce(email_confirmed_at, 0) FROM users "
-	  "WHERE id = ?1" },
+	  "SELECT email, coalesce(email_confirmed_at, 0), "
+	  "coalesce(locked_at, 0) FROM users WHERE id = ?1" },
+	/* A reset confirms too, but keeps the first confirmation's time. */
 	{ STMT_EMAIL_CONFIRM,
-	  "UPDATE users SET email_confirmed_at = ?2 WHERE id = ?1" },
+	  "UPDATE users SET email_confirmed_at = "
+	  "coalesce(email_confirmed_at, ?2) WHERE id = ?1" },
 	{ STMT__MAX, NULL }
 };
 
-/* Within a transaction or not: user id's address and when it was confirmed. */
+/* Within a transaction or not: what a token's use reads of user id. */
 static enum store_rc
-litestore_email_user(struct litestore *s, int64_t id, char *email,
-    size_t emailsz, int64_t *confirmed_at)
+litestore_email_user(struct litestore *s, int64_t id, struct email_user *u)
 {
 	sqlite3_stmt	*st = s->stmt[STMT_EMAIL_USER];
 	enum store_rc	 rc;
@@ -40,9 +41,10 @@ litestore_email_user(struct litestore *s, int64_t id, char *email,
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = litestore_row(s, STMT_EMAIL_USER)) != STORE_OK)
 		return rc;
-	if (litestore_text(st, 0, email, emailsz) == -1)
+	if (litestore_text(st, 0, u->email, sizeof(u->email)) == -1)
 		rc = STORE_ERR;
-	*confirmed_at = sqlite3_column_int64(st, 1);
+	u->confirmed_at = sqlite3_column_int64(st, 1);
+	u->locked_at = sqlite3_column_int64(st, 2);
 	litestore_done(s, STMT_EMAIL_USER);
 	return rc;
 }
@@ -52,14 +54,12 @@ litestore_email_token_insert(void *h, const struct email_token *t)
 {
 	struct litestore	*s = h;
 	sqlite3_stmt		*st;
-	char			 email[USER_EMAIL_MAX + 1];
-	int64_t			 confirmed_at;
+	struct email_user	 u;
 	enum store_rc		 rc;
 
 	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
 		return rc;
-	rc = litestore_email_user(s, t->user_id, email, sizeof(email),
-	    &confirmed_at);
+	rc = litestore_email_user(s, t->user_id, &u);
 	if (rc == STORE_OK) {
 		st = s->stmt[STMT_EMAIL_TOKEN_PRUNE];
 		sqlite3_bind_int64(st, 1, t->now - LITESTORE_TOKEN_KEEP);
@@ -85,20 +85,21 @@ litestore_email_token_insert(void *h, const struct email_token *t)
 }
 
 enum store_rc
-litestore_email_confirm(void *h, const char *digest, int64_t now,
-    enum email_outcome *outcome, int64_t *user_id)
+litestore_email_token_use(void *h, const char *purpose, const char *digest,
+    int64_t now, const char *new_hash, enum email_outcome *outcome,
+    int64_t *user_id)
 {
 	struct litestore	*s = h;
 	sqlite3_stmt		*st = s->stmt[STMT_EMAIL_TOKEN_TAKE];
 	char			 sent_to[USER_EMAIL_MAX + 1];
-	char			 email[USER_EMAIL_MAX + 1];
-	int64_t			 expires_at, confirmed_at;
+	struct email_user	 u;
+	int64_t			 expires_at;
 	enum store_rc		 rc;
 
 	if ((rc = litestore_exec(s, STMT_BEGIN)) != STORE_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, STORE_TOKEN_CONFIRM, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
 	if ((rc = litestore_row(s, STMT_EMAIL_TOKEN_TAKE)) != STORE_OK)
 		return litestore_end(s, rc);
 	*user_id = sqlite3_column_int64(st, 0);
@@ -110,17 +111,20 @@ litestore_email_confirm(void *h, const char *digest, int64_t now,
 		rc = STORE_ERR;
 	litestore_done(s, STMT_EMAIL_TOKEN_TAKE);
 	if (rc == STORE_OK)
-		rc = litestore_email_user(s, *user_id, email, sizeof(email),
-		    &confirmed_at);
+		rc = litestore_email_user(s, *user_id, &u);
 	if (rc == STORE_NOTFOUND) {
 		/* Its user is gone (the cascade would have taken it). */
 		*outcome = EMAIL_STALE;
 		rc = STORE_OK;
-	} else if (rc == STORE_OK && (*outcome = store_email_outcome(expires_at,
-	    now, sent_to, email, confirmed_at)) == EMAIL_CONFIRMED) {
+	} else if (rc == STORE_OK && (*outcome = store_email_outcome(purpose,
+	    expires_at, now, sent_to, &u)) == EMAIL_CONFIRMED) {
 		sqlite3_bind_int64(s->stmt[STMT_EMAIL_CONFIRM], 1, *user_id);
 		sqlite3_bind_int64(s->stmt[STMT_EMAIL_CONFIRM], 2, now);
 		rc = litestore_exec(s, STMT_EMAIL_CONFIRM);
+		/* A reset: the new password, and no session of the old one. */
+		if (rc == STORE_OK && new_hash != NULL &&
+		    (rc = litestore_set_hash(s, *user_id, new_hash)) == STORE_OK)
+			rc = litestore_end_sessions(s, *user_id, NULL, NULL);
 	}
 	return litestore_end(s, rc);
 }
@@ -128,7 +132,10 @@ litestore_email_confirm(void *h, const char *digest, int64_t now,
 enum store_rc
 litestore_user_confirmed(void *h, int64_t id, int64_t *confirmed_at)
 {
-	char	 email[USER_EMAIL_MAX + 1];
+	struct email_user	 u;
+	enum store_rc		 rc;
 
-	return litestore_email_user(h, id, email, sizeof(email), confirmed_at);
+	if ((rc = litestore_email_user(h, id, &u)) == STORE_OK)
+		*confirmed_at = u.confirmed_at;
+	return rc;
 }

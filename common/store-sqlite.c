@@ -719,6 +719,6 @@ const struct store_backend litestore_backend = {
 	.audit_insert = litestore_audit_insert,
 	.audit_list = litestore_audit_list,
 	.email_token_insert = litestore_email_token_insert,
-	.email_confirm = litestore_email_confirm,
+	.email_token_use = litestore_email_token_use,
 	.user_confirmed = litestore_user_confirmed,
 };

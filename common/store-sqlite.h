@@ -205,8 +205,11 @@ enum store_rc	 litestore_audit_list(void *h, const struct audit_filter *f,
 		    store_audit_fn fn, void *arg);
 enum store_rc	 litestore_email_token_insert(void *h,
 		    const struct email_token *t);
-enum store_rc	 litestore_email_confirm(void *h, const char *digest,
-		    int64_t now, enum email_outcome *outcome, int64_t *user_id);
+enum store_rc	 litestore_email_token_use(void *h, const char *purpose,
+		    const char *digest, int64_t now, const char *new_hash,
+		    enum email_outcome *outcome, int64_t *user_id);
+enum store_rc	 litestore_end_sessions(struct litestore *s, int64_t user_id,
+		    const char *keep, int64_t *ended);
 enum store_rc	 litestore_user_confirmed(void *h, int64_t id,
 		    int64_t *confirmed_at);
 

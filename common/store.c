@@ -374,10 +374,12 @@ store_email_token_insert(struct store *s, const struct email_token *t)
 }
 
 enum store_rc
-store_email_confirm(struct store *s, const char *digest, int64_t now,
-    enum email_outcome *outcome, int64_t *user_id)
+store_email_token_use(struct store *s, const char *purpose, const char *digest,
+    int64_t now, const char *new_hash, enum email_outcome *outcome,
+    int64_t *user_id)
 {
-	return s->be->email_confirm(s->h, digest, now, outcome, user_id);
+	return s->be->email_token_use(s->h, purpose, digest, now, new_hash,
+	    outcome, user_id);
 }
 
 enum store_rc
@@ -387,12 +389,16 @@ store_user_confirmed(struct store *s, int64_t id, int64_t *confirmed_at)
 }
 
 enum email_outcome
-store_email_outcome(int64_t expires_at, int64_t now, const char *sent_to,
-    const char *email, int64_t confirmed_at)
+store_email_outcome(const char *purpose, int64_t expires_at, int64_t now,
+    const char *sent_to, const struct email_user *u)
 {
+	int	 reset = strcmp(purpose, STORE_TOKEN_RESET) == 0;
+
 	if (expires_at <= now)
 		return EMAIL_EXPIRED;
-	if (strcmp(sent_to, email) != 0)
+	if (strcmp(sent_to, u->email) != 0)
 		return EMAIL_STALE;
-	return confirmed_at != 0 ? EMAIL_ALREADY : EMAIL_CONFIRMED;
+	if (reset && u->locked_at != 0)
+		return EMAIL_LOCKED;
+	return !reset && u->confirmed_at != 0 ? EMAIL_ALREADY : EMAIL_CONFIRMED;
 }

@@ -456,23 +456,26 @@ enum store_rc	 store_audit_list(struct store *s, const struct audit_filter *f,
 
 /* What a token mailed to a user is for (schema/006-email.sql). */
 #define STORE_TOKEN_CONFIRM	"confirm"	/* confirms the address */
+#define STORE_TOKEN_RESET	"reset"		/* sets a new password */
 
 /* A token mailed to a user, as the store keeps it. */
 struct email_token {
 	const char	*digest;	/* SHA-256 of the token, STORE_DIGEST_LEN hex */
 	int64_t		 user_id;
-	const char	*purpose;	/* STORE_TOKEN_CONFIRM */
+	const char	*purpose;	/* STORE_TOKEN_CONFIRM, STORE_TOKEN_RESET */
 	const char	*email;		/* the address it was sent to */
 	int64_t		 now;
 	int64_t		 expires_at;
 };
 
-/* What presenting a token found (store_email_confirm()). */
+/* What presenting a token found (store_email_token_use()). */
 enum email_outcome {
-	EMAIL_CONFIRMED,	/* it was good: the address is confirmed now */
+	EMAIL_CONFIRMED,	/* it was good: the address is confirmed now
+				   (and for a reset, the password set) */
 	EMAIL_EXPIRED,		/* it was the user's, but expired */
 	EMAIL_STALE,		/* sent to an address the user no longer has */
-	EMAIL_ALREADY,		/* the address was confirmed already */
+	EMAIL_ALREADY,		/* confirm: the address was confirmed already */
+	EMAIL_LOCKED,		/* reset: the account is locked */
 };
 
 /*
@@ -484,14 +487,19 @@ enum store_rc	 store_email_token_insert(struct store *s,
 		    const struct email_token *t);
 
 /*
- * Present the confirmation token whose digest is digest, at now: in one
+ * Present the token of purpose whose digest is digest, at now: in one
  * transaction it is deleted (a token works once, whatever it finds) and,
- * if unexpired, sent to the user's present address and that address not
- * confirmed yet, the address is confirmed.  STORE_OK with *outcome and
- * *user_id set; STORE_NOTFOUND for a digest the store does not know.
+ * if unexpired and sent to the user's present address, the address is
+ * confirmed (the user read its mail), unless it was already: for a
+ * STORE_TOKEN_CONFIRM token, that is EMAIL_ALREADY.  A STORE_TOKEN_RESET
+ * token of a locked account is EMAIL_LOCKED; a good one also sets the
+ * password to new_hash and ends every session of the user.  STORE_OK with
+ * *outcome and *user_id set; STORE_NOTFOUND for a digest (of that
+ * purpose) the store does not know.
  */
-enum store_rc	 store_email_confirm(struct store *s, const char *digest,
-		    int64_t now, enum email_outcome *outcome, int64_t *user_id);
+enum store_rc	 store_email_token_use(struct store *s, const char *purpose,
+		    const char *digest, int64_t now, const char *new_hash,
+		    enum email_outcome *outcome, int64_t *user_id);
 
 /*
  * When user id's address was confirmed, in *confirmed_at (0: not yet).

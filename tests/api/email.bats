@@ -177,23 +177,6 @@ resend() {
 	assert_equal "$(sql "SELECT CASE WHEN email_confirmed_at IS NULL THEN 0 ELSE 1 END FROM users WHERE email = 'mail16c@example.com'")" 0
 }
 
-# until_429 LIMIT LEAST COMMAND...: run COMMAND until it is answered 429,
-# at most twice LIMIT + 1 times (a rate's window may turn in between,
-# letting LIMIT more through); asserts the 429 came after LEAST passes at
-# least, and leaves the count of passes in PASSED.
-until_429() {
-	local limit=$1 least=$2
-	shift 2
-	PASSED=0
-	while [ "$PASSED" -le $((2 * limit)) ]; do
-		"$@"
-		[ "$STATUS" = 429 ] && break
-		PASSED=$((PASSED + 1))
-	done
-	assert_equal "$STATUS" 429
-	[ "$PASSED" -ge "$least" ]
-}
-
 @test "email-1.7: resends are throttled per address (THROTTLE_MAIL_PER_EMAIL), attempts per client" {
 	on limited
 	register mail17@example.com

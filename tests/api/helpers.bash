@@ -518,3 +518,20 @@ mail_count() {
 mail_field() {
 	printf '%s' "$MAIL" | jq -r ".$1"
 }
+
+# until_429 LIMIT LEAST COMMAND...: run COMMAND until it is answered 429,
+# at most twice LIMIT + 1 times (a rate's window may turn in between,
+# letting LIMIT more through); asserts the 429 came after LEAST passes at
+# least, and leaves the count of passes in PASSED.
+until_429() {
+	local limit=$1 least=$2
+	shift 2
+	PASSED=0
+	while [ "$PASSED" -le $((2 * limit)) ]; do
+		"$@"
+		[ "$STATUS" = 429 ] && break
+		PASSED=$((PASSED + 1))
+	done
+	assert_equal "$STATUS" 429
+	[ "$PASSED" -ge "$least" ]
+}

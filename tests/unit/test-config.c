@@ -77,6 +77,8 @@ static const char *const config_vars[] = {
 	"THROTTLE_MAIL_PER_EMAIL",
 	"THROTTLE_MAIL_PER_ADDRESS",
 	"THROTTLE_CONFIRM_PER_ADDRESS",
+	"PASSWORD_RESET_URL",
+	"PASSWORD_RESET_TOKEN_EXPIRATION_TIME",
 };
 
 /* Every test starts from an environment without our variables. */
@@ -1644,6 +1646,16 @@ mail_settings_checked(void **state)
 	value_accepted(f, "REQUIRE_CONFIRMED_EMAIL", "1");
 	assert_int_equal(f->cfg.require_confirmed_email, 1);
 	value_refused(f, "THROTTLE_MAIL_PER_EMAIL", "-1");
+	assert_int_equal(unsetenv("REQUIRE_CONFIRMED_EMAIL"), 0);
+	value_accepted(f, "PASSWORD_RESET_URL", "");
+	assert_string_equal(f->cfg.password_reset_url, "");
+	assert_int_equal(f->cfg.password_reset_ttl, 1800);
+	value_refused(f, "PASSWORD_RESET_URL", "mailto:a@example.org");
+	value_refused(f, "PASSWORD_RESET_URL", "https://app.example/r\x01");
+	value_accepted(f, "PASSWORD_RESET_URL", "http://127.0.0.1:8080/reset");
+	value_refused(f, "PASSWORD_RESET_TOKEN_EXPIRATION_TIME", "86401");
+	value_accepted(f, "PASSWORD_RESET_TOKEN_EXPIRATION_TIME", "60");
+	assert_int_equal(f->cfg.password_reset_ttl, 60);
 }
 
 /* The admin tool's load: every setting, no key needed, none touched. */
