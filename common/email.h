@@ -42,6 +42,14 @@ int	email_send_reset(struct app *app, const char *client,
 	    const struct user *user, enum store_rc *rc);
 
 /*
+ * For a change of user's address to new_email: a confirmation link bound
+ * to the user and new_email, mailed there (0 or -1 as above), then a
+ * notice to the old address (a failure only logged).
+ */
+int	email_send_change(struct app *app, const char *client,
+	    const struct user *user, const char *new_email, enum store_rc *rc);
+
+/*
  * With REQUIRE_CONFIRMED_EMAIL=1: 0 if user_id's address is confirmed,
  * else -1 with 401 "Confirm your email first" (the series' words), or a
  * store error, in rep.  0 at once with the setting off.

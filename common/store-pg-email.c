@@ -2,6 +2,8 @@
  * store-pg-email: tokens mailed to users and the confirmation of their
  * addresses, on PostgreSQL (schema/postgresql/006-email.sql).
  */
+#include <string.h>
+
 #include <libpq-fe.h>
 
 #include "log.h"
@@ -34,6 +36,8 @@ const struct pgstmt pgstore_email_stmts[] = {
 	{ STMT_EMAIL_CONFIRM, "email_confirm", 2,
 	  "UPDATE users SET email_confirmed_at = "
 	  "coalesce(email_confirmed_at, $2) WHERE id = $1" },
+	{ STMT_EMAIL_CHANGE, "email_change", 3,
+	  "UPDATE users SET email = $2, email_confirmed_at = $3 WHERE id = $1" },
 	{ STMT__MAX, NULL, 0, NULL }
 };
 
@@ -126,6 +130,21 @@ pgstore_email_token_use(void *h, const char *purpose, const char *digest,
 	} else if (rc == STORE_OK && (*outcome = store_email_outcome(purpose,
 	    expires_at, now, sent_to, &u)) == EMAIL_CONFIRMED) {
 		pgparam_int(&p, 0, *user_id);
+		if (strcmp(purpose, STORE_TOKEN_CHANGE) == 0) {
+			/*
+			 * Taken meanwhile: the statement failed, so the
+			 * transaction is rolled back (the token stays).
+			 */
+			p.v[1] = sent_to;
+			pgparam_int(&p, 2, now);
+			rc = pgstore_exec(s, STMT_EMAIL_CHANGE, p.v, NULL);
+			if (rc == STORE_EXISTS) {
+				*outcome = EMAIL_TAKEN;
+				pgstore_end(s, rc);
+				return STORE_OK;
+			}
+			return pgstore_end(s, rc);
+		}
 		pgparam_int(&p, 1, now);
 		rc = pgstore_exec(s, STMT_EMAIL_CONFIRM, p.v, NULL);
 		/* A reset: the new password, and no session of the old one. */

@@ -2,6 +2,8 @@
  * store-sqlite-email: tokens mailed to users and the confirmation of their
  * addresses, on SQLite (schema/006-email.sql).
  */
+#include <string.h>
+
 #include <sqlite3.h>
 
 #include "store-sqlite.h"
@@ -28,6 +30,9 @@ const struct litestore_sql litestore_email_sql[] = {
 	{ STMT_EMAIL_CONFIRM,
 	  "UPDATE users SET email_confirmed_at = "
 	  "coalesce(email_confirmed_at, ?2) WHERE id = ?1" },
+	/* A unique violation (the address taken meanwhile) rolls back. */
+	{ STMT_EMAIL_CHANGE,
+	  "UPDATE users SET email = ?2, email_confirmed_at = ?3 WHERE id = ?1" },
 	{ STMT__MAX, NULL }
 };
 
@@ -118,6 +123,20 @@ litestore_email_token_use(void *h, const char *purpose, const char *digest,
 		rc = STORE_OK;
 	} else if (rc == STORE_OK && (*outcome = store_email_outcome(purpose,
 	    expires_at, now, sent_to, &u)) == EMAIL_CONFIRMED) {
+		if (strcmp(purpose, STORE_TOKEN_CHANGE) == 0) {
+			st = s->stmt[STMT_EMAIL_CHANGE];
+			sqlite3_bind_int64(st, 1, *user_id);
+			sqlite3_bind_text(st, 2, sent_to, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, now);
+			/* Taken meanwhile: rolled back (the token stays). */
+			if ((rc = litestore_exec(s, STMT_EMAIL_CHANGE)) ==
+			    STORE_EXISTS) {
+				*outcome = EMAIL_TAKEN;
+				litestore_end(s, rc);
+				return STORE_OK;
+			}
+			return litestore_end(s, rc);
+		}
 		sqlite3_bind_int64(s->stmt[STMT_EMAIL_CONFIRM], 1, *user_id);
 		sqlite3_bind_int64(s->stmt[STMT_EMAIL_CONFIRM], 2, now);
 		rc = litestore_exec(s, STMT_EMAIL_CONFIRM);

@@ -396,6 +396,9 @@ store_email_outcome(const char *purpose, int64_t expires_at, int64_t now,
 
 	if (expires_at <= now)
 		return EMAIL_EXPIRED;
+	/* A change's token goes to the new address, not the user's own. */
+	if (strcmp(purpose, STORE_TOKEN_CHANGE) == 0)
+		return EMAIL_CONFIRMED;
 	if (strcmp(sent_to, u->email) != 0)
 		return EMAIL_STALE;
 	if (reset && u->locked_at != 0)

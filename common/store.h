@@ -457,12 +457,13 @@ enum store_rc	 store_audit_list(struct store *s, const struct audit_filter *f,
 /* What a token mailed to a user is for (schema/006-email.sql). */
 #define STORE_TOKEN_CONFIRM	"confirm"	/* confirms the address */
 #define STORE_TOKEN_RESET	"reset"		/* sets a new password */
+#define STORE_TOKEN_CHANGE	"change"	/* makes its address the user's */
 
 /* A token mailed to a user, as the store keeps it. */
 struct email_token {
 	const char	*digest;	/* SHA-256 of the token, STORE_DIGEST_LEN hex */
 	int64_t		 user_id;
-	const char	*purpose;	/* STORE_TOKEN_CONFIRM, STORE_TOKEN_RESET */
+	const char	*purpose;	/* STORE_TOKEN_CONFIRM, _RESET, _CHANGE */
 	const char	*email;		/* the address it was sent to */
 	int64_t		 now;
 	int64_t		 expires_at;
@@ -476,6 +477,7 @@ enum email_outcome {
 	EMAIL_STALE,		/* sent to an address the user no longer has */
 	EMAIL_ALREADY,		/* confirm: the address was confirmed already */
 	EMAIL_LOCKED,		/* reset: the account is locked */
+	EMAIL_TAKEN,		/* change: another user has the address now */
 };
 
 /*
@@ -493,7 +495,10 @@ enum store_rc	 store_email_token_insert(struct store *s,
  * confirmed (the user read its mail), unless it was already: for a
  * STORE_TOKEN_CONFIRM token, that is EMAIL_ALREADY.  A STORE_TOKEN_RESET
  * token of a locked account is EMAIL_LOCKED; a good one also sets the
- * password to new_hash and ends every session of the user.  STORE_OK with
+ * password to new_hash and ends every session of the user.  A
+ * STORE_TOKEN_CHANGE token, sent to the address a user asked to change
+ * to, makes that address the user's, confirmed (EMAIL_TAKEN, and nothing
+ * changed, if another user has it by then).  STORE_OK with
  * *outcome and *user_id set; STORE_NOTFOUND for a digest (of that
  * purpose) the store does not know.
  */

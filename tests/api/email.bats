@@ -239,3 +239,63 @@ resend() {
 	post_json /posts '{"title":"t","content":"c"}' -b "Authentication=$TOKEN"
 	assert_equal "$STATUS" 201
 }
+
+# change PASSWORD EMAIL: ask to change the address of TOKEN's user.
+change() {
+	req PATCH /authentication/email -b "Authentication=$TOKEN" \
+	    -H 'Content-Type: application/json' \
+	    --data-binary "{\"password\":\"$1\",\"email\":\"$2\"}"
+}
+
+@test "email-2.1: PATCH /authentication/email changes nothing until the new address confirms; the old one hears of it" {
+	register mail21@example.com 'Old Address'
+	mail_last mail21@example.com
+	first=$(mail_field token)
+	register mail21-taken@example.com
+	login mail21@example.com
+	change wrong-password mail21-new@example.com
+	assert_reply 400 '{"statusCode":400,"message":"Wrong credentials provided"}'
+	for taken in mail21-taken@example.com MAIL21-TAKEN@example.com Mail21@Example.com; do
+		change password123 "$taken"
+		assert_reply 400 '{"statusCode":400,"message":"User with that email already exists"}'
+	done
+	change password123 mail21-new@example.com
+	assert_reply 202 ''
+	req GET /authentication -b "Authentication=$TOKEN"
+	assert_equal "$(printf %s "$BODY" | jq -r .email)" mail21@example.com
+	mail_last mail21@example.com
+	assert_equal "$(mail_field subject)" 'Email address change'
+	[[ $(mail_field body) == *'to mail21-new@example.com.'* ]]
+	mail_last mail21-new@example.com
+	assert_equal "$(mail_field to_name)" 'Old Address'
+	[[ $(mail_field link) =~ ^$LINK\?token=[0-9a-f]{64}$ ]]
+	confirm "$(mail_field token)"
+	assert_reply 201 ''
+	req GET /authentication -b "Authentication=$TOKEN"
+	assert_equal "$(printf %s "$BODY" | jq -r .email)" mail21-new@example.com
+	login mail21-new@example.com
+	# The link mailed to the old address at registration no longer works.
+	confirm "$first"
+	assert_reply 400 "$BAD"
+	confirm "$(mail_field token)"
+	assert_reply 400 "$BAD"
+}
+
+@test "email-2.2: a change confirmed after its address was taken is 400; no session is 401; off is 404" {
+	register mail22@example.com
+	login mail22@example.com
+	change password123 mail22-new@example.com
+	assert_reply 202 ''
+	mail_last mail22-new@example.com
+	register MAIL22-NEW@example.com
+	confirm "$(mail_field token)"
+	assert_reply 400 '{"statusCode":400,"message":"User with that email already exists"}'
+	req PATCH /authentication/email -H 'Content-Type: application/json' \
+	    --data-binary '{"password":"password123","email":"x22@example.com"}'
+	assert_reply 401 "$UNAUTHORIZED"
+	on off
+	register mail22b@example.com
+	login mail22b@example.com
+	change password123 mail22c@example.com
+	assert_equal "$STATUS" 404
+}

@@ -2529,6 +2529,42 @@ email_token_resets_password(void **state)
 	assert_string_equal(u.password, HASH_B);
 }
 
+/*
+ * A change token makes its address the user's, confirmed; one for an
+ * address taken since changes nothing and stays (rolled back).
+ */
+static void
+email_token_changes_address(void **state)
+{
+	struct fixture		*f = *state;
+	struct email_token	 t = { D_1, 0, STORE_TOKEN_CHANGE,
+	    "alice2@example.com", NOW, NOW + 60 };
+	struct user		 u;
+	enum email_outcome	 outcome = -1;
+	int64_t			 id = 0, at = -1;
+
+	with_alice(f);
+	t.user_id = f->alice.id;
+	assert_int_equal(store_email_token_insert(f->store, &t), STORE_OK);
+	add_user(f, "ALICE2@example.com");
+	assert_int_equal(store_email_token_use(f->store, STORE_TOKEN_CHANGE,
+	    D_1, NOW + 1, NULL, &outcome, &id), STORE_OK);
+	assert_int_equal(outcome, EMAIL_TAKEN);
+	assert_int_equal(store_user_delete(f->store, "alice2@example.com"),
+	    STORE_OK);
+	assert_int_equal(store_email_token_use(f->store, STORE_TOKEN_CHANGE,
+	    D_1, NOW + 2, NULL, &outcome, &id), STORE_OK);
+	assert_int_equal(outcome, EMAIL_CONFIRMED);
+	assert_int_equal(store_user_by_email(f->store, "alice2@example.com", &u),
+	    STORE_OK);
+	assert_int_equal(u.id, f->alice.id);
+	assert_int_equal(store_user_confirmed(f->store, f->alice.id, &at),
+	    STORE_OK);
+	assert_int_equal(at, NOW + 2);
+	assert_int_equal(store_email_token_use(f->store, STORE_TOKEN_CHANGE,
+	    D_1, NOW + 3, NULL, &outcome, &id), STORE_NOTFOUND);
+}
+
 /* Is row want among the rows of table t? */
 static int
 copied_has(const struct copied *c, enum copy_table t, const char *want)
@@ -2695,6 +2731,7 @@ main(void)
 		T(user_cost_max_of_stored_hashes),
 		T(email_tokens_confirm_once),
 		T(email_token_resets_password),
+		T(email_token_changes_address),
 		T(throttle_list_by_key),
 		T(audit_list_all_oldest_first),
 		T(audit_list_filters),
@@ -2757,6 +2794,7 @@ main(void)
 		P(user_cost_max_of_stored_hashes),
 		P(email_tokens_confirm_once),
 		P(email_token_resets_password),
+		P(email_token_changes_address),
 		P(throttle_list_by_key),
 		P(audit_list_all_oldest_first),
 		P(audit_list_filters),
