@@ -33,8 +33,11 @@ setup_file() {
 	server_start failing MAIL_FROM="$FROM" EMAIL_CONFIRMATION_URL="$LINK" \
 	    MAIL_COMMAND=/bin/false
 	export LOG_failing=$ERROR_LOG
+	# A length of its own, so that email-1.9 finds only this file's sleeps
+	# (make check -j runs the same file for other servers at once).
+	export HANG=$((1000 + RANDOM % 9000))
 	server_start hanging MAIL_FROM="$FROM" EMAIL_CONFIRMATION_URL="$LINK" \
-	    MAIL_COMMAND="/bin/sleep 60" MAIL_TIMEOUT=1
+	    MAIL_COMMAND="/bin/sleep $HANG" MAIL_TIMEOUT=1
 	export LOG_hanging=$ERROR_LOG
 	server_start nofrom EMAIL_CONFIRMATION_URL="$LINK"
 	export LOG_nofrom=$ERROR_LOG
@@ -214,7 +217,7 @@ resend() {
 	run grep -c '/bin/sleep took longer than 1000 ms: killed' "$LOG_hanging"
 	assert_output 2
 	# Reaped: no sleep of ours is left behind.
-	run pgrep -f '^/bin/sleep 60$'
+	run pgrep -f "^/bin/sleep $HANG\$"
 	assert_failure
 }
 
