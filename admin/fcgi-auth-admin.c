@@ -107,8 +107,8 @@ static const struct {
 	  "(2026-12-04, 2026-12-04T10:00:00Z), or an age (30m, 24h, 7d, 2w).\n"
 	  "--event: login-succeeded, login-failed, login-throttled, logout,\n"
 	  "refresh, refresh-reused, session-ended, sessions-ended,\n"
-	  "password-changed, account-deleted, user-locked, user-unlocked,\n"
-	  "password-set or user-deleted.\n"
+	  "password-changed, account-deleted, email-confirmed, password-reset,\n"
+	  "user-locked, user-unlocked, password-set or user-deleted.\n"
 	  "--limit: only the newest n of them.\n"
 	  "Events are kept AUDIT_RETENTION_DAYS days (90 by default).\n" },
 	{ "backup",

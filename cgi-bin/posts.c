@@ -23,6 +23,8 @@
  *   (common/throttle.h).
  * DELETE /posts/:id                 the author only
  *   200 empty body; 400; 401; 403; 404
+ * With REQUIRE_CONFIRMED_EMAIL=1 the three writes of a user whose address
+ * is not confirmed get 401 "Confirm your email first" (common/email.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +34,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "email.h"
 #include "json.h"
 #include "throttle.h"
 
@@ -234,6 +237,7 @@ posts_create(struct app *app, struct http_req *req, struct http_reply *rep)
 	enum store_rc		 rc;
 
 	if (auth_require(app, req, rep, &session) == -1 ||
+	    email_require_confirmed(app, session.user.id, rep) == -1 ||
 	    throttle_posts(app, req, session.user.id, rep) == -1 ||
 	    json_body_fields(req, rep, create_fields, F__MAX, v) == -1)
 		return -1;
@@ -257,6 +261,7 @@ posts_update(struct app *app, struct http_req *req, struct http_reply *rep)
 	enum store_rc		 rc;
 
 	if (auth_require(app, req, rep, &session) == -1 ||
+	    email_require_confirmed(app, session.user.id, rep) == -1 ||
 	    throttle_posts(app, req, session.user.id, rep) == -1 ||
 	    post_id(req, rep, &id) == -1 ||
 	    json_body_fields(req, rep, update_fields, F__MAX, v) == -1)
@@ -282,6 +287,7 @@ posts_delete(struct app *app, struct http_req *req, struct http_reply *rep)
 	enum store_rc		 rc;
 
 	if (auth_require(app, req, rep, &session) == -1 ||
+	    email_require_confirmed(app, session.user.id, rep) == -1 ||
 	    post_id(req, rep, &id) == -1)
 		return -1;
 	rc = store_post_delete(app->store, id, session.user.id);

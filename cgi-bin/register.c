@@ -14,11 +14,14 @@
  * 202 {"statusCode":202,"message":REGISTER_ALIKE}
  * 429 "Too many registrations ..." and Retry-After: this address registered
  *     too often (common/throttle.h)
+ * With EMAIL_CONFIRMATION_URL set, a new user is mailed a link to confirm
+ * the address (common/email.h); the 201 does not wait on its success.
  * 413, 415, 503                     see README.md
  */
 #include <time.h>
 
 #include "app.h"
+#include "email.h"
 #include "json.h"
 #include "log.h"
 #include "password.h"
@@ -48,7 +51,7 @@ register_user(struct app *app, struct http_req *req, struct http_reply *rep)
 	struct json_value	 v[F__MAX];
 	char			 hash[PW_HASH_MAX];
 	struct user		 user;
-	enum store_rc		 rc;
+	enum store_rc		 rc, mail_rc;
 
 	if (json_body_fields(req, rep, register_fields, F__MAX, v) == -1 ||
 	    throttle_register(app, req, rep) == -1)
@@ -64,6 +67,15 @@ register_user(struct app *app, struct http_req *req, struct http_reply *rep)
 	}
 	rc = store_user_insert(app->store, v[F_EMAIL].str, v[F_NAME].str, hash,
 	    (int64_t)time(NULL), &user);
+	/*
+	 * The account exists whatever becomes of the mail (logged): the user
+	 * can ask for another link once logged in.
+	 */
+	if (rc == STORE_OK && email_confirmation_on(app) &&
+	    email_send_confirmation(app, req->client, &user, &mail_rc) == -1 &&
+	    mail_rc != STORE_OK)
+		log_msg(req->client, "no confirmation link kept for user %lld",
+		    (long long)user.id);
 	if ((rc == STORE_OK || rc == STORE_EXISTS) &&
 	    app->cfg.register_hide_existing) {
 		http_message(rep, 202, REGISTER_ALIKE);

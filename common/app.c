@@ -2,6 +2,7 @@
  * app: process start-up, the FastCGI/CGI request loop and route dispatch.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,29 @@ app_store_error(struct http_reply *rep, enum store_rc rc)
 	default:
 		return http_error(rep, ERR_INTERNAL, NULL);
 	}
+}
+
+void
+app_after(struct app *app, const struct http_req *req, app_after_fn fn,
+    void *arg)
+{
+	app->after = fn;
+	app->after_arg = arg;
+	snprintf(app->after_client, sizeof(app->after_client), "%s",
+	    req->client);
+}
+
+/* Run the work app_after() left, once the reply is out. */
+static void
+app_run_after(struct app *app)
+{
+	app_after_fn	 fn = app->after;
+
+	if (fn == NULL)
+		return;
+	app->after = NULL;
+	fn(app, app->after_client, app->after_arg);
+	app->after_arg = NULL;
 }
 
 /* Did the request come from TRUSTED_PROXY? */
@@ -350,6 +374,7 @@ app_serve(struct app *app, const struct route *routes, size_t nroutes)
 	struct http_io		 io;
 	struct sigaction	 sa;
 	FCGX_Request		 fr;
+	int			 null;
 
 	/* One request buffer per process, reused: nothing grows per request. */
 	if ((req = calloc(1, sizeof(*req))) == NULL) {
@@ -361,6 +386,13 @@ app_serve(struct app *app, const struct route *routes, size_t nroutes)
 		io = (struct http_io){ environ, cgi_read, cgi_write, NULL };
 		app_one(app, routes, nroutes, req, &io, 1);
 		free(req);
+		/* The server's end of the reply: it need not wait for the rest. */
+		if (app->after != NULL &&
+		    (null = open("/dev/null", O_WRONLY)) != -1) {
+			dup2(null, STDOUT_FILENO);
+			close(null);
+		}
+		app_run_after(app);
 		return;
 	}
 	sa.sa_handler = app_on_term;
@@ -380,6 +412,7 @@ app_serve(struct app *app, const struct route *routes, size_t nroutes)
 		io = (struct http_io){ fr.envp, fcgi_read, fcgi_write, &fr };
 		app_one(app, routes, nroutes, req, &io, 0);
 		FCGX_Finish_r(&fr);
+		app_run_after(app);
 	}
 	FCGX_Free(&fr, 1);
 	free(req);

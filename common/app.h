@@ -12,6 +12,11 @@
 #include "http.h"
 #include "store.h"
 
+struct app;
+
+/* Work a handler leaves for after its reply (app_after()). */
+typedef void (*app_after_fn)(struct app *, const char *client, void *arg);
+
 /* Lives as long as the process. */
 struct app {
 	const char	*name;		/* program name for the log */
@@ -24,6 +29,10 @@ struct app {
 	 */
 	int		 login_cost;
 	int64_t		 login_cost_at;
+	/* Set by app_after() for the request in progress; NULL: nothing. */
+	app_after_fn	 after;
+	void		*after_arg;
+	char		 after_client[64];
 };
 
 /*
@@ -61,6 +70,15 @@ int	app_main(const char *name, const struct route *routes, size_t nroutes);
  * whose route the configuration turns off.  Returns -1.
  */
 int	app_not_found(const struct http_req *req, struct http_reply *rep);
+
+/*
+ * Run fn(app, client, arg) once req's reply has gone out (FastCGI: the
+ * request finished; plain CGI: standard output closed), so that its time
+ * is not the reply's: a password reset's mail, which only some addresses
+ * get.  One per request; arg is fn's to free.
+ */
+void	app_after(struct app *app, const struct http_req *req,
+	    app_after_fn fn, void *arg);
 
 /* Answer a failed store call: 503 for busy or unavailable, else 500.  Returns -1. */
 int	app_store_error(struct http_reply *rep, enum store_rc rc);

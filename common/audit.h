@@ -26,6 +26,8 @@
 #define AUDIT_USER_UNLOCKED	"user-unlocked"
 #define AUDIT_PASSWORD_SET	"password-set"
 #define AUDIT_USER_DELETED	"user-deleted"
+#define AUDIT_EMAIL_CONFIRMED	"email-confirmed"
+#define AUDIT_PASSWORD_RESET	"password-reset"
 
 /* Every event name above, NULL-terminated (the admin tool checks --event). */
 extern const char *const audit_events[];

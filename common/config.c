@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "mail.h"
 #include "util.h"
 
 enum setting {
@@ -48,6 +49,17 @@ enum setting {
 	S_REGISTER_HIDE_EXISTING,
 	S_POSTS_MAX_PER_USER,
 	S_POSTS_MAX_BYTES_PER_USER,
+	S_MAIL_COMMAND,
+	S_MAIL_FROM,
+	S_MAIL_TIMEOUT,
+	S_EMAIL_CONFIRMATION_URL,
+	S_EMAIL_CONFIRMATION_TOKEN_EXPIRATION_TIME,
+	S_REQUIRE_CONFIRMED_EMAIL,
+	S_THROTTLE_MAIL_PER_EMAIL,
+	S_THROTTLE_MAIL_PER_ADDRESS,
+	S_THROTTLE_CONFIRM_PER_ADDRESS,
+	S_PASSWORD_RESET_URL,
+	S_PASSWORD_RESET_TOKEN_EXPIRATION_TIME,
 	S__MAX
 };
 
@@ -82,6 +94,17 @@ static const char *const setting_names[S__MAX] = {
 	"REGISTER_HIDE_EXISTING", /* S_REGISTER_HIDE_EXISTING */
 	"POSTS_MAX_PER_USER",	/* S_POSTS_MAX_PER_USER */
 	"POSTS_MAX_BYTES_PER_USER", /* S_POSTS_MAX_BYTES_PER_USER */
+	"MAIL_COMMAND",		/* S_MAIL_COMMAND */
+	"MAIL_FROM",		/* S_MAIL_FROM */
+	"MAIL_TIMEOUT",		/* S_MAIL_TIMEOUT */
+	"EMAIL_CONFIRMATION_URL", /* S_EMAIL_CONFIRMATION_URL */
+	"EMAIL_CONFIRMATION_TOKEN_EXPIRATION_TIME", /* S_EMAIL_CONFIRMATION_TOKEN_EXPIRATION_TIME */
+	"REQUIRE_CONFIRMED_EMAIL", /* S_REQUIRE_CONFIRMED_EMAIL */
+	"THROTTLE_MAIL_PER_EMAIL", /* S_THROTTLE_MAIL_PER_EMAIL */
+	"THROTTLE_MAIL_PER_ADDRESS", /* S_THROTTLE_MAIL_PER_ADDRESS */
+	"THROTTLE_CONFIRM_PER_ADDRESS", /* S_THROTTLE_CONFIRM_PER_ADDRESS */
+	"PASSWORD_RESET_URL",	/* S_PASSWORD_RESET_URL */
+	"PASSWORD_RESET_TOKEN_EXPIRATION_TIME", /* S_PASSWORD_RESET_TOKEN_EXPIRATION_TIME */
 };
 
 const char	*config_default_file = DEFAULT_CONFIG_FILE;
@@ -695,6 +718,95 @@ config_sessions(struct config_file *file, struct config *cfg, char *err,
 	return 0;
 }
 
+/*
+ * A link setting (EMAIL_CONFIRMATION_URL, PASSWORD_RESET_URL): empty, or
+ * an http(s) URL of printable ASCII, no fragment: "?token=" is added.
+ */
+static int
+config_link(struct config_file *file, enum setting s, char *dst,
+    size_t dstsz, char *err, size_t errsz)
+{
+	size_t	 i;
+
+	if (config_str(file, s, dst, dstsz, err, errsz) == -1)
+		return -1;
+	for (i = 0; (unsigned char)dst[i] > ' ' &&
+	    (unsigned char)dst[i] < 0x7f && dst[i] != '#'; i++)
+		;
+	if (dst[0] != '\0' && (dst[i] != '\0' || (strncmp(dst, "https://",
+	    8) != 0 && strncmp(dst, "http://", 7) != 0))) {
+		snprintf(err, errsz, "%s must be an http:// or https:// URL "
+		    "without spaces or a #fragment", setting_names[s]);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Mail (issue 14): the sendmail command, the sender, a deadline, and the
+ * links that turn e-mail confirmation and password reset on.  MAIL_FROM
+ * may stay empty (the programs then say so once and answer the mail
+ * routes 503); confirmation required without a way to confirm would lock
+ * users out.
+ */
+static int
+config_mail(struct config_file *file, struct config *cfg, char *err,
+    size_t errsz)
+{
+	struct config_throttle	*t = &cfg->throttle;
+	const char		*url = cfg->email_confirmation_url;
+	int64_t			 timeout, require, per_email, per_address, confirm;
+
+	if (config_str(file, S_MAIL_COMMAND, cfg->mail_command,
+	    sizeof(cfg->mail_command), err, errsz) == -1 ||
+	    config_str(file, S_MAIL_FROM, cfg->mail_from,
+	    sizeof(cfg->mail_from), err, errsz) == -1 ||
+	    config_int(file, S_MAIL_TIMEOUT, 10, 1, 120, &timeout, err,
+	    errsz) == -1 ||
+	    config_int(file, S_EMAIL_CONFIRMATION_TOKEN_EXPIRATION_TIME, 86400,
+	    1, 30 * 86400, &cfg->email_confirmation_ttl, err, errsz) == -1 ||
+	    config_int(file, S_PASSWORD_RESET_TOKEN_EXPIRATION_TIME, 1800,
+	    1, 86400, &cfg->password_reset_ttl, err, errsz) == -1 ||
+	    config_int(file, S_REQUIRE_CONFIRMED_EMAIL, 0, 0, 1, &require, err,
+	    errsz) == -1 ||
+	    config_int(file, S_THROTTLE_MAIL_PER_EMAIL, 5, 0, 1000000,
+	    &per_email, err, errsz) == -1 ||
+	    config_int(file, S_THROTTLE_MAIL_PER_ADDRESS, 20, 0, 1000000,
+	    &per_address, err, errsz) == -1 ||
+	    config_int(file, S_THROTTLE_CONFIRM_PER_ADDRESS, 30, 0, 1000000,
+	    &confirm, err, errsz) == -1)
+		return -1;
+	if (cfg->mail_command[0] == '\0')
+		strcpy(cfg->mail_command, CONFIG_MAIL_COMMAND);
+	if (cfg->mail_command[0] != '/') {
+		snprintf(err, errsz, "MAIL_COMMAND must start with the absolute "
+		    "path of a program (it is run without a shell)");
+		return -1;
+	}
+	if (cfg->mail_from[0] != '\0' && !mail_from_ok(cfg->mail_from)) {
+		snprintf(err, errsz, "MAIL_FROM must be an address, or "
+		    "Name <address>, in printable ASCII");
+		return -1;
+	}
+	if (config_link(file, S_EMAIL_CONFIRMATION_URL,
+	    cfg->email_confirmation_url, sizeof(cfg->email_confirmation_url),
+	    err, errsz) == -1 ||
+	    config_link(file, S_PASSWORD_RESET_URL, cfg->password_reset_url,
+	    sizeof(cfg->password_reset_url), err, errsz) == -1)
+		return -1;
+	if (require && url[0] == '\0') {
+		snprintf(err, errsz, "REQUIRE_CONFIRMED_EMAIL=1 needs "
+		    "EMAIL_CONFIRMATION_URL: without it nobody could confirm");
+		return -1;
+	}
+	cfg->mail_timeout = timeout;
+	cfg->require_confirmed_email = (int)require;
+	t->mail_per_email = (int)per_email;
+	t->mail_per_address = (int)per_address;
+	t->confirm_per_address = (int)confirm;
+	return 0;
+}
+
 /* config_load() and config_load_settings(): the key too if need_key. */
 static int
 config_fill(struct config *cfg, int need_key, char *err, size_t errsz)
@@ -753,7 +865,8 @@ config_fill(struct config *cfg, int need_key, char *err, size_t errsz)
 		goto done;
 	if (config_throttle(file, &cfg->throttle, err, errsz) == -1 ||
 	    config_proxy(file, cfg, err, errsz) == -1 ||
-	    config_origins(file, cfg, err, errsz) == -1)
+	    config_origins(file, cfg, err, errsz) == -1 ||
+	    config_mail(file, cfg, err, errsz) == -1)
 		goto done;
 	rc = config_secret(cfg, file, need_key, err, errsz);
 done:

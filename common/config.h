@@ -65,7 +65,16 @@ struct config_throttle {
 	int		 success_per_account; /* THROTTLE_LOGIN_SUCCESS_PER_ACCOUNT:
 					   a minute */
 	int		 success_per_address; /* THROTTLE_LOGIN_SUCCESS_PER_ADDRESS */
+	int		 mail_per_email; /* THROTTLE_MAIL_PER_EMAIL: mails to one
+					   address an hour */
+	int		 mail_per_address; /* THROTTLE_MAIL_PER_ADDRESS: requests
+					   that send mail, an hour */
+	int		 confirm_per_address; /* THROTTLE_CONFIRM_PER_ADDRESS:
+					   token attempts a minute */
 };
+
+/* MAIL_COMMAND's default: the sendmail interface every host has. */
+#define CONFIG_MAIL_COMMAND	"/usr/sbin/sendmail -t -i"
 
 struct config {
 	char		 database_path[4096];	/* DATABASE_PATH */
@@ -99,6 +108,15 @@ struct config {
 	char		 allowed_origins[1024 + CONFIG_ORIGIN_MAX];
 	int		 register_hide_existing; /* REGISTER_HIDE_EXISTING=1: every
 					   registration answered alike */
+	char		 mail_command[1024];	/* MAIL_COMMAND */
+	char		 mail_from[256];	/* MAIL_FROM; "": no mail is sent */
+	int64_t		 mail_timeout;	/* MAIL_TIMEOUT: seconds */
+	char		 email_confirmation_url[1024]; /* EMAIL_CONFIRMATION_URL;
+					   "": confirmation is off */
+	int64_t		 email_confirmation_ttl; /* its tokens' lifetime, s */
+	int		 require_confirmed_email; /* REQUIRE_CONFIRMED_EMAIL=1 */
+	char		 password_reset_url[1024]; /* PASSWORD_RESET_URL; "": off */
+	int64_t		 password_reset_ttl; /* its tokens' lifetime, s */
 	char		 file[PATH_MAX];	/* the settings file read, or "" */
 	enum config_from database_from;	/* where DATABASE_PATH came from */
 	char		 secret_file[PATH_MAX];	/* the key file; "" with JWT_SECRET */

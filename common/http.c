@@ -51,6 +51,7 @@ static const struct {
 	{ 500, SHAPE_PLAIN, "Internal server error" },	/* ERR_INTERNAL */
 	{ 501, SHAPE_DETAIL, "Not Implemented" },	/* ERR_NOT_IMPLEMENTED */
 	{ 503, SHAPE_DETAIL, "Service temporarily unavailable" }, /* ERR_UNAVAILABLE */
+	{ 401, SHAPE_DETAIL, "Confirm your email first" }, /* ERR_UNCONFIRMED */
 };
 
 static const char *

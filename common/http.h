@@ -55,6 +55,7 @@ enum http_err {
 	ERR_INTERNAL,		/* 500 plain */
 	ERR_NOT_IMPLEMENTED,	/* 501 detail: a method we do not know */
 	ERR_UNAVAILABLE,	/* 503 detail; Retry-After added */
+	ERR_UNCONFIRMED,	/* 401 detail: "Confirm your email first" */
 	ERR__MAX
 };
 

@@ -75,6 +75,13 @@ struct store_backend {
 			    int64_t prune_before);
 	enum store_rc	 (*audit_list)(void *h, const struct audit_filter *f,
 			    store_audit_fn fn, void *arg);
+	enum store_rc	 (*email_token_insert)(void *h,
+			    const struct email_token *t);
+	enum store_rc	 (*email_token_use)(void *h, const char *purpose,
+			    const char *digest, int64_t now, const char *new_hash,
+			    enum email_outcome *outcome, int64_t *user_id);
+	enum store_rc	 (*user_confirmed)(void *h, int64_t id,
+			    int64_t *confirmed_at);
 };
 
 /*
@@ -97,6 +104,21 @@ int		 store_quota_applies(const struct post_quota *quota,
 int64_t		 store_post_growth(const char *title, const char *content,
 		    const int64_t old[2]);
 
+/* What store_email_token_use() reads of the token's user. */
+struct email_user {
+	char	 email[USER_EMAIL_MAX + 1];
+	int64_t	 confirmed_at;	/* 0: not confirmed */
+	int64_t	 locked_at;	/* 0: not locked */
+};
+
+/*
+ * What presenting a token of purpose finds, for both backends: one sent to
+ * sent_to and expiring at expires_at, at now, for user u.
+ */
+enum email_outcome store_email_outcome(const char *purpose,
+		    int64_t expires_at, int64_t now, const char *sent_to,
+		    const struct email_user *u);
+
 extern const struct store_backend litestore_backend;
 #ifdef HAVE_POSTGRESQL
 extern const struct store_backend pgstore_backend;
@@ -109,7 +131,8 @@ extern const struct store_backend pgstore_backend;
  * from sqlite_sequence, so ids of deleted rows are not handed out again.
  */
 enum copy_table {
-	COPY_USERS,	/* id, email, name, password, created_at, locked_at
+	COPY_USERS,	/* id, email, name, password, created_at, locked_at,
+			   email_confirmed_at
 			   (NULL: an empty value list entry, see below) */
 	COPY_POSTS,	/* id, author_id, title, content, created_at, updated_at */
 	COPY_SESSIONS,	/* id, user_id, created_at, expires_at, ends_at,

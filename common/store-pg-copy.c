@@ -23,15 +23,16 @@ struct pgcopy_stmt {
 
 /*
  * Where each table's rows go, in the order of enum copy_table; a NULL
- * value (locked_at, refresh_digest, an audit event's user_id) goes in as
- * NULL.
+ * value (locked_at, email_confirmed_at, refresh_digest, an audit event's
+ * user_id) goes in as NULL.  Tokens mailed to users are not copied: a
+ * link sent before the move asks for a new one.
  */
 static const struct pgcopy_stmt copy_stmts[COPY_SEQUENCE] = {
 	/* OVERRIDING SYSTEM VALUE: the ids are kept, so tokens stay valid. */
-	[COPY_USERS] = { "copy_users", 6,
+	[COPY_USERS] = { "copy_users", 7,
 	  "INSERT INTO users (id, email, name, password, created_at, "
-	  "locked_at) OVERRIDING SYSTEM VALUE "
-	  "VALUES ($1, $2, $3, $4, $5, $6)" },
+	  "locked_at, email_confirmed_at) OVERRIDING SYSTEM VALUE "
+	  "VALUES ($1, $2, $3, $4, $5, $6, $7)" },
 	[COPY_POSTS] = { "copy_posts", 6,
 	  "INSERT INTO posts (id, author_id, title, content, created_at, "
 	  "updated_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6)" },

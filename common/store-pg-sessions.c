@@ -377,7 +377,7 @@ pgstore_session_delete(void *h, const char *id, int64_t user_id)
 }
 
 /* Inside a write transaction: end the sessions of user_id (0: all) but keep. */
-static enum store_rc
+enum store_rc
 pgstore_sessions_end(struct pgstore *s, int64_t user_id, const char *keep,
     int64_t *ended)
 {

@@ -69,6 +69,7 @@ static const struct pgstmt *const pgstore_stmt_tables[] = {
 	pgstore_throttle_stmts,
 	pgstore_sessions_stmts,
 	pgstore_audit_stmts,
+	pgstore_email_stmts,
 };
 
 /* Each statement by its id, from the tables above (pgstore_index()). */
@@ -876,4 +877,7 @@ const struct store_backend pgstore_backend = {
 	.throttle_list = pgstore_throttle_list,
 	.audit_insert = pgstore_audit_insert,
 	.audit_list = pgstore_audit_list,
+	.email_token_insert = pgstore_email_token_insert,
+	.email_token_use = pgstore_email_token_use,
+	.user_confirmed = pgstore_user_confirmed,
 };

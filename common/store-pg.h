@@ -74,6 +74,14 @@ enum stmt {
 	STMT_AUDIT_SAVEPOINT,
 	STMT_AUDIT_ROLLBACK,
 	STMT_AUDIT_RELEASE,
+	/* store-pg-email.c */
+	STMT_EMAIL_TOKEN_RETIRE,
+	STMT_EMAIL_TOKEN_PRUNE,
+	STMT_EMAIL_TOKEN_INSERT,
+	STMT_EMAIL_TOKEN_TAKE,
+	STMT_EMAIL_USER,
+	STMT_EMAIL_CONFIRM,
+	STMT_EMAIL_CHANGE,
 	STMT__MAX
 };
 
@@ -89,6 +97,7 @@ extern const struct pgstmt pgstore_posts_stmts[];
 extern const struct pgstmt pgstore_throttle_stmts[];
 extern const struct pgstmt pgstore_sessions_stmts[];
 extern const struct pgstmt pgstore_audit_stmts[];
+extern const struct pgstmt pgstore_email_stmts[];
 
 /* Why the store is down: each cause is logged once. */
 enum pgstore_down {
@@ -253,6 +262,15 @@ enum store_rc	 pgstore_audit_insert(void *h, const struct audit_event *e,
 		    int64_t prune_before);
 enum store_rc	 pgstore_audit_list(void *h, const struct audit_filter *f,
 		    store_audit_fn fn, void *arg);
+enum store_rc	 pgstore_email_token_insert(void *h,
+		    const struct email_token *t);
+enum store_rc	 pgstore_email_token_use(void *h, const char *purpose,
+		    const char *digest, int64_t now, const char *new_hash,
+		    enum email_outcome *outcome, int64_t *user_id);
+enum store_rc	 pgstore_sessions_end(struct pgstore *s, int64_t user_id,
+		    const char *keep, int64_t *ended);
+enum store_rc	 pgstore_user_confirmed(void *h, int64_t id,
+		    int64_t *confirmed_at);
 int		 pgstore_schema_version(const char *url);
 int		 pgstore_migrate(const char *url);
 int		 pgstore_backup(const char *url, const char *path);

@@ -165,8 +165,8 @@ fail:
  */
 static const char *const copy_sql[COPY__MAX] = {
 	[COPY_USERS] =
-	    "SELECT id, email, name, password, created_at, locked_at "
-	    "FROM users ORDER BY id",
+	    "SELECT id, email, name, password, created_at, locked_at, "
+	    "email_confirmed_at FROM users ORDER BY id",
 	[COPY_POSTS] =
 	    "SELECT id, author_id, title, content, created_at, updated_at "
 	    "FROM posts ORDER BY id",

@@ -378,7 +378,7 @@ litestore_session_delete(void *h, const char *id, int64_t user_id)
  * Inside a write transaction: delete the sessions of user_id (0: of every
  * user) but keep (NULL: none); *ended (if not NULL) gets how many.
  */
-static enum store_rc
+enum store_rc
 litestore_end_sessions(struct litestore *s, int64_t user_id, const char *keep,
     int64_t *ended)
 {

@@ -49,6 +49,7 @@ static const struct litestore_sql *const litestore_sql_tables[] = {
 	litestore_throttle_sql,
 	litestore_sessions_sql,
 	litestore_audit_sql,
+	litestore_email_sql,
 };
 
 /*
@@ -717,4 +718,7 @@ const struct store_backend litestore_backend = {
 	.throttle_list = litestore_throttle_list,
 	.audit_insert = litestore_audit_insert,
 	.audit_list = litestore_audit_list,
+	.email_token_insert = litestore_email_token_insert,
+	.email_token_use = litestore_email_token_use,
+	.user_confirmed = litestore_user_confirmed,
 };

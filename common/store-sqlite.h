@@ -66,6 +66,14 @@ enum stmt {
 	STMT_AUDIT_SAVEPOINT,
 	STMT_AUDIT_ROLLBACK,
 	STMT_AUDIT_RELEASE,
+	/* store-sqlite-email.c */
+	STMT_EMAIL_TOKEN_RETIRE,
+	STMT_EMAIL_TOKEN_PRUNE,
+	STMT_EMAIL_TOKEN_INSERT,
+	STMT_EMAIL_TOKEN_TAKE,
+	STMT_EMAIL_USER,
+	STMT_EMAIL_CONFIRM,
+	STMT_EMAIL_CHANGE,
 	STMT__MAX
 };
 
@@ -79,6 +87,7 @@ extern const struct litestore_sql litestore_posts_sql[];
 extern const struct litestore_sql litestore_throttle_sql[];
 extern const struct litestore_sql litestore_sessions_sql[];
 extern const struct litestore_sql litestore_audit_sql[];
+extern const struct litestore_sql litestore_email_sql[];
 
 struct litestore {
 	sqlite3		*db;
@@ -195,5 +204,14 @@ enum store_rc	 litestore_audit_insert(void *h, const struct audit_event *e,
 		    int64_t prune_before);
 enum store_rc	 litestore_audit_list(void *h, const struct audit_filter *f,
 		    store_audit_fn fn, void *arg);
+enum store_rc	 litestore_email_token_insert(void *h,
+		    const struct email_token *t);
+enum store_rc	 litestore_email_token_use(void *h, const char *purpose,
+		    const char *digest, int64_t now, const char *new_hash,
+		    enum email_outcome *outcome, int64_t *user_id);
+enum store_rc	 litestore_end_sessions(struct litestore *s, int64_t user_id,
+		    const char *keep, int64_t *ended);
+enum store_rc	 litestore_user_confirmed(void *h, int64_t id,
+		    int64_t *confirmed_at);
 
 #endif

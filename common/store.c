@@ -366,3 +366,42 @@ store_audit_list(struct store *s, const struct audit_filter *f,
 {
 	return s->be->audit_list(s->h, f, fn, arg);
 }
+
+enum store_rc
+store_email_token_insert(struct store *s, const struct email_token *t)
+{
+	return s->be->email_token_insert(s->h, t);
+}
+
+enum store_rc
+store_email_token_use(struct store *s, const char *purpose, const char *digest,
+    int64_t now, const char *new_hash, enum email_outcome *outcome,
+    int64_t *user_id)
+{
+	return s->be->email_token_use(s->h, purpose, digest, now, new_hash,
+	    outcome, user_id);
+}
+
+enum store_rc
+store_user_confirmed(struct store *s, int64_t id, int64_t *confirmed_at)
+{
+	return s->be->user_confirmed(s->h, id, confirmed_at);
+}
+
+enum email_outcome
+store_email_outcome(const char *purpose, int64_t expires_at, int64_t now,
+    const char *sent_to, const struct email_user *u)
+{
+	int	 reset = strcmp(purpose, STORE_TOKEN_RESET) == 0;
+
+	if (expires_at <= now)
+		return EMAIL_EXPIRED;
+	/* A change's token goes to the new address, not the user's own. */
+	if (strcmp(purpose, STORE_TOKEN_CHANGE) == 0)
+		return EMAIL_CONFIRMED;
+	if (strcmp(sent_to, u->email) != 0)
+		return EMAIL_STALE;
+	if (reset && u->locked_at != 0)
+		return EMAIL_LOCKED;
+	return !reset && u->confirmed_at != 0 ? EMAIL_ALREADY : EMAIL_CONFIRMED;
+}

@@ -454,4 +454,63 @@ enum store_rc	 store_audit_insert(struct store *s, const struct audit_event *e,
 enum store_rc	 store_audit_list(struct store *s, const struct audit_filter *f,
 		    store_audit_fn fn, void *arg);
 
+/* What a token mailed to a user is for (schema/006-email.sql). */
+#define STORE_TOKEN_CONFIRM	"confirm"	/* confirms the address */
+#define STORE_TOKEN_RESET	"reset"		/* sets a new password */
+#define STORE_TOKEN_CHANGE	"change"	/* makes its address the user's */
+
+/* A token mailed to a user, as the store keeps it. */
+struct email_token {
+	const char	*digest;	/* SHA-256 of the token, STORE_DIGEST_LEN hex */
+	int64_t		 user_id;
+	const char	*purpose;	/* STORE_TOKEN_CONFIRM, _RESET, _CHANGE */
+	const char	*email;		/* the address it was sent to */
+	int64_t		 now;
+	int64_t		 expires_at;
+};
+
+/* What presenting a token found (store_email_token_use()). */
+enum email_outcome {
+	EMAIL_CONFIRMED,	/* it was good: the address is confirmed now
+				   (and for a reset, the password set) */
+	EMAIL_EXPIRED,		/* it was the user's, but expired */
+	EMAIL_STALE,		/* sent to an address the user no longer has */
+	EMAIL_ALREADY,		/* confirm: the address was confirmed already */
+	EMAIL_LOCKED,		/* reset: the account is locked */
+	EMAIL_TAKEN,		/* change: another user has the address now */
+};
+
+/*
+ * Keep t, retiring the user's earlier tokens of the same purpose, in one
+ * transaction; tokens expired for a day are pruned with it.  STORE_NOTFOUND
+ * if the user is gone.
+ */
+enum store_rc	 store_email_token_insert(struct store *s,
+		    const struct email_token *t);
+
+/*
+ * Present the token of purpose whose digest is digest, at now: in one
+ * transaction it is deleted (a token works once, whatever it finds) and,
+ * if unexpired and sent to the user's present address, the address is
+ * confirmed (the user read its mail), unless it was already: for a
+ * STORE_TOKEN_CONFIRM token, that is EMAIL_ALREADY.  A STORE_TOKEN_RESET
+ * token of a locked account is EMAIL_LOCKED; a good one also sets the
+ * password to new_hash and ends every session of the user.  A
+ * STORE_TOKEN_CHANGE token, sent to the address a user asked to change
+ * to, makes that address the user's, confirmed (EMAIL_TAKEN, and nothing
+ * changed, if another user has it by then).  STORE_OK with
+ * *outcome and *user_id set; STORE_NOTFOUND for a digest (of that
+ * purpose) the store does not know.
+ */
+enum store_rc	 store_email_token_use(struct store *s, const char *purpose,
+		    const char *digest, int64_t now, const char *new_hash,
+		    enum email_outcome *outcome, int64_t *user_id);
+
+/*
+ * When user id's address was confirmed, in *confirmed_at (0: not yet).
+ * STORE_NOTFOUND if there is no such user.
+ */
+enum store_rc	 store_user_confirmed(struct store *s, int64_t id,
+		    int64_t *confirmed_at);
+
 #endif

@@ -22,6 +22,9 @@ enum rule {
 	RULE_POSTS_ADDRESS,
 	RULE_SUCCESS_ACCOUNT,
 	RULE_SUCCESS_ADDRESS,
+	RULE_MAIL_EMAIL,
+	RULE_MAIL_ADDRESS,
+	RULE_CONFIRM_ADDRESS,
 	RULE__MAX
 };
 
@@ -62,6 +65,12 @@ static const struct rule_def {
 	  "log-ins", "successful log-ins", 1 },
 	{ { 0, 0, 0, 60 }, STEP_SUCCEEDED, 0,		/* RULE_SUCCESS_ADDRESS */
 	  "log-ins", "successful log-ins", 1 },
+	{ { 0, 0, 0, 3600 }, STEP_COUNT, 0,			/* RULE_MAIL_EMAIL */
+	  "mails to this address", "mails", 0 },
+	{ { 0, 0, 0, 3600 }, STEP_COUNT, 0,			/* RULE_MAIL_ADDRESS */
+	  "mails", "mails", 0 },
+	{ { 0, 0, 0, 60 }, STEP_COUNT, 0,			/* RULE_CONFIRM_ADDRESS */
+	  "confirmation attempts", "confirmation attempts", 0 },
 };
 
 /* A key: a rule's name, an address and an e-mail's digest at most. */
@@ -425,5 +434,37 @@ throttle_posts(struct app *app, const struct http_req *req, int64_t user_id,
 	    (long long)user_id);
 	throttle_add_client(&k, app, RULE_POSTS_ADDRESS, t->posts_per_address,
 	    "posts-address");
+	return throttle_run(app, &k, rep) == STORE_OK ? 0 : -1;
+}
+
+int
+throttle_mail(struct app *app, const struct http_req *req, const char *email,
+    struct http_reply *rep)
+{
+	const struct config_throttle *t = &app->cfg.throttle;
+	struct throttle_keys	 k;
+
+	throttle_keys_init(&k, req, STEP_COUNT);
+	if (throttle_key_digest(email, k.digest) == -1) {
+		log_msg(req->client, "cannot make the mail counters' keys");
+		return http_error(rep, ERR_INTERNAL, NULL);
+	}
+	k.email = email;
+	throttle_add(&k, RULE_MAIL_EMAIL, t->mail_per_email, "mail-email %s",
+	    k.digest);
+	throttle_add_client(&k, app, RULE_MAIL_ADDRESS, t->mail_per_address,
+	    "mail-address");
+	return throttle_run(app, &k, rep) == STORE_OK ? 0 : -1;
+}
+
+int
+throttle_confirm(struct app *app, const struct http_req *req,
+    struct http_reply *rep)
+{
+	struct throttle_keys	 k;
+
+	throttle_keys_init(&k, req, STEP_COUNT);
+	throttle_add_client(&k, app, RULE_CONFIRM_ADDRESS,
+	    app->cfg.throttle.confirm_per_address, "confirm-address");
 	return throttle_run(app, &k, rep) == STORE_OK ? 0 : -1;
 }

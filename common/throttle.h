@@ -13,6 +13,9 @@
  *   posts     client address      120 post writes a minute   to the minute's end
  *   success   e-mail              10 log-ins a minute        to the minute's end
  *   success   client address      60 log-ins a minute        to the minute's end
+ *   mail      e-mail (recipient)  5 mails an hour            to the hour's end
+ *   mail      client address      20 mails an hour           to the hour's end
+ *   confirm   client address      30 token attempts a minute to the minute's end
  *
  * (Post writes: POST /posts and PATCH /posts/:id; log-ins: successful ones,
  * and password checks.)  A rate counts within one minute of the clock,
@@ -136,5 +139,22 @@ int	throttle_register(struct app *app, const struct http_req *req,
  */
 int	throttle_posts(struct app *app, const struct http_req *req,
 	    int64_t user_id, struct http_reply *rep);
+
+/*
+ * Count a mail about to be sent to email at this client's request (a
+ * confirmation link asked for again), refusing it if that address has had
+ * its mails this hour, or this client has asked for its own (a flood of
+ * mails to one victim is the abuse to stop).  Returns 0, or -1 with a 429
+ * ("Too many mails ...", Retry-After: the hour's end) or a 503 in rep.
+ */
+int	throttle_mail(struct app *app, const struct http_req *req,
+	    const char *email, struct http_reply *rep);
+
+/*
+ * Count an attempt to use a mailed token from this address, refusing it
+ * past the limit this minute: 0, or -1 with a 429 or 503 in rep.
+ */
+int	throttle_confirm(struct app *app, const struct http_req *req,
+	    struct http_reply *rep);
 
 #endif

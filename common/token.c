@@ -19,17 +19,21 @@ tok_new_id(char id[TOK_ID_LEN + 1])
 	return util_random_hex(id, TOK_ID_LEN / 2);
 }
 
-int
-tok_refresh_parse(const char *token, size_t len, char id[TOK_ID_LEN + 1],
+/*
+ * The digest of token (len bytes) if it is exactly want lower-case hex
+ * digits (lower case only: a refresh token's id is looked up as it is
+ * written), else -1: junk never reaches the store.
+ */
+static int
+tok_hex_digest(const char *token, size_t len, size_t want,
     char digest[TOK_DIGEST_LEN + 1])
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen = 0;
 	size_t		 i;
 
-	if (len != TOK_REFRESH_LEN)
+	if (len != want)
 		return -1;
-	/* Lower case only: the id is looked up as it is written. */
 	for (i = 0; i < len; i++)
 		if (util_hexval((unsigned char)token[i]) == -1 ||
 		    (token[i] >= 'A' && token[i] <= 'F'))
@@ -38,6 +42,15 @@ tok_refresh_parse(const char *token, size_t len, char id[TOK_ID_LEN + 1],
 	    mdlen * 2 != TOK_DIGEST_LEN)
 		return -1;
 	util_hex(md, mdlen, digest);
+	return 0;
+}
+
+int
+tok_refresh_parse(const char *token, size_t len, char id[TOK_ID_LEN + 1],
+    char digest[TOK_DIGEST_LEN + 1])
+{
+	if (tok_hex_digest(token, len, TOK_REFRESH_LEN, digest) == -1)
+		return -1;
 	memcpy(id, token, TOK_ID_LEN);
 	id[TOK_ID_LEN] = '\0';
 	return 0;
@@ -205,4 +218,18 @@ done:
 	jwt_free(jwt);
 	util_wipe(buf, sizeof(buf));
 	return rc;
+}
+
+int
+tok_mail_parse(const char *token, size_t len, char digest[TOK_DIGEST_LEN + 1])
+{
+	return tok_hex_digest(token, len, TOK_MAIL_LEN, digest);
+}
+
+int
+tok_mail_new(char token[TOK_MAIL_LEN + 1], char digest[TOK_DIGEST_LEN + 1])
+{
+	if (util_random_hex(token, TOK_MAIL_LEN / 2) == -1)
+		return -1;
+	return tok_mail_parse(token, TOK_MAIL_LEN, digest);
 }

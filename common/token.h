@@ -75,4 +75,18 @@ int	tok_refresh_new(const char id[TOK_ID_LEN + 1],
 int	tok_refresh_parse(const char *token, size_t len,
 	    char id[TOK_ID_LEN + 1], char digest[TOK_DIGEST_LEN + 1]);
 
+/* A token sent by mail: 256 random bits as lower-case hex. */
+#define TOK_MAIL_LEN	64
+
+/* Make a new mailed token and its digest: 0, or -1 as tok_refresh_new(). */
+int	tok_mail_new(char token[TOK_MAIL_LEN + 1],
+	    char digest[TOK_DIGEST_LEN + 1]);
+
+/*
+ * The digest of a mailed token as presented (len bytes): -1 unless it is
+ * exactly TOK_MAIL_LEN lower-case hex digits.
+ */
+int	tok_mail_parse(const char *token, size_t len,
+	    char digest[TOK_DIGEST_LEN + 1]);
+
 #endif

@@ -139,6 +139,8 @@ server_start() {
 		    THROTTLE_LOGIN_PER_ADDRESS=0 THROTTLE_REGISTER_PER_ADDRESS=0 \
 		    THROTTLE_POSTS_PER_USER=0 THROTTLE_POSTS_PER_ADDRESS=0 \
 		    THROTTLE_LOGIN_SUCCESS_PER_ACCOUNT=0 THROTTLE_LOGIN_SUCCESS_PER_ADDRESS=0 \
+		    THROTTLE_MAIL_PER_EMAIL=0 THROTTLE_MAIL_PER_ADDRESS=0 \
+		    THROTTLE_CONFIRM_PER_ADDRESS=0 \
 		    LIGHTTPD="$LIGHTTPD" "$store" "$@" $start \
 		    >>"$BATS_FILE_TMPDIR/$name.out" 2>&1 3>&- &
 		pid=$!
@@ -479,4 +481,69 @@ dead() {
 # session_count: how many session rows the user $USER_ID has.
 session_count() {
 	sql "SELECT count(*) FROM sessions WHERE user_id = $USER_ID"
+}
+
+# mail_sink_start: a real SMTP server (tests/api/smtp-sink, aiosmtpd) on a
+# free port of 127.0.0.1 keeping what it receives in MAIL_DIR, and a
+# MAIL_COMMAND that hands a message to it through msmtp's sendmail mode
+# (no msmtprc: everything on the command line; the envelope sender from
+# the message's From).  Both exported, so the servers started next get
+# MAIL_COMMAND; teardown_file stops the sink (its .pid file).
+mail_sink_start() {
+	local pid
+	MAIL_DIR=$BATS_FILE_TMPDIR/mail
+	mkdir -p "$MAIL_DIR"
+	"$abs_top_srcdir/tests/api/smtp-sink" "$MAIL_DIR" \
+	    >>"$BATS_FILE_TMPDIR/smtp-sink.out" 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 1 100); do
+		[ -s "$MAIL_DIR/port" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ ! -s "$MAIL_DIR/port" ]; then
+		{ echo "the SMTP sink did not start:"
+		  cat "$BATS_FILE_TMPDIR/smtp-sink.out"; } | sed 's/^/# /' >&3
+		return 1
+	fi
+	echo "$pid" >"$BATS_FILE_TMPDIR/smtp-sink.pid"
+	MAIL_COMMAND="/usr/bin/msmtp -C /dev/null --host=127.0.0.1 --port=$(cat "$MAIL_DIR/port") --auth=off --tls=off --read-envelope-from -t -i"
+	export MAIL_DIR MAIL_COMMAND
+}
+
+# mail_last ADDRESS: the newest message the sink has for ADDRESS, parsed
+# by Python's email package (tests/api/mail-read says what it holds), as
+# JSON in MAIL; fails when there is none.
+mail_last() {
+	MAIL=$("$abs_top_srcdir/tests/api/mail-read" "$MAIL_DIR" "$1") || {
+		echo "no mail for $1" >&2
+		return 1
+	}
+}
+
+# mail_count ADDRESS: how many messages the sink has for ADDRESS.
+mail_count() {
+	"$abs_top_srcdir/tests/api/mail-read" -c "$MAIL_DIR" "$1"
+}
+
+# mail_field NAME: a field of MAIL (jq's -r).
+mail_field() {
+	printf '%s' "$MAIL" | jq -r ".$1"
+}
+
+# until_429 LIMIT LEAST COMMAND...: run COMMAND until it is answered 429,
+# at most twice LIMIT + 1 times (a rate's window may turn in between,
+# letting LIMIT more through); asserts the 429 came after LEAST passes at
+# least, and leaves the count of passes in PASSED.
+until_429() {
+	local limit=$1 least=$2
+	shift 2
+	PASSED=0
+	while [ "$PASSED" -le $((2 * limit)) ]; do
+		"$@"
+		[ "$STATUS" = 429 ] && break
+		PASSED=$((PASSED + 1))
+	done
+	assert_equal "$STATUS" 429
+	[ "$PASSED" -ge "$least" ]
 }

@@ -69,6 +69,17 @@ static const char *const config_vars[] = {
 	"REGISTER_HIDE_EXISTING",
 	"POSTS_MAX_PER_USER",
 	"POSTS_MAX_BYTES_PER_USER",
+	"MAIL_COMMAND",
+	"MAIL_FROM",
+	"MAIL_TIMEOUT",
+	"EMAIL_CONFIRMATION_URL",
+	"EMAIL_CONFIRMATION_TOKEN_EXPIRATION_TIME",
+	"REQUIRE_CONFIRMED_EMAIL",
+	"THROTTLE_MAIL_PER_EMAIL",
+	"THROTTLE_MAIL_PER_ADDRESS",
+	"THROTTLE_CONFIRM_PER_ADDRESS",
+	"PASSWORD_RESET_URL",
+	"PASSWORD_RESET_TOKEN_EXPIRATION_TIME",
 };
 
 /* Every test starts from an environment without our variables. */
@@ -1644,6 +1655,54 @@ register_hide_existing_0_or_1(void **state)
 	value_refused(f, "REGISTER_HIDE_EXISTING", "yes");
 }
 
+/* Issue 14: the mail settings, their defaults and what each refuses. */
+static void
+mail_settings_checked(void **state)
+{
+	struct fixture	*f = *state;
+
+	value_accepted(f, "MAIL_FROM", "");
+	assert_string_equal(f->cfg.mail_command, "/usr/sbin/sendmail -t -i");
+	assert_string_equal(f->cfg.mail_from, "");
+	assert_int_equal(f->cfg.mail_timeout, 10);
+	assert_string_equal(f->cfg.email_confirmation_url, "");
+	assert_int_equal(f->cfg.email_confirmation_ttl, 86400);
+	assert_int_equal(f->cfg.require_confirmed_email, 0);
+	assert_int_equal(f->cfg.throttle.mail_per_email, 5);
+	assert_int_equal(f->cfg.throttle.mail_per_address, 20);
+	assert_int_equal(f->cfg.throttle.confirm_per_address, 30);
+	value_accepted(f, "MAIL_FROM", "Example <noreply@example.org>");
+	value_refused(f, "MAIL_FROM", "noreply");
+	value_refused(f, "MAIL_FROM", "Ex\r\nBcc: x@example.org <a@example.org>");
+	value_refused(f, "MAIL_FROM", "a@example.org, b@example.org");
+	value_refused(f, "MAIL_COMMAND", "sendmail -t");
+	value_accepted(f, "MAIL_COMMAND", "/usr/bin/msmtp -t -i");
+	assert_string_equal(f->cfg.mail_command, "/usr/bin/msmtp -t -i");
+	value_refused(f, "MAIL_TIMEOUT", "0");
+	value_refused(f, "MAIL_TIMEOUT", "121");
+	value_refused(f, "EMAIL_CONFIRMATION_URL", "ftp://example.org/c");
+	value_refused(f, "EMAIL_CONFIRMATION_URL", "https://example.org/c d");
+	value_refused(f, "EMAIL_CONFIRMATION_URL", "https://example.org/#c");
+	value_refused(f, "EMAIL_CONFIRMATION_TOKEN_EXPIRATION_TIME", "0");
+	value_refused(f, "EMAIL_CONFIRMATION_TOKEN_EXPIRATION_TIME", "2592001");
+	/* Required confirmation without a way to confirm locks users out. */
+	value_refused(f, "REQUIRE_CONFIRMED_EMAIL", "1");
+	value_accepted(f, "EMAIL_CONFIRMATION_URL", "https://app.example/c?x=1");
+	value_accepted(f, "REQUIRE_CONFIRMED_EMAIL", "1");
+	assert_int_equal(f->cfg.require_confirmed_email, 1);
+	value_refused(f, "THROTTLE_MAIL_PER_EMAIL", "-1");
+	assert_int_equal(unsetenv("REQUIRE_CONFIRMED_EMAIL"), 0);
+	value_accepted(f, "PASSWORD_RESET_URL", "");
+	assert_string_equal(f->cfg.password_reset_url, "");
+	assert_int_equal(f->cfg.password_reset_ttl, 1800);
+	value_refused(f, "PASSWORD_RESET_URL", "mailto:a@example.org");
+	value_refused(f, "PASSWORD_RESET_URL", "https://app.example/r\x01");
+	value_accepted(f, "PASSWORD_RESET_URL", "http://127.0.0.1:8080/reset");
+	value_refused(f, "PASSWORD_RESET_TOKEN_EXPIRATION_TIME", "86401");
+	value_accepted(f, "PASSWORD_RESET_TOKEN_EXPIRATION_TIME", "60");
+	assert_int_equal(f->cfg.password_reset_ttl, 60);
+}
+
 /* The admin tool's load: every setting, no key needed, none touched. */
 static void
 settings_without_key(void **state)
@@ -1763,6 +1822,7 @@ main(void)
 		T(default_key_file_open_to_others_is_refused),
 		T(settings_without_key),
 		T(register_hide_existing_0_or_1),
+		T(mail_settings_checked),
 		T(settings_file_writable_by_others_is_refused),
 		T(settings_file_writable_by_group_is_accepted),
 		T(settings_file_fifo_is_refused_at_once),

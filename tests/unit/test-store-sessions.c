@@ -2409,6 +2409,162 @@ copy_row(void *arg, enum copy_table t, const char *const *values, int n)
 	return 0;
 }
 
+/* Keep a confirmation token (digest) mailed to email for user_id. */
+static void
+mail_token(struct fixture *f, int64_t user_id, const char *digest,
+    const char *email, int64_t now, int64_t expires_at)
+{
+	struct email_token	 t = { digest, user_id, STORE_TOKEN_CONFIRM,
+	    email, now, expires_at };
+
+	assert_int_equal(store_email_token_insert(f->store, &t), STORE_OK);
+}
+
+/* Present digest at now; expect outcome for user_id. */
+static void
+confirmed(struct fixture *f, const char *digest, int64_t now,
+    enum email_outcome want, int64_t user_id)
+{
+	enum email_outcome	 outcome = -1;
+	int64_t			 id = 0;
+
+	assert_int_equal(store_email_token_use(f->store, STORE_TOKEN_CONFIRM,
+	    digest, now, NULL, &outcome, &id), STORE_OK);
+	assert_int_equal(outcome, want);
+	assert_int_equal(id, user_id);
+}
+
+/*
+ * Issue 14: a confirmation token works once, a new one retires the old,
+ * it expires, it is for its address only, and it confirms just once.
+ */
+static void
+email_tokens_confirm_once(void **state)
+{
+	struct fixture	*f = *state;
+	struct user	 bob;
+	enum email_outcome outcome;
+	int64_t		 at = -1, id;
+
+	ready(f);
+	bob = add_user(f, "bob@example.com");
+	assert_int_equal(store_user_confirmed(f->store, bob.id, &at), STORE_OK);
+	assert_int_equal(at, 0);
+	mail_token(f, bob.id, D_1, "bob@example.com", NOW, NOW + 60);
+	mail_token(f, bob.id, D_2, "bob@example.com", NOW, NOW + 60);
+	/* Retired by the second, and each used at most once. */
+	assert_int_equal(store_email_token_use(f->store,
+	    STORE_TOKEN_CONFIRM, D_1, NOW + 1, NULL, &outcome, &id), STORE_NOTFOUND);
+	mail_token(f, bob.id, D_3, "bob@example.com", NOW, NOW + 60);
+	assert_int_equal(store_email_token_use(f->store,
+	    STORE_TOKEN_CONFIRM, D_2, NOW + 1, NULL, &outcome, &id), STORE_NOTFOUND);
+	confirmed(f, D_3, NOW + 60, EMAIL_EXPIRED, bob.id);
+	assert_int_equal(store_email_token_use(f->store,
+	    STORE_TOKEN_CONFIRM, D_3, NOW + 1, NULL, &outcome, &id), STORE_NOTFOUND);
+	mail_token(f, bob.id, D_4, "old@example.com", NOW, NOW + 60);
+	confirmed(f, D_4, NOW + 1, EMAIL_STALE, bob.id);
+	mail_token(f, bob.id, D_1, "bob@example.com", NOW, NOW + 60);
+	confirmed(f, D_1, NOW + 5, EMAIL_CONFIRMED, bob.id);
+	assert_int_equal(store_user_confirmed(f->store, bob.id, &at), STORE_OK);
+	assert_int_equal(at, NOW + 5);
+	mail_token(f, bob.id, D_2, "bob@example.com", NOW, NOW + 60);
+	confirmed(f, D_2, NOW + 6, EMAIL_ALREADY, bob.id);
+	assert_int_equal(store_user_confirmed(f->store, bob.id + 1000, &at),
+	    STORE_NOTFOUND);
+	/* A token for a user that is gone is refused, and nothing kept. */
+	{
+		struct email_token t = { D_3, bob.id + 1000, STORE_TOKEN_CONFIRM,
+		    "x@example.com", NOW, NOW + 60 };
+
+		assert_int_equal(store_email_token_insert(f->store, &t),
+		    STORE_NOTFOUND);
+	}
+}
+
+/*
+ * A reset token sets the password, ends every session and confirms the
+ * address, once; a locked account's does nothing; a confirmation token
+ * is no reset token.
+ */
+static void
+email_token_resets_password(void **state)
+{
+	struct fixture		*f = *state;
+	struct email_token	 t = { D_1, 0, STORE_TOKEN_RESET,
+	    "alice@example.com", NOW, NOW + 60 };
+	struct user		 u;
+	enum email_outcome	 outcome = -1;
+	int64_t			 id = 0, at = -1;
+
+	alice_logs_in(f);
+	t.user_id = f->alice.id;
+	assert_int_equal(store_email_token_insert(f->store, &t), STORE_OK);
+	mail_token(f, f->alice.id, D_2, "alice@example.com", NOW, NOW + 60);
+	/* Each purpose its own: the confirmation did not retire the reset. */
+	assert_int_equal(store_email_token_use(f->store, STORE_TOKEN_RESET,
+	    D_2, NOW + 1, HASH_B, &outcome, &id), STORE_NOTFOUND);
+	assert_int_equal(store_email_token_use(f->store, STORE_TOKEN_RESET,
+	    D_1, NOW + 1, HASH_B, &outcome, &id), STORE_OK);
+	assert_int_equal(outcome, EMAIL_CONFIRMED);
+	assert_int_equal(id, f->alice.id);
+	assert_int_equal(session(f, SID_1, "count(*)"), 0);
+	assert_int_equal(store_user_by_email(f->store, "alice@example.com", &u),
+	    STORE_OK);
+	assert_string_equal(u.password, HASH_B);
+	assert_int_equal(store_user_confirmed(f->store, f->alice.id, &at),
+	    STORE_OK);
+	assert_int_equal(at, NOW + 1);
+	assert_int_equal(store_email_token_use(f->store, STORE_TOKEN_RESET,
+	    D_1, NOW + 2, HASH_A, &outcome, &id), STORE_NOTFOUND);
+	/* Locked: the token is used up, and nothing else changes. */
+	t.digest = D_3;
+	assert_int_equal(store_email_token_insert(f->store, &t), STORE_OK);
+	assert_int_equal(store_user_lock(f->store, "alice@example.com", 1,
+	    NOW + 3, &u), STORE_OK);
+	assert_int_equal(store_email_token_use(f->store, STORE_TOKEN_RESET,
+	    D_3, NOW + 4, HASH_A, &outcome, &id), STORE_OK);
+	assert_int_equal(outcome, EMAIL_LOCKED);
+	assert_int_equal(store_user_by_email(f->store, "alice@example.com", &u),
+	    STORE_OK);
+	assert_string_equal(u.password, HASH_B);
+}
+
+/*
+ * A change token makes its address the user's, confirmed; one for an
+ * address taken since changes nothing and stays (rolled back).
+ */
+static void
+email_token_changes_address(void **state)
+{
+	struct fixture		*f = *state;
+	struct email_token	 t = { D_1, 0, STORE_TOKEN_CHANGE,
+	    "alice2@example.com", NOW, NOW + 60 };
+	struct user		 u;
+	enum email_outcome	 outcome = -1;
+	int64_t			 id = 0, at = -1;
+
+	with_alice(f);
+	t.user_id = f->alice.id;
+	assert_int_equal(store_email_token_insert(f->store, &t), STORE_OK);
+	add_user(f, "ALICE2@example.com");
+	assert_int_equal(store_email_token_use(f->store, STORE_TOKEN_CHANGE,
+	    D_1, NOW + 1, NULL, &outcome, &id), STORE_OK);
+	assert_int_equal(outcome, EMAIL_TAKEN);
+	assert_int_equal(store_user_delete(f->store, "alice2@example.com"),
+	    STORE_OK);
+	assert_int_equal(store_email_token_use(f->store, STORE_TOKEN_CHANGE,
+	    D_1, NOW + 2, NULL, &outcome, &id), STORE_OK);
+	assert_int_equal(outcome, EMAIL_CONFIRMED);
+	assert_int_equal(store_user_by_email(f->store, "alice2@example.com", &u),
+	    STORE_OK);
+	assert_int_equal(u.id, f->alice.id);
+	assert_int_equal(store_user_confirmed(f->store, f->alice.id, &at),
+	    STORE_OK);
+	assert_int_equal(at, NOW + 2);
+	assert_int_equal(store_email_token_use(f->store, STORE_TOKEN_CHANGE,
+	    D_1, NOW + 3, NULL, &outcome, &id), STORE_NOTFOUND);
+}
+
 /* Is row want among the rows of table t? */
 static int
 copied_has(const struct copied *c, enum copy_table t, const char *want)
@@ -2435,6 +2591,8 @@ copy_out_gives_new_columns(void **state)
 	add_user(f, "bob@example.com");
 	assert_int_equal(store_user_lock(f->store, "bob@example.com", 1,
 	    NOW + 1, &u), STORE_OK);
+	mail_token(f, u.id, D_4, "bob@example.com", NOW, NOW + 60);
+	confirmed(f, D_4, NOW + 2, EMAIL_CONFIRMED, u.id);
 	assert_int_equal(refresh(f, SID_1, D_1, D_2, NOW + 10, TTL, &r),
 	    STORE_OK);
 	/* Live, without a refresh token. */
@@ -2455,13 +2613,13 @@ copy_out_gives_new_columns(void **state)
 	    0);
 	assert_int_equal(session(f, SID_3, "count(*)"), 1);
 	assert_int_equal(c->rows[COPY_USERS], 2);
-	assert_int_equal(c->columns[COPY_USERS], 6);
+	assert_int_equal(c->columns[COPY_USERS], 7);
 	snprintf(want, sizeof(want), "%lld|alice@example.com|Alice|" HASH_A
-	    "|%lld|~", (long long)f->alice.id, (long long)NOW);
+	    "|%lld|~|~", (long long)f->alice.id, (long long)NOW);
 	assert_true(copied_has(c, COPY_USERS, want));
 	snprintf(want, sizeof(want), "%lld|bob@example.com|Someone|" HASH_A
-	    "|%lld|%lld", (long long)u.id, (long long)NOW,
-	    (long long)(NOW + 1));
+	    "|%lld|%lld|%lld", (long long)u.id, (long long)NOW,
+	    (long long)(NOW + 1), (long long)(NOW + 2));
 	assert_true(copied_has(c, COPY_USERS, want));
 
 	/* With the current refresh token's digest, or NULL. */
@@ -2571,6 +2729,9 @@ main(void)
 		T(user_list_with_session_counts),
 		T(user_list_empty),
 		T(user_cost_max_of_stored_hashes),
+		T(email_tokens_confirm_once),
+		T(email_token_resets_password),
+		T(email_token_changes_address),
 		T(throttle_list_by_key),
 		T(audit_list_all_oldest_first),
 		T(audit_list_filters),
@@ -2631,6 +2792,9 @@ main(void)
 		P(user_list_with_session_counts),
 		P(user_list_empty),
 		P(user_cost_max_of_stored_hashes),
+		P(email_tokens_confirm_once),
+		P(email_token_resets_password),
+		P(email_token_changes_address),
 		P(throttle_list_by_key),
 		P(audit_list_all_oldest_first),
 		P(audit_list_filters),
