@@ -144,9 +144,10 @@ def main():
     for name in files:
         replies += read_records(name)
     if not replies:
+        # TAP's skip: automake's TAP driver takes exit status 77 for an error.
         print("1..0 # SKIP no recorded replies in %r (the lighttpd SQLite suites did not run here)"
               % record_dir)
-        return 77
+        return 0
 
     routes = [(template, route_pattern(template), item) for template, item in doc["paths"].items()]
     other = doc["x-fcgi-auth-other-replies"]
