@@ -79,6 +79,14 @@ local cases = {
 	{ "GET", "/authentication/refresh", "fresh" },
 	{ "POST", "/authentication/log-out", "fresh", "" },
 	{ "POST", "/authentication/log-out", {} },
+	-- Mail (issue 14): every message piped to dd, which reads it all.
+	{ "POST", "/email-confirmation/confirm", json, '{"token":"' .. string.rep("0", 64) .. '"}' },
+	{ "POST", "/email-confirmation/confirm", json, '{"token":7}' },
+	{ "POST", "/email-confirmation/resend-confirmation-link", authed, "" },
+	{ "POST", "/authentication/password-reset", json, '{"email":"' .. env("SOAK_VICTIM") .. '"}' },
+	{ "POST", "/authentication/password-reset/confirm", json,
+		'{"token":"' .. string.rep("0", 64) .. '","password":"soak password 2"}' },
+	{ "PATCH", "/authentication/email", authed, '{"password":"wrong password","email":"new@example.com"}' },
 	{ "GET", "/no/such/route", {} },
 	{ "BREW", "/posts", {} },
 }
