@@ -5,27 +5,16 @@
 // tries cookie-carrying calls, and a probe that the page's CSP is enforced.
 // A screenshot per step into SHOTS.  Prints one JSON object: what was seen.
 'use strict';
-const http = require('http');
 const path = require('path');
 const { request } = require('playwright-core');
-const { launch } = require('./driver');
+const { launch, serve } = require('./driver');
 
 const [api, otherPort, shots, email, password] = process.argv.slice(2);
 
-// The other origin's page: empty; its calls are run by evaluate below.
-function serve(port) {
-	const server = http.createServer((req, res) => {
-		res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-		res.end('<!doctype html><title>another origin</title><body>another origin</body>');
-	});
-	return new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(Number(otherPort), '127.0.0.1', () => resolve(server));
-	});
-}
-
 (async () => {
-	const server = await serve(otherPort);
+	// The other origin's page: empty; its calls are run by evaluate below.
+	const server = await serve(otherPort,
+	    '<!doctype html><title>another origin</title><body>another origin</body>');
 	const browser = await launch();
 	const seen = { screenshots: [], pageErrors: [], cspConsole: [] };
 	let step = 0;
