@@ -3,22 +3,12 @@
 // in one Chromium, from an origin the API lists and from one it does not
 // (issue 21).  Prints one JSON object: what each page could read.
 'use strict';
-const http = require('http');
-const { launch } = require('./driver');
+const { launch, serve } = require('./driver');
 
 const [api, allowedPort, refusedPort, email, password] = process.argv.slice(2);
 
 // The front end: an empty page; the calls are what its script would run.
-function serve(port) {
-	const server = http.createServer((req, res) => {
-		res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-		res.end('<!doctype html><title>front end</title>');
-	});
-	return new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(Number(port), '127.0.0.1', () => resolve(server));
-	});
-}
+const emptyPage = '<!doctype html><title>front end</title>';
 
 // What the front end does: log in, read "who am I", list the posts; and a
 // wrong password, to read an error's message.  A call the browser refuses
@@ -49,7 +39,7 @@ async function front(page, args) {
 }
 
 (async () => {
-	const servers = [await serve(allowedPort), await serve(refusedPort)];
+	const servers = [await serve(allowedPort, emptyPage), await serve(refusedPort, emptyPage)];
 	const browser = await launch();
 	const result = {};
 	try {

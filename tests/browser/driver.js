@@ -2,6 +2,7 @@
 // chromium, driven by playwright-core; tests/browser/browser.bash installs
 // it and sets NODE_PATH).  Shared by every test that needs a real browser.
 'use strict';
+const http = require('http');
 const { chromium } = require('playwright-core');
 
 // CHROMIUM names the binary; Debian's /usr/bin/chromium is a shell wrapper.
@@ -17,4 +18,17 @@ async function launch() {
 	    args, timeout: 60000 });
 }
 
-module.exports = { launch, executable };
+// serve(port, html): a page of another origin on 127.0.0.1:port, html at
+// every path; resolves to the server once it listens.
+function serve(port, html) {
+	const server = http.createServer((req, res) => {
+		res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+		res.end(html);
+	});
+	return new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(Number(port), '127.0.0.1', () => resolve(server));
+	});
+}
+
+module.exports = { launch, executable, serve };
