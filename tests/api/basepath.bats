@@ -86,3 +86,12 @@ setup_file() {
 	assert_reply 411 '{"statusCode":411,"message":"A request with a body needs a Content-Length header","error":"Length Required"}'
 	assert_equal "$(header Content-Type)" "application/json; charset=utf-8"
 }
+
+@test "basepath-1.6: the API's description is served under the base only" {
+	req GET /openapi.yaml
+	assert_equal "$STATUS" 200
+	assert_equal "$(header Content-Type)" "application/yaml; charset=utf-8"
+	cmp "$BATS_TEST_TMPDIR/body" "$abs_top_srcdir/doc/openapi.yaml"
+	URL=$ROOT_URL req GET /openapi.yaml
+	[ "$STATUS" != 200 ] || fail "served outside the base too"
+}

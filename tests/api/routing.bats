@@ -213,6 +213,16 @@ load helpers
 	assert_equal "$(printf '%s' "$BODY" | jq -r .message)" "Invalid JSON at position 26: invalid utf-8 string"
 }
 
+@test "routing-5.8: the API's description is served at /openapi.yaml, as it is" {
+	req GET /openapi.yaml
+	assert_equal "$STATUS" 200
+	assert_equal "$(header Content-Type)" "application/yaml; charset=utf-8"
+	cmp "$BATS_TEST_TMPDIR/body" "$abs_top_srcdir/doc/openapi.yaml"
+	# Only that name: a neighbour of it is the API's 404.
+	req GET /openapi.yml
+	assert_reply 404 '{"statusCode":404,"message":"Cannot GET /openapi.yml","error":"Not Found"}'
+}
+
 @test "routing-6.1: with settings it cannot use, a FastCGI program answers 503 and the server stays up" {
 	# A key too short to use: every program refuses it.  lighttpd gives up
 	# starting when a program it spawns exits at once, so they stay up and
