@@ -5,9 +5,11 @@
 # sees a token, and a page on another port cannot write with the user's
 # cookie nor read the replies.  A screenshot per step in
 # tests/browser/screenshots/ of the build.  Skipped without chromium or node.
+# Run behind lighttpd, and through the links in apache/ and cgi/ behind
+# Apache with mod_fcgid and as plain CGI (tests/api/run-bats).
 
-load ../api/helpers
-load browser
+load "$abs_top_srcdir/tests/api/helpers"
+load "$abs_top_srcdir/tests/browser/browser"
 
 setup_file() {
 	server_start main WWW_DIR="$abs_top_srcdir/www"
@@ -44,6 +46,8 @@ page() {
 @test "browser-2.2: the whole flow in Chromium, under the CSP, the token out of reach" {
 	browser_require
 	local shots=$abs_top_builddir/tests/browser/screenshots out page_port
+	# Behind Apache (tests/browser/apache/, cgi/) in a folder of their own.
+	[ "$SERVER" = lighttpd ] || shots=$shots/$SERVER
 	mkdir -p "$shots"
 	rm -f "$shots"/demo-*.png
 	# Another user's seven posts: two pages of five.
