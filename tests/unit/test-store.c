@@ -1757,7 +1757,7 @@ pg_migrate_retries_a_held_lock(void **state)
 	PGconn		*other;
 	PGresult	*res;
 	pid_t		 pid;
-	int		 status;
+	int		 status, waits, waiting = 0;
 	size_t		 len;
 
 	other = PQconnectdb(f->path);
@@ -1775,7 +1775,22 @@ pg_migrate_retries_a_held_lock(void **state)
 		fflush(stderr);
 		_exit(status);
 	}
-	/* Held past the first lock_timeout, released before the last. */
+	/*
+	 * Held past the first lock_timeout, released before the last: counted
+	 * from when the child waits for it (a loaded machine may take seconds
+	 * to start it and connect).
+	 */
+	for (waits = 0; waits < 600; waits++) {
+		res = PQexec(other, "SELECT count(*) FROM pg_locks "
+		    "WHERE locktype = 'advisory' AND NOT granted");
+		assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+		waiting = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+		PQclear(res);
+		if (waiting)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_true(waiting);
 	usleep((STORE_BUSY_TIMEOUT_MS + 1000) * 1000);
 	PQfinish(other);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
