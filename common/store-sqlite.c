@@ -5,6 +5,7 @@
  * table groups are in store-sqlite-*.c (posts, throttle, sessions, audit,
  * and copies of the database: backup, to PostgreSQL).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,19 @@ litestore_rc(struct litestore *s, int rc, const char *what)
 	case SQLITE_READONLY:
 	case SQLITE_CANTOPEN:	/* a write that needs a -wal it cannot make */
 		return litestore_readonly(s);
+	case SQLITE_FULL:
+		return store_full(s->path, s->db != NULL ?
+		    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	case SQLITE_IOERR:
+		/*
+		 * Growing the -shm or syncing on a full disk is an I/O error
+		 * whose errno says what it is.
+		 */
+		if (s->db != NULL && (sqlite3_system_errno(s->db) == ENOSPC ||
+		    sqlite3_system_errno(s->db) == EDQUOT))
+			return store_full(s->path, strerror(
+			    sqlite3_system_errno(s->db)));
+		/* FALLTHROUGH */
 	case SQLITE_CONSTRAINT:
 		/* Only a duplicate key is an ordinary answer; a broken foreign key is not. */
 		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
