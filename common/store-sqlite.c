@@ -5,6 +5,8 @@
  * table groups are in store-sqlite-*.c (posts, throttle, sessions, audit,
  * and copies of the database: backup, to PostgreSQL).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,6 +335,57 @@ litestore_can_write(struct litestore *s)
 	return rc == SQLITE_OK;
 }
 
+static void	litestore_disconnect(struct litestore *);
+
+/*
+ * Close the connection of a file that is no longer at the path: without
+ * the checkpoint and clean-up the last connection otherwise does, which
+ * would write into the deleted file and remove the -wal that by now may
+ * be the restored database's.
+ */
+static void
+litestore_abandon(struct litestore *s)
+{
+	if (s->db != NULL)
+		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+		    NULL);
+	litestore_disconnect(s);
+}
+
+/*
+ * Is the open connection still on the file at the path?  An operator may
+ * delete it, or move a restored backup over it, while the programs run:
+ * a connection to the old file would go on serving (and accepting writes
+ * into) a file nobody will read again.  One stat(2) per request.  STORE_OK
+ * if it is (or nothing is open); else the connection is closed, and
+ * STORE_DOWN (logged once) for a file that is gone.
+ */
+static enum store_rc
+litestore_same_file(struct litestore *s)
+{
+	struct stat	 st;
+
+	if (s->db == NULL)
+		return STORE_OK;
+	if (stat(s->path, &st) == 0) {
+		if (st.st_dev == s->dev && st.st_ino == s->ino)
+			return STORE_OK;
+		log_msg(NULL, "database %s was replaced by another file: "
+		    "reopening it", s->path);
+		litestore_abandon(s);
+		return STORE_OK;
+	}
+	/* Another error (EACCES ...): the next open will say. */
+	if (errno == ENOENT && s->down != DOWN_OPEN)
+		log_msg(NULL, "database %s is gone (deleted, or being "
+		    "replaced): 503 until a database is back at that path",
+		    s->path);
+	if (errno == ENOENT)
+		s->down = DOWN_OPEN;
+	litestore_abandon(s);
+	return STORE_DOWN;
+}
+
 /* Finalize the statements and close the connection: not ready. */
 static void
 litestore_disconnect(struct litestore *s)
@@ -397,12 +450,15 @@ static enum store_rc
 litestore_ready(void *h)
 {
 	struct litestore	*s = h;
+	struct stat		 st;
 	char			 err[512];
 	enum store_rc		 src;
 	int			 rc, version;
 
 	if (s->down == DOWN_READONLY)
 		litestore_disconnect(s);
+	if (litestore_same_file(s) != STORE_OK)
+		return STORE_DOWN;
 	if (s->ready)
 		return STORE_OK;
 	if (s->db == NULL) {
@@ -420,6 +476,13 @@ litestore_ready(void *h)
 			s->down = DOWN_OPEN;
 			return STORE_DOWN;
 		}
+		/* The file just opened (a swap in between is caught next time). */
+		if (stat(s->path, &st) == -1) {
+			litestore_abandon(s);
+			return STORE_DOWN;
+		}
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
 	}
 	version = litestore_user_version(s->db);
 	if (version < schema_version) {

@@ -5,6 +5,8 @@
 #ifndef STORE_SQLITE_H
 #define STORE_SQLITE_H
 
+#include <sys/types.h>
+
 #include <sqlite3.h>
 
 #include "store-backend.h"
@@ -100,6 +102,8 @@ struct litestore {
 		DOWN_READONLY,	/* we may not write it: reopen at each ready */
 	}		 down;		/* the cause last logged: once per cause */
 	int64_t		 cache_kib;	/* page cache bound, 0: SQLite's */
+	dev_t		 dev;		/* the file the connection opened, */
+	ino_t		 ino;		/* to see it replaced or deleted */
 	char		 path[];
 };
 

@@ -57,11 +57,40 @@ pg_database_in() {
 	pg_url "$name" >"$BATS_FILE_TMPDIR/database"
 }
 
+# pg_cluster: a PostgreSQL cluster of this file's own (scripts/start-
+# postgresql) in the state directory, to stop and start: exports PG_DIR,
+# PG_PORT and CLUSTER_URL (its database fa_faults).  teardown_file stops it.
+pg_cluster() {
+	local port
+	export PG_DIR=$(state_dir)/postgresql
+	for _ in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 40000))
+		(exec 5<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+	done
+	export PG_PORT=$port
+	printf '%s\n' "$PG_DIR" >>"$BATS_FILE_TMPDIR/clusters"
+	CLUSTER_URL=$(pg_ctl_cluster start) || return 1
+	export CLUSTER_URL
+}
+
+# pg_ctl_cluster start|stop: start or stop (fast: connections are closed)
+# the cluster pg_cluster made.
+pg_ctl_cluster() {
+	POSTGRESQL_DIR=$PG_DIR PGPORT=$PG_PORT PGDATABASE=fa_faults \
+	    "$abs_top_srcdir/scripts/start-postgresql" "$1" 2>>"$BATS_FILE_TMPDIR/postgresql.out"
+}
+
 teardown_file() {
 	local f name
 	for f in "$BATS_FILE_TMPDIR"/*.pid; do
 		[ -f "$f" ] && server_stop "$(basename "$f" .pid)"
 	done
+	if [ -f "$BATS_FILE_TMPDIR/clusters" ]; then
+		while read -r f; do
+			POSTGRESQL_DIR=$f "$abs_top_srcdir/scripts/start-postgresql" stop 2>/dev/null ||
+			    echo "# could not stop the cluster in $f" >&3
+		done <"$BATS_FILE_TMPDIR/clusters"
+	fi
 	pg_drop_databases
 	if [ -f "$BATS_FILE_TMPDIR/tablespaces" ]; then
 		while read -r name; do
@@ -97,4 +126,54 @@ log_count() {
 assert_503() {
 	assert_reply 503 "{\"statusCode\":503,\"message\":\"$1\",\"error\":\"Service Unavailable\"}"
 	assert_equal "$(header Retry-After)" "$2"
+}
+
+# load_start N PATH JSON: N clients each sending POST PATH with JSON (its
+# "@i" replaced by "CLIENT-SEQ", unique) as $TOKEN, one request after
+# another, until load_stop; each reply is a line "CLIENT-SEQ<TAB>STATUS<TAB>
+# SECONDS<TAB>RETRY-AFTER<TAB>BODY" in $BATS_TEST_TMPDIR/load.
+load_start() {
+	local n=$1 path=$2 json=$3 c
+	rm -f "$BATS_TEST_TMPDIR/load" "$BATS_TEST_TMPDIR/load.stop"
+	LOAD_PIDS=()
+	for c in $(seq "$n"); do
+		(
+			i=0
+			while [ ! -e "$BATS_TEST_TMPDIR/load.stop" ]; do
+				i=$((i + 1))
+				body=${json//@i/$c-$i}
+				curl -s -m 60 -X POST -H 'Content-Type: application/json' \
+				    -b "Authentication=$TOKEN" --data-binary "$body" \
+				    -w "\n$c-$i\t%{http_code}\t%{time_total}\t%header{retry-after}\t" \
+				    "$URL$path" | awk 'NR == 1 { b = $0; next } { printf "%s%s\n", $0, b }'
+			done >>"$BATS_TEST_TMPDIR/load.$c"
+		) 3>&- &
+		LOAD_PIDS+=($!)
+	done
+}
+
+# load_stop: stop the clients, wait for their last replies, and gather
+# them into $BATS_TEST_TMPDIR/load.
+load_stop() {
+	touch "$BATS_TEST_TMPDIR/load.stop"
+	wait "${LOAD_PIDS[@]}"
+	LOAD_PIDS=()
+	cat "$BATS_TEST_TMPDIR"/load.[0-9]* >"$BATS_TEST_TMPDIR/load"
+}
+
+# load_summary: "N x STATUS, ..." and the slowest reply's seconds.
+load_summary() {
+	awk -F '\t' '{ n[$2]++; if ($3 > max) max = $3 } END {
+		for (s in n) printf "%s x %s, ", n[s], s; printf "slowest %.2f s\n", max }' \
+	    "$BATS_TEST_TMPDIR/load"
+}
+
+# load_count STATUS: how many load replies had STATUS.
+load_count() {
+	awk -F '\t' -v s="$1" '$2 == s { n++ } END { print n + 0 }' "$BATS_TEST_TMPDIR/load"
+}
+
+# program_pids: the FastCGI processes of this file's main lighttpd.
+program_pids() {
+	pgrep -P "$(cat "$BATS_FILE_TMPDIR/main.pid")" | sort -n | tr '\n' ' '
 }
