@@ -66,7 +66,12 @@ static const struct litestore_sql *const litestore_sql_tables[] = {
 static enum store_rc
 litestore_readonly(struct litestore *s)
 {
-	if (s->down != DOWN_READONLY)
+	if (s->down != DOWN_READONLY && s->db != NULL &&
+	    sqlite3_system_errno(s->db) == EROFS)
+		log_msg(NULL, "database %s is on a read-only filesystem (an "
+		    "error, or remounted so): 503 until it is read-write again",
+		    s->path);
+	else if (s->down != DOWN_READONLY)
 		log_msg(NULL, "database %s is read-only for this process (uid "
 		    "%lu): the database file, its -wal and -shm files and its "
 		    "directory must be writable by the user the programs run as",
@@ -112,6 +117,9 @@ litestore_rc(struct litestore *s, int rc, const char *what)
 		    sqlite3_system_errno(s->db) == EDQUOT))
 			return store_full(s->path, strerror(
 			    sqlite3_system_errno(s->db)));
+		/* A filesystem remounted read-only under open files. */
+		if (s->db != NULL && sqlite3_system_errno(s->db) == EROFS)
+			return litestore_readonly(s);
 		/* FALLTHROUGH */
 	case SQLITE_CONSTRAINT:
 		/* Only a duplicate key is an ordinary answer; a broken foreign key is not. */

@@ -21,12 +21,13 @@ setup_file() {
 	export DB_URL=${CLUSTER_URL:-}
 }
 
-# dsql QUERY: on the database the programs use here.
+# dsql QUERY: on the database the programs use here (DB_FILE: an SQLite
+# file of a test's own).
 dsql() {
 	if [ "$STORE" = postgresql ]; then
 		"$PSQL" -X -A -t -q -v ON_ERROR_STOP=1 -d "$DB_URL" -c "$1"
 	else
-		sql "$1"
+		fsql "$1"
 	fi
 }
 

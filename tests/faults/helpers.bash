@@ -152,6 +152,14 @@ load_start() {
 	done
 }
 
+# A load a failed test left running stops with it.
+teardown() {
+	if [ -n "${LOAD_PIDS[*]-}" ]; then
+		touch "$BATS_TEST_TMPDIR/load.stop"
+		wait "${LOAD_PIDS[@]}" || true
+	fi
+}
+
 # load_stop: stop the clients, wait for their last replies, and gather
 # them into $BATS_TEST_TMPDIR/load.
 load_stop() {
@@ -173,7 +181,8 @@ load_count() {
 	awk -F '\t' -v s="$1" '$2 == s { n++ } END { print n + 0 }' "$BATS_TEST_TMPDIR/load"
 }
 
-# program_pids: the FastCGI processes of this file's main lighttpd.
+# program_pids [NAME]: the FastCGI processes of this file's lighttpd NAME
+# (default main).
 program_pids() {
-	pgrep -P "$(cat "$BATS_FILE_TMPDIR/main.pid")" | sort -n | tr '\n' ' '
+	pgrep -P "$(cat "$BATS_FILE_TMPDIR/${1:-main}.pid")" | sort -n | tr '\n' ' '
 }
