@@ -186,3 +186,24 @@ load_count() {
 program_pids() {
 	pgrep -P "$(cat "$BATS_FILE_TMPDIR/${1:-main}.pid")" | sort -n | tr '\n' ' '
 }
+
+# dsql QUERY: on the database the programs use here (DB_FILE: an SQLite
+# file of a test's own).
+dsql() {
+	if [ "$STORE" = postgresql ] && [ -n "${DB_URL:-}" ]; then
+		"$PSQL" -X -A -t -q -v ON_ERROR_STOP=1 -d "$DB_URL" -c "$1"
+	else
+		fsql "$1"
+	fi
+}
+
+# assert_acked_kept: every post a load acknowledged (201) is stored, with
+# its title.
+assert_acked_kept() {
+	local acked stored missing
+	acked=$(awk -F '\t' '$2 == 201 { sub(/^\{"id":/, "", $5); sub(/,.*/, "", $5); print $5 "|" $1 }' \
+	    "$BATS_TEST_TMPDIR/load" | sort)
+	stored=$(dsql "SELECT id || '|' || substr(title, 6) FROM posts WHERE title LIKE 'load %'" | sort)
+	missing=$(comm -23 <(printf '%s\n' "$acked") <(printf '%s\n' "$stored"))
+	[ -z "$missing" ] || fail "acknowledged and lost: $missing"
+}
