@@ -40,7 +40,7 @@ assert_load_replies() {
 	login away@example.com
 	before=$(program_pids)
 	load_start 2 /posts '{"title":"load @i","content":"under a restart"}'
-	sleep 1
+	sleep 0.5
 	t0=$(date +%s.%N)
 	pg_ctl_cluster stop
 	sleep 1
@@ -53,7 +53,7 @@ assert_load_replies() {
 		sleep 0.1
 	done
 	assert_equal "$STATUS" 201
-	sleep 1
+	sleep 0.5
 	load_stop
 	echo "# outage $(echo "$t1 - $t0" | bc) s; load: $(load_summary)" >&3
 	# The deadline: a statement's answer within 12 s (README), a connect 5 s.

@@ -19,7 +19,7 @@ setup_file() {
 	login reload@example.com
 	[ "$SERVER" != lighttpd ] || before=$(program_pids)
 	load_start 2 /posts '{"title":"load @i","content":"through a graceful restart"}'
-	sleep 1
+	sleep 0.5
 	kill -USR1 "$pid"
 	# Served again: a post after the restart gets its 201.
 	for _ in $(seq 100); do
@@ -28,7 +28,7 @@ setup_file() {
 		sleep 0.1
 	done
 	assert_equal "$STATUS" 201
-	sleep 1
+	sleep 0.5
 	load_stop
 	echo "# $SERVER: $(load_summary)" >&3
 	# The server itself went on: the same process.
