@@ -46,14 +46,7 @@ assert_load_replies() {
 	sleep 1
 	pg_ctl_cluster start >/dev/null
 	t1=$(date +%s.%N)
-	# Served again within a few requests of the restart.
-	for _ in $(seq 50); do
-		post_json /posts '{"title":"after","content":"restart"}' -b "Authentication=$TOKEN"
-		[ "$STATUS" = 201 ] && break
-		sleep 0.1
-	done
-	assert_equal "$STATUS" 201
-	sleep 0.5
+	served_again
 	load_stop
 	echo "# outage $(echo "$t1 - $t0" | bc) s; load: $(load_summary)" >&3
 	# The deadline: a statement's answer within 12 s (README), a connect 5 s.

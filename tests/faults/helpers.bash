@@ -176,6 +176,18 @@ load_summary() {
 	    "$BATS_TEST_TMPDIR/load"
 }
 
+# served_again: a post by $TOKEN gets its 201 within 10 s (tried every
+# 0.1 s), and the load goes on half a second more, past the fault.
+served_again() {
+	for _ in $(seq 100); do
+		post_json /posts '{"title":"after","content":"the fault"}' -b "Authentication=$TOKEN"
+		[ "$STATUS" = 201 ] && break
+		sleep 0.1
+	done
+	assert_equal "$STATUS" 201
+	sleep 0.5
+}
+
 # load_count STATUS: how many load replies had STATUS.
 load_count() {
 	awk -F '\t' -v s="$1" '$2 == s { n++ } END { print n + 0 }' "$BATS_TEST_TMPDIR/load"
