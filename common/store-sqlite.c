@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,39 @@ litestore_readonly(struct litestore *s)
 		    s->path, (unsigned long)geteuid());
 	s->down = DOWN_READONLY;
 	return STORE_DOWN;
+}
+
+/*
+ * Is the file at path there, but it, its directory or its -wal or -shm
+ * (those that exist) not writable by this process?  SQLite then fails to
+ * open it in WAL mode with a bare "unable to open database file".
+ */
+static int
+litestore_unwritable(const char *path)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char	 name[PATH_MAX];
+	size_t	 i;
+	char	*slash;
+
+	if (access(path, F_OK) == -1)
+		return 0;
+	for (i = 0; i < NITEMS(sfx); i++) {
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", path,
+		    sfx[i]) >= sizeof(name))
+			return 0;
+		if (faccessat(AT_FDCWD, name, W_OK, AT_EACCESS) == -1 &&
+		    errno != ENOENT)
+			return 1;
+	}
+	snprintf(name, sizeof(name), "%s", path);
+	if ((slash = strrchr(name, '/')) == NULL)
+		snprintf(name, sizeof(name), ".");
+	else if (slash == name)
+		name[1] = '\0';
+	else
+		*slash = '\0';
+	return faccessat(AT_FDCWD, name, W_OK, AT_EACCESS) == -1;
 }
 
 /* A write went through: a read-only database has been fixed. */
@@ -475,8 +510,13 @@ litestore_ready(void *h)
 		    s->cache_kib, &s->db, err, sizeof(err));
 		if ((rc & 0xff) == SQLITE_BUSY)
 			return STORE_BUSY;
-		/* Switching to WAL, or starting one, is a write. */
-		if ((rc & 0xff) == SQLITE_READONLY)
+		/*
+		 * Switching to WAL, or starting one, is a write; so is making
+		 * the -shm that a file we may only read cannot open without.
+		 */
+		if ((rc & 0xff) == SQLITE_READONLY ||
+		    ((rc & 0xff) == SQLITE_CANTOPEN &&
+		    litestore_unwritable(s->path)))
 			return litestore_readonly(s);
 		if (rc != SQLITE_OK) {
 			if (s->down != DOWN_OPEN)

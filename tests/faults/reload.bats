@@ -4,7 +4,9 @@
 # graceful restart, SIGUSR1 too, what apachectl graceful sends), during a
 # steady load of posts.  No request fails or is answered twice, every
 # acknowledged post is stored once, and the restarted server serves with
-# new program processes and no stale sockets left behind.
+# new program processes and no stale sockets left behind.  Behind Apache
+# (whose programs run as www-data) also a database directory made
+# read-only, met by the processes the restart starts.
 
 load helpers
 
@@ -43,4 +45,38 @@ setup_file() {
 		sockets=$(find "$(dirname "$ERROR_LOG")/sockets" -type s | wc -l)
 		assert_equal "$sockets" "$(pgrep -P "$pid" | wc -l)"
 	fi
+}
+
+@test "the database's directory made read-only, then a graceful restart: the new processes answer 503 and say why; fixed, served with no restart" {
+	[ "$SERVER" = apache ] && [ "$STORE" = sqlite ] ||
+	    skip "behind Apache on SQLite only: the programs run as root under this lighttpd, and root may write anything"
+	need_root "give the database away from the programs' user"
+	local pid db dir user=www-data f
+	pid=$(cat "$BATS_FILE_TMPDIR/main.pid")
+	db=$(database)
+	dir=$(dirname "$db")
+	register readonly@example.com
+	login readonly@example.com
+	# The operator's mistake: the directory and the files given to root.
+	for f in "$dir" "$db" "$db-wal" "$db-shm"; do
+		[ ! -e "$f" ] || chown root: "$f"
+	done
+	# Processes that have the files open write on (open files stay
+	# writable); those the restart starts cannot open them for writing.
+	kill -USR1 "$pid"
+	for _ in $(seq 100); do
+		post_json /posts '{"title":"ro","content":"x"}' -b "Authentication=$TOKEN"
+		[ "$STATUS" = 503 ] && break
+		sleep 0.1
+	done
+	assert_503 'Database is unavailable' 1
+	[ "$(log_count "is read-only for this process (uid $(id -u "$user"))")" -ge 1 ] ||
+	    fail "the log does not say why: $(grep -F 'database' "$ERROR_LOG" | tail -n 3)"
+	# Fixed: served at once, no restart.
+	for f in "$dir" "$db" "$db-wal" "$db-shm"; do
+		[ ! -e "$f" ] || chown "$user:" "$f"
+	done
+	post_json /posts '{"title":"rw","content":"y"}' -b "Authentication=$TOKEN"
+	assert_equal "$STATUS" 201
+	grep -F -e 'read-only' -e 'writable again' "$ERROR_LOG" | sed 's/^/# log: /' >&3
 }
