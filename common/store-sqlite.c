@@ -8,8 +8,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,39 +78,6 @@ litestore_readonly(struct litestore *s)
 		    s->path, (unsigned long)geteuid());
 	s->down = DOWN_READONLY;
 	return STORE_DOWN;
-}
-
-/*
- * Is the file at path there, but it, its directory or its -wal or -shm
- * (those that exist) not writable by this process?  SQLite then fails to
- * open it in WAL mode with a bare "unable to open database file".
- */
-static int
-litestore_unwritable(const char *path)
-{
-	static const char *const sfx[] = { "", "-wal", "-shm" };
-	char	 name[PATH_MAX];
-	size_t	 i;
-	char	*slash;
-
-	if (access(path, F_OK) == -1)
-		return 0;
-	for (i = 0; i < NITEMS(sfx); i++) {
-		if ((size_t)snprintf(name, sizeof(name), "%s%s", path,
-		    sfx[i]) >= sizeof(name))
-			return 0;
-		if (faccessat(AT_FDCWD, name, W_OK, AT_EACCESS) == -1 &&
-		    errno != ENOENT)
-			return 1;
-	}
-	snprintf(name, sizeof(name), "%s", path);
-	if ((slash = strrchr(name, '/')) == NULL)
-		snprintf(name, sizeof(name), ".");
-	else if (slash == name)
-		name[1] = '\0';
-	else
-		*slash = '\0';
-	return faccessat(AT_FDCWD, name, W_OK, AT_EACCESS) == -1;
 }
 
 /* A write went through: a read-only database has been fixed. */
@@ -378,59 +343,7 @@ litestore_can_write(struct litestore *s)
 	return rc == SQLITE_OK;
 }
 
-static void	litestore_disconnect(struct litestore *);
-
-/*
- * Close the connection of a file that is no longer at the path: without
- * the checkpoint and clean-up the last connection otherwise does, which
- * would write into the deleted file and remove the -wal that by now may
- * be the restored database's.
- */
-static void
-litestore_abandon(struct litestore *s)
-{
-	if (s->db != NULL)
-		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
-		    NULL);
-	litestore_disconnect(s);
-}
-
-/*
- * Is the open connection still on the file at the path?  An operator may
- * delete it, or move a restored backup over it, while the programs run:
- * a connection to the old file would go on serving (and accepting writes
- * into) a file nobody will read again.  One stat(2) per request.  STORE_OK
- * if it is (or nothing is open); else the connection is closed, and
- * STORE_DOWN (logged once) for a file that is gone.
- */
-static enum store_rc
-litestore_same_file(struct litestore *s)
-{
-	struct stat	 st;
-
-	if (s->db == NULL)
-		return STORE_OK;
-	if (stat(s->path, &st) == 0) {
-		if (st.st_dev == s->dev && st.st_ino == s->ino)
-			return STORE_OK;
-		log_msg(NULL, "database %s was replaced by another file: "
-		    "reopening it", s->path);
-		litestore_abandon(s);
-		return STORE_OK;
-	}
-	/* Another error (EACCES ...): the next open will say. */
-	if (errno == ENOENT && s->down != DOWN_OPEN)
-		log_msg(NULL, "database %s is gone (deleted, or being "
-		    "replaced): 503 until a database is back at that path",
-		    s->path);
-	if (errno == ENOENT)
-		s->down = DOWN_OPEN;
-	litestore_abandon(s);
-	return STORE_DOWN;
-}
-
-/* Finalize the statements and close the connection: not ready. */
-static void
+void
 litestore_disconnect(struct litestore *s)
 {
 	int	 i;
