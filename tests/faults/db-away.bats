@@ -48,7 +48,7 @@ assert_load_replies() {
 	t1=$(date +%s.%N)
 	served_again
 	load_stop
-	echo "# outage $(echo "$t1 - $t0" | bc) s; load: $(load_summary)" >&3
+	echo "# outage $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s; load: $(load_summary)" >&3
 	# The deadline: a statement's answer within 12 s (README), a connect 5 s.
 	assert_load_replies 12
 	[ "$(load_count 503)" -gt 0 ] || fail "no request met the outage"
