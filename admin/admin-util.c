@@ -59,6 +59,10 @@ admin_store_error(const struct admin *a, enum store_rc rc)
 		admin_warnx(a, "database %s is busy (another process holds its "
 		    "lock): try again", shown);
 		break;
+	case STORE_FULL:
+		admin_warnx(a, "database %s: the disk is full: free space and "
+		    "try again", shown);
+		break;
 	case STORE_DOWN:
 		/* The store has said why, in the line above. */
 		admin_warnx(a, "database %s is unavailable", shown);

@@ -89,6 +89,8 @@ app_store_error(struct http_reply *rep, enum store_rc rc)
 		return http_error(rep, ERR_UNAVAILABLE, "Database is busy, try again");
 	case STORE_DOWN:
 		return http_error(rep, ERR_UNAVAILABLE, "Database is unavailable");
+	case STORE_FULL:
+		return http_error(rep, ERR_STORAGE_FULL, NULL);
 	default:
 		return http_error(rep, ERR_INTERNAL, NULL);
 	}

@@ -60,11 +60,14 @@ audit(struct app *app, const char *client, const char *event,
     int64_t user_id, const char *fmt, ...)
 {
 	struct audit_line	 l;
+	enum store_rc		 rc;
 	va_list			 ap;
 
 	va_start(ap, fmt);
 	audit_vline(app, &l, client, event, user_id, fmt, ap);
 	va_end(ap);
-	if (store_audit_insert(app->store, &l.e, l.prune_before) != STORE_OK)
+	rc = store_audit_insert(app->store, &l.e, l.prune_before);
+	/* A full disk is said once a minute (store_full()), not per event. */
+	if (rc != STORE_OK && rc != STORE_FULL)
 		log_msg(client, "could not record the audit event %s", event);
 }

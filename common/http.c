@@ -52,6 +52,7 @@ static const struct {
 	{ 501, SHAPE_DETAIL, "Not Implemented" },	/* ERR_NOT_IMPLEMENTED */
 	{ 503, SHAPE_DETAIL, "Service temporarily unavailable" }, /* ERR_UNAVAILABLE */
 	{ 401, SHAPE_DETAIL, "Confirm your email first" }, /* ERR_UNCONFIRMED */
+	{ 503, SHAPE_DETAIL, "The server's storage is full" }, /* ERR_STORAGE_FULL */
 };
 
 static const char *
@@ -520,10 +521,13 @@ http_ok(struct http_reply *rep, int status, struct json_object *body)
 	rep->body = body;
 }
 
-/* Answer status with {statusCode, message[, error]} around message (a json value). */
+/*
+ * Answer status with {statusCode, message[, error]} around message (a json
+ * value); a 503 with Retry-After: retry seconds.
+ */
 static void
-http_shaped(struct http_reply *rep, int status, enum err_shape shape,
-    struct json_object *message)
+http_shaped_retry(struct http_reply *rep, int status, enum err_shape shape,
+    struct json_object *message, int retry)
 {
 	struct json_object	*o = json_object_new_object();
 
@@ -540,7 +544,14 @@ http_shaped(struct http_reply *rep, int status, enum err_shape shape,
 		    json_object_new_string(http_reason(status)));
 	http_ok(rep, status, o);
 	if (status == 503)
-		http_header(rep, "Retry-After: 1");
+		http_header(rep, "Retry-After: %d", retry);
+}
+
+static void
+http_shaped(struct http_reply *rep, int status, enum err_shape shape,
+    struct json_object *message)
+{
+	http_shaped_retry(rep, status, shape, message, 1);
 }
 
 /* Build an error body of the table's shape around message (a json value). */
@@ -548,8 +559,8 @@ static void
 http_error_body(struct http_reply *rep, enum http_err err,
     struct json_object *message)
 {
-	http_shaped(rep, http_errors[err].status, http_errors[err].shape,
-	    message);
+	http_shaped_retry(rep, http_errors[err].status, http_errors[err].shape,
+	    message, err == ERR_STORAGE_FULL ? HTTP_FULL_RETRY_S : 1);
 }
 
 void

@@ -39,6 +39,12 @@ enum http_method {
  *   detail {"statusCode":404,"message":"Cannot GET /x","error":"Not Found"}
  *   list   {"statusCode":400,"message":["email must be an email"],"error":"Bad Request"}
  */
+/*
+ * Retry-After of a 503 for a full disk: freeing space is an operator's
+ * work of minutes, and clients retrying each second would only add load.
+ */
+#define HTTP_FULL_RETRY_S	30
+
 enum http_err {
 	ERR_BAD_REQUEST,	/* 400 detail: malformed request or JSON */
 	ERR_VALIDATION,		/* 400 list: see http_error_list() */
@@ -56,6 +62,8 @@ enum http_err {
 	ERR_NOT_IMPLEMENTED,	/* 501 detail: a method we do not know */
 	ERR_UNAVAILABLE,	/* 503 detail; Retry-After added */
 	ERR_UNCONFIRMED,	/* 401 detail: "Confirm your email first" */
+	ERR_STORAGE_FULL,	/* 503 detail: "The server's storage is full";
+				   Retry-After: HTTP_FULL_RETRY_S */
 	ERR__MAX
 };
 

@@ -119,6 +119,14 @@ enum email_outcome store_email_outcome(const char *purpose,
 		    int64_t expires_at, int64_t now, const char *sent_to,
 		    const struct email_user *u);
 
+/*
+ * A write found the disk full: log it, naming db (redacted) and what the
+ * database said, at most once per STORE_FULL_LOG_S seconds per process
+ * (by the monotonic clock: a clock set back must not silence it, nor one
+ * set forward repeat it).  Returns STORE_FULL.
+ */
+enum store_rc	 store_full(const char *db, const char *detail);
+
 extern const struct store_backend litestore_backend;
 #ifdef HAVE_POSTGRESQL
 extern const struct store_backend pgstore_backend;

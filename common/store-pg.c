@@ -533,6 +533,9 @@ pgstore_rc(struct pgstore *s, const PGresult *res, enum stmt i)
 		state = "";
 	if (strcmp(state, "23505") == 0)
 		return STORE_EXISTS;
+	/* disk_full: a tablespace's disk (a full pg_wal stops the server). */
+	if (strcmp(state, "53100") == 0)
+		return store_full(s->name, err);
 	for (k = 0; k < NITEMS(busy); k++)
 		if (strcmp(state, busy[k]) == 0) {
 			log_msg(NULL, "database busy: %s: %s",

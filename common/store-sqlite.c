@@ -5,6 +5,9 @@
  * table groups are in store-sqlite-*.c (posts, throttle, sessions, audit,
  * and copies of the database: backup, to PostgreSQL).
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +66,12 @@ static const struct litestore_sql *const litestore_sql_tables[] = {
 static enum store_rc
 litestore_readonly(struct litestore *s)
 {
-	if (s->down != DOWN_READONLY)
+	if (s->down != DOWN_READONLY && s->db != NULL &&
+	    sqlite3_system_errno(s->db) == EROFS)
+		log_msg(NULL, "database %s is on a read-only filesystem (an "
+		    "error, or remounted so): 503 until it is read-write again",
+		    s->path);
+	else if (s->down != DOWN_READONLY)
 		log_msg(NULL, "database %s is read-only for this process (uid "
 		    "%lu): the database file, its -wal and -shm files and its "
 		    "directory must be writable by the user the programs run as",
@@ -97,6 +105,22 @@ litestore_rc(struct litestore *s, int rc, const char *what)
 	case SQLITE_READONLY:
 	case SQLITE_CANTOPEN:	/* a write that needs a -wal it cannot make */
 		return litestore_readonly(s);
+	case SQLITE_FULL:
+		return store_full(s->path, s->db != NULL ?
+		    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	case SQLITE_IOERR:
+		/*
+		 * Growing the -shm or syncing on a full disk is an I/O error
+		 * whose errno says what it is.
+		 */
+		if (s->db != NULL && (sqlite3_system_errno(s->db) == ENOSPC ||
+		    sqlite3_system_errno(s->db) == EDQUOT))
+			return store_full(s->path, strerror(
+			    sqlite3_system_errno(s->db)));
+		/* A filesystem remounted read-only under open files. */
+		if (s->db != NULL && sqlite3_system_errno(s->db) == EROFS)
+			return litestore_readonly(s);
+		/* FALLTHROUGH */
 	case SQLITE_CONSTRAINT:
 		/* Only a duplicate key is an ordinary answer; a broken foreign key is not. */
 		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -319,8 +343,7 @@ litestore_can_write(struct litestore *s)
 	return rc == SQLITE_OK;
 }
 
-/* Finalize the statements and close the connection: not ready. */
-static void
+void
 litestore_disconnect(struct litestore *s)
 {
 	int	 i;
@@ -383,12 +406,15 @@ static enum store_rc
 litestore_ready(void *h)
 {
 	struct litestore	*s = h;
+	struct stat		 st;
 	char			 err[512];
 	enum store_rc		 src;
 	int			 rc, version;
 
 	if (s->down == DOWN_READONLY)
 		litestore_disconnect(s);
+	if (litestore_same_file(s) != STORE_OK)
+		return STORE_DOWN;
 	if (s->ready)
 		return STORE_OK;
 	if (s->db == NULL) {
@@ -397,8 +423,13 @@ litestore_ready(void *h)
 		    s->cache_kib, &s->db, err, sizeof(err));
 		if ((rc & 0xff) == SQLITE_BUSY)
 			return STORE_BUSY;
-		/* Switching to WAL, or starting one, is a write. */
-		if ((rc & 0xff) == SQLITE_READONLY)
+		/*
+		 * Switching to WAL, or starting one, is a write; so is making
+		 * the -shm that a file we may only read cannot open without.
+		 */
+		if ((rc & 0xff) == SQLITE_READONLY ||
+		    ((rc & 0xff) == SQLITE_CANTOPEN &&
+		    litestore_unwritable(s->path)))
 			return litestore_readonly(s);
 		if (rc != SQLITE_OK) {
 			if (s->down != DOWN_OPEN)
@@ -406,6 +437,13 @@ litestore_ready(void *h)
 			s->down = DOWN_OPEN;
 			return STORE_DOWN;
 		}
+		/* The file just opened (a swap in between is caught next time). */
+		if (stat(s->path, &st) == -1) {
+			litestore_abandon(s);
+			return STORE_DOWN;
+		}
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
 	}
 	version = litestore_user_version(s->db);
 	if (version < schema_version) {

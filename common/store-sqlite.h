@@ -5,6 +5,8 @@
 #ifndef STORE_SQLITE_H
 #define STORE_SQLITE_H
 
+#include <sys/types.h>
+
 #include <sqlite3.h>
 
 #include "store-backend.h"
@@ -100,6 +102,8 @@ struct litestore {
 		DOWN_READONLY,	/* we may not write it: reopen at each ready */
 	}		 down;		/* the cause last logged: once per cause */
 	int64_t		 cache_kib;	/* page cache bound, 0: SQLite's */
+	dev_t		 dev;		/* the file the connection opened, */
+	ino_t		 ino;		/* to see it replaced or deleted */
 	char		 path[];
 };
 
@@ -110,6 +114,35 @@ struct litestore {
  */
 int		 litestore_connect(const char *path, int flags,
 		    int64_t cache_kib, sqlite3 **out, char *err, size_t errsz);
+
+/* Finalize the statements and close the connection: not ready. */
+void		 litestore_disconnect(struct litestore *s);
+
+/*
+ * store-sqlite-file.c.  Close the connection of a file that is no longer
+ * at the path: without the checkpoint and clean-up the last connection
+ * otherwise does, which would write into the deleted file and remove the
+ * -wal that by now may be the restored database's.
+ */
+void		 litestore_abandon(struct litestore *s);
+
+/*
+ * Is the open connection still on the file at the path?  An operator may
+ * delete it, or move a restored backup over it, while the programs run:
+ * a connection to the old file would go on serving (and accepting writes
+ * into) a file nobody will read again.  One stat(2) per request.  STORE_OK
+ * if it is (or nothing is open; a replaced file's connection is closed,
+ * for the caller to open the new one); STORE_DOWN, the connection closed
+ * and logged once, for a file that is gone.
+ */
+enum store_rc	 litestore_same_file(struct litestore *s);
+
+/*
+ * Is the file at path there, but it, its directory or its -wal or -shm
+ * (those that exist) not writable by this process?  SQLite then fails to
+ * open it in WAL mode with a bare "unable to open database file".
+ */
+int		 litestore_unwritable(const char *path);
 
 /* PRAGMA user_version of db, or -1. */
 int		 litestore_user_version(sqlite3 *db);

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store-backend.h"
@@ -42,6 +43,24 @@ store_unsupported(void)
 {
 	log_msg(NULL, "refusing a postgresql:// database: built without "
 	    "PostgreSQL support (configure --with-postgresql)");
+}
+
+enum store_rc
+store_full(const char *db, const char *detail)
+{
+	static int		 logged;
+	static struct timespec	 last;
+	struct timespec		 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!logged || now.tv_sec - last.tv_sec >= STORE_FULL_LOG_S) {
+		log_msg(NULL, "database %s: the disk is full, writes answer 503 "
+		    "until space is freed (at most one such line a minute): %s",
+		    db, detail);
+		logged = 1;
+		last = now;
+	}
+	return STORE_FULL;
 }
 
 struct store *

@@ -31,6 +31,9 @@ enum store_rc {
 	STORE_BUSY,	/* lock not granted within the busy timeout: 503 */
 	STORE_DOWN,	/* database missing, unreadable, read-only for us or
 			   schema behind: 503 */
+	STORE_FULL,	/* the write found the disk (or PostgreSQL's
+			   tablespace) full: 503; reads go on, and writes
+			   as soon as space is freed */
 	STORE_ERR,	/* anything else (logged): 500 */
 };
 
@@ -233,6 +236,13 @@ void		 store_set_cache(struct store *s, int64_t kib);
  * transaction; else that call returns STORE_DOWN.
  */
 enum store_rc	 store_ready(struct store *s);
+
+/*
+ * Seconds between two log lines about a full disk in one process: a full
+ * disk fails every write, and one line per request would fill the log
+ * (often on the same disk) too.
+ */
+#define STORE_FULL_LOG_S	60
 
 /* Finalize the statements, close the connection and free s (NULL is fine). */
 void		 store_free(struct store *s);

@@ -99,14 +99,39 @@ struct throttle_keys {
 	enum rule	 waiting;	/* by this rule (the longest wait) */
 };
 
+/* The longest block policy sets at row's level (the block last begun). */
+static int64_t
+throttle_longest(const struct throttle_policy *policy,
+    const struct throttle_row *row)
+{
+	int64_t	 level = row->level > 0 ? row->level - 1 : 0, block;
+
+	if (policy->window > 0)
+		return policy->window;
+	block = policy->base << (level < 20 ? level : 20);
+	return block < policy->max ? block : policy->max;
+}
+
 /*
  * A counter quiet for an hour and not blocking starts from nothing; a
  * rate's count, in each window.
+ *
+ * Times ahead of now were written by a clock ahead of this one (set back
+ * since, or another node's): a block that ends later than its rule could
+ * have set it from now is over, rather than lasting as long as the clocks
+ * disagree (a day, for a clock that ran a day ahead); its count stays, so
+ * the next event blocks again.  A last event in the future is now, so
+ * that pending attempts and the hour's forgetting still run out.
  */
 static void
 throttle_forget(const struct throttle_policy *policy, struct throttle_row *row,
     int64_t now)
 {
+	if (row->blocked_until > now &&
+	    row->blocked_until - now > throttle_longest(policy, row))
+		row->blocked_until = 0;
+	if (row->last_at > now)
+		row->last_at = now;
 	if (row->last_at != 0 && now - row->last_at > THROTTLE_FORGET &&
 	    row->blocked_until <= now)
 		memset(row, 0, sizeof(*row));

@@ -14,7 +14,7 @@ FA_APACHE="apache2 libapache2-mod-fcgid"
 FA_POSTGRESQL="postgresql"
 FA_TEST_PACKAGES="$FA_LIGHTTPD $FA_APACHE libcmocka-dev bats bats-assert python3-jsonschema python3-yaml
 	bats-support curl jq openssl sqlite3 wrk debootstrap mandoc
-	lighttpd-mod-openssl logrotate python3-aiosmtpd msmtp"
+	lighttpd-mod-openssl logrotate python3-aiosmtpd msmtp faketime"
 # The browser test (tests/browser/): Chromium, and node with npm, which
 # installs playwright-core into the build directory.  A node that brings
 # its own npm (NodeSource's nodejs, which conflicts with Debian's npm)

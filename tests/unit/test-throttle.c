@@ -77,6 +77,40 @@ count_blocks_at_exactly_limit(void **state)
 	assert_int_equal(row.last_at, NOW);
 }
 
+/*
+ * issue 18: a clock set back (or another node's running ahead) never
+ * makes a block last longer than its rule sets, nor for good: a block
+ * ending past that from now is over, and the next failure blocks again.
+ */
+static void
+count_clock_set_back_ends_blocks_too_long(void **state)
+{
+	struct throttle_row	 row = { 0 };
+	int			 i;
+
+	(void)state;
+	/* Blocked for 60 s by a clock a day ahead. */
+	for (i = 0; i < 5; i++)
+		throttle_count(&pair_policy, 5, &row, NOW + 86400);
+	assert_int_equal(row.blocked_until, NOW + 86400 + 60);
+	/* Seen at the right time: let through once, as after any block. */
+	assert_int_equal(throttle_admit(&pair_policy, 5, &row, NOW), 0);
+	assert_int_equal(row.pending, 1);
+	assert_int_equal(row.last_at, NOW);
+	/* Its failure blocks again, for the next level's 120 s from now. */
+	row.pending = 0;
+	assert_int_equal(throttle_count(&pair_policy, 5, &row, NOW), 120);
+	assert_int_equal(row.blocked_until, NOW + 120);
+	/* A block within its length stands, an hour back or not. */
+	assert_int_equal(throttle_admit(&pair_policy, 5, &row, NOW + 1), 119);
+	/* A rate's block: to its window's end at most. */
+	memset(&row, 0, sizeof(row));
+	for (i = 0; i < 30; i++)
+		throttle_count(&posts_policy, 30, &row, NOW + 3600);
+	assert_true(row.blocked_until > NOW + 3600);
+	assert_int_equal(throttle_admit(&posts_policy, 30, &row, NOW), 0);
+}
+
 /* issue 20: the block an event begins is reported once, for the log. */
 static void
 count_returns_the_block_it_begins(void **state)
@@ -1663,6 +1697,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(count_up_to_limit_without_block),
 		cmocka_unit_test(count_blocks_at_exactly_limit),
+		cmocka_unit_test(count_clock_set_back_ends_blocks_too_long),
 		cmocka_unit_test(count_limit_of_one_blocks_at_once),
 		cmocka_unit_test(count_returns_the_block_it_begins),
 		cmocka_unit_test(count_pair_blocks_double_up_to_15_minutes),
