@@ -82,6 +82,18 @@ struct store_backend {
 			    enum email_outcome *outcome, int64_t *user_id);
 	enum store_rc	 (*user_confirmed)(void *h, int64_t id,
 			    int64_t *confirmed_at);
+	enum store_rc	 (*totp_get)(void *h, int64_t user_id,
+			    struct totp_state *out);
+	enum store_rc	 (*totp_enrol)(void *h, int64_t user_id,
+			    const char *secret);
+	enum store_rc	 (*totp_step)(void *h, int64_t user_id, int64_t step);
+	enum store_rc	 (*totp_enable)(void *h, int64_t user_id, int64_t step,
+			    const char *const *digests, size_t n, int64_t now,
+			    const char *keep_session);
+	enum store_rc	 (*totp_recovery_use)(void *h, int64_t user_id,
+			    const char *digest);
+	enum store_rc	 (*totp_disable)(void *h, int64_t user_id,
+			    int *was_on);
 };
 
 /*
