@@ -112,7 +112,8 @@ static const struct {
 	  "--event: login-succeeded, login-failed, login-throttled, logout,\n"
 	  "refresh, refresh-reused, session-ended, sessions-ended,\n"
 	  "password-changed, account-deleted, email-confirmed, password-reset,\n"
-	  "user-locked, user-unlocked, password-set or user-deleted.\n"
+	  "2fa-enabled, 2fa-disabled, 2fa-passed, 2fa-failed, user-locked,\n"
+	  "user-unlocked, password-set, user-deleted or 2fa-reset.\n"
 	  "--limit: only the newest n of them.\n"
 	  "Events are kept AUDIT_RETENTION_DAYS days (90 by default).\n" },
 	{ "backup",

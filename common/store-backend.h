@@ -144,14 +144,16 @@ extern const struct store_backend pgstore_backend;
  */
 enum copy_table {
 	COPY_USERS,	/* id, email, name, password, created_at, locked_at,
-			   email_confirmed_at
+			   email_confirmed_at, totp_secret, totp_enabled_at,
+			   totp_last_step
 			   (NULL: an empty value list entry, see below) */
 	COPY_POSTS,	/* id, author_id, title, content, created_at, updated_at */
 	COPY_SESSIONS,	/* id, user_id, created_at, expires_at, ends_at,
 			   last_used_at, user_agent, refresh_digest (NULL
-			   possible): live ones only */
+			   possible), first_factor_only: live ones only */
 	COPY_RETIRED,	/* session_id, digest, retired_at: retired refresh
 			   tokens of live sessions */
+	COPY_RECOVERY,	/* user_id, digest: 2FA recovery codes */
 	COPY_THROTTLE,	/* key, count, level, last_at, blocked_until, pending */
 	COPY_AUDIT,	/* id, at, event, user_id (NULL possible), client, detail */
 	COPY_SEQUENCE,	/* name, seq */
@@ -159,7 +161,7 @@ enum copy_table {
 };
 
 /* A NULL column reaches copy_row_fn as a NULL pointer in values. */
-#define COPY_COLUMNS_MAX	8
+#define COPY_COLUMNS_MAX	10
 
 /* Receives one row; returns 0, or -1 to abandon the copy. */
 typedef int (*copy_row_fn)(void *arg, enum copy_table t,
