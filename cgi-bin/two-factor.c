@@ -191,6 +191,36 @@ two_factor_state(struct app *app, struct http_req *req, struct http_reply *rep,
 	return 0;
 }
 
+/*
+ * What authenticate and turn-off begin with: the session (with first, one
+ * that has passed the password alone will do), 2FA on, and a right code
+ * or recovery code in the body.  Returns 0, or -1 with the error in rep.
+ */
+static int
+two_factor_passed(struct app *app, struct http_req *req,
+    struct http_reply *rep, int first, struct auth_session *session)
+{
+	struct totp_state	 t;
+	struct json_value	 code;
+	int			 rc = -1;
+
+	if (two_factor_ready(app, rep) == -1 ||
+	    (first ? auth_require_first(app, req, rep, session) :
+	    auth_require(app, req, rep, session)) == -1)
+		return -1;
+	if (two_factor_state(app, req, rep, session->user.id, &t, &code) == -1)
+		goto done;
+	if (!t.on)
+		http_error(rep, ERR_BAD_REQUEST, "Two-factor authentication is "
+		    "off");
+	else
+		rc = two_factor_verify(app, req, rep, session->user.id,
+		    t.secret, code.str, code.len, 1, NULL);
+done:
+	util_wipe(&t, sizeof(t));
+	return rc;
+}
+
 static int
 generate(struct app *app, struct http_req *req, struct http_reply *rep)
 {
@@ -338,80 +368,43 @@ static int
 authenticate(struct app *app, struct http_req *req, struct http_reply *rep)
 {
 	struct auth_session	 session;
-	struct totp_state	 t;
-	struct json_value	 code;
 	enum store_rc		 rc;
-	int			 ret = -1;
 
-	if (two_factor_ready(app, rep) == -1 ||
-	    auth_require_first(app, req, rep, &session) == -1 ||
-	    two_factor_state(app, req, rep, session.user.id, &t, &code) == -1)
+	if (two_factor_passed(app, req, rep, 1, &session) == -1)
 		return -1;
-	if (!t.on) {
-		http_error(rep, ERR_BAD_REQUEST, "Two-factor authentication is "
-		    "off");
-		goto done;
-	}
-	if (two_factor_verify(app, req, rep, session.user.id, t.secret,
-	    code.str, code.len, 1, NULL) == -1)
-		goto done;
 	/*
 	 * A new session for the new privilege, as at log-in: the one the
 	 * password opened ends, so its cookie (whoever saw it) stays a half.
 	 */
 	rc = store_session_delete(app->store, session.claims.id,
 	    session.user.id);
-	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
-		app_store_error(rep, rc);
-		goto done;
-	}
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		return app_store_error(rep, rc);
 	if (auth_login(app, req, rep, &session.user, 0) == -1)
-		goto done;
+		return -1;
 	audit(app, req->client, AUDIT_2FA_PASSED, session.user.id, "session "
 	    "%.8s replaced", session.claims.id);
 	http_ok(rep, 200, json_user(&session.user));
-	ret = 0;
-done:
-	util_wipe(&t, sizeof(t));
-	return ret;
+	return 0;
 }
 
 static int
 turn_off(struct app *app, struct http_req *req, struct http_reply *rep)
 {
 	struct auth_session	 session;
-	struct totp_state	 t;
-	struct json_value	 code;
 	enum store_rc		 rc;
-	int			 ret = -1;
 
-	if (two_factor_ready(app, rep) == -1 ||
-	    auth_require(app, req, rep, &session) == -1 ||
-	    two_factor_state(app, req, rep, session.user.id, &t, &code) == -1)
+	if (two_factor_passed(app, req, rep, 0, &session) == -1)
 		return -1;
-	if (!t.on) {
-		http_error(rep, ERR_BAD_REQUEST, "Two-factor authentication is "
-		    "off");
-		goto done;
-	}
-	if (two_factor_verify(app, req, rep, session.user.id, t.secret,
-	    code.str, code.len, 1, NULL) == -1)
-		goto done;
-	if ((rc = store_totp_disable(app->store, session.user.id, NULL)) !=
-	    STORE_OK) {
-		if (rc == STORE_NOTFOUND)
-			http_error(rep, ERR_UNAUTHORIZED, NULL);
-		else
-			app_store_error(rep, rc);
-		goto done;
-	}
+	rc = store_totp_disable(app->store, session.user.id, NULL);
+	if (rc == STORE_NOTFOUND)
+		return http_error(rep, ERR_UNAUTHORIZED, NULL);
+	if (rc != STORE_OK)
+		return app_store_error(rep, rc);
 	audit(app, req->client, AUDIT_2FA_DISABLED, session.user.id,
 	    "by its user");
 	http_ok(rep, 200, NULL);
-	ret = 0;
-done:
-	util_wipe(&t, sizeof(t));
-	return ret;
+	return 0;
 }
 
 static const struct route routes[] = {
