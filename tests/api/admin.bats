@@ -1664,7 +1664,7 @@ user-locked"
 	run "$ADMIN" throttle --help
 	assert_output --partial 'throttle clear [address | email]'
 	run "$ADMIN" audit --help
-	assert_output --partial 'password-set or user-deleted.'
+	assert_output --partial 'password-set, user-deleted or 2fa-reset.'
 	# The whole tool's usage names every group.
 	run "$ADMIN" --help
 	for group in user sessions throttle audit backup; do
