@@ -140,7 +140,7 @@ two_factor_verify(struct app *app, const struct http_req *req,
 			log_msg(req->client, "the TOTP secret of user %lld does "
 			    "not open: another TOTP_ENCRYPTION_KEY_FILE, or "
 			    "a changed row", (long long)user_id);
-			throttle_2fa_done(app, req, user_id, 1);
+			throttle_2fa_done(app, req, user_id, 0);
 			return http_error(rep, ERR_INTERNAL, NULL);
 		}
 		if (totp_check(secret, slen, code, len, (int64_t)time(NULL),

@@ -114,7 +114,12 @@ auth_login(struct app *app, const struct http_req *req,
 	st.user_id = user->id;
 	st.now = now;
 	st.user_agent = agent;
-	st.max_per_user = app->cfg.sessions_max;
+	/*
+	 * A session of the password alone ends no other (the cap would let
+	 * a password without the second factor log the user out); it counts
+	 * for the cap, but goes first, when a real one is added.
+	 */
+	st.max_per_user = first_factor_only ? 0 : app->cfg.sessions_max;
 	st.first_factor_only = first_factor_only;
 	if (first_factor_only) {
 		/* Only for the code: short, and nothing to refresh it with. */

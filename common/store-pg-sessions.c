@@ -35,12 +35,14 @@ const struct pgstmt pgstore_sessions_stmts[] = {
 	  "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE" },
 	/*
 	 * All but the $2 most recently used sessions of user $1, before a
-	 * new one is added (so it is never among them).
+	 * new one is added (so it is never among them).  Sessions that have
+	 * passed the password alone go first: a password without the second
+	 * factor must not push the user's real sessions out.
 	 */
 	{ STMT_SESSION_CAP, "session_cap", 2,
 	  "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
-	  "WHERE user_id = $1 "
-	  "ORDER BY last_used_at DESC, created_at DESC, id DESC OFFSET $2)" },
+	  "WHERE user_id = $1 ORDER BY first_factor_only, "
+	  "last_used_at DESC, created_at DESC, id DESC OFFSET $2)" },
 	/*
 	 * A locked user's sessions were ended when the lock was set; one a
 	 * log-in racing with the lock added still does not count.

@@ -20,12 +20,14 @@ const struct litestore_sql litestore_sessions_sql[] = {
 	/*
 	 * All but the ?2 most recently used sessions of user ?1, before a
 	 * new one is added (so it is never among them).  The user's index
-	 * finds them; the sort is of at most the cap and a few.
+	 * finds them; the sort is of at most the cap and a few.  Sessions
+	 * that have passed the password alone go first: a password without
+	 * the second factor must not push the user's real sessions out.
 	 */
 	{ STMT_SESSION_CAP,
 	  "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
-	  "WHERE user_id = ?1 "
-	  "ORDER BY last_used_at DESC, created_at DESC, id DESC "
+	  "WHERE user_id = ?1 ORDER BY first_factor_only, "
+	  "last_used_at DESC, created_at DESC, id DESC "
 	  "LIMIT -1 OFFSET ?2)" },
 	/*
 	 * A locked user's sessions were ended when the lock was set; one a

@@ -220,6 +220,24 @@ with_2fa() {
 	assert_equal "$STATUS" 200
 }
 
+@test "2fa-3.3: log-ins with the password alone never push the user's real sessions out of the cap" {
+	server_start capped SESSIONS_PER_USER_MAX=2
+	with_2fa
+	real=$TOKEN
+	for i in 1 2 3; do
+		signin
+	done
+	req GET /authentication -b "Authentication=$real"
+	assert_reply 200 "$ME"
+	# Passing the second factor adds a real session: the halves go first.
+	fresh_step
+	post2 /2fa/authenticate "$TOKEN" "$(body_code "$(code)")"
+	assert_reply 200 "$ME"
+	req GET /authentication -b "Authentication=$real"
+	assert_reply 200 "$ME"
+	server_stop capped
+}
+
 @test "2fa-4.1: a code works once; one step either way is accepted, two are not" {
 	# Turned on with the previous step's code (one step of drift).
 	with_2fa
