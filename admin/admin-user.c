@@ -380,3 +380,28 @@ done:
 	util_wipe(hash, sizeof(hash));
 	return status;
 }
+
+/*
+ * user reset-2fa EMAIL: turn the user's two-factor authentication off
+ * (a lost authenticator and recovery codes), audited.  Password changes
+ * never do this (issue 15); the user enrols again after logging in.
+ */
+int
+admin_user_reset_2fa(struct admin *a, char **args, int n)
+{
+	struct user	 u;
+	int64_t		 id;
+	enum store_rc	 rc;
+	int		 status, was_on = 0;
+
+	(void)n;
+	if ((status = user_open(a, args[0], &id, &u)) != 0)
+		return status;
+	if ((rc = store_totp_disable(a->app.store, id, &was_on)) != STORE_OK)
+		return admin_user_error(a, args[0], rc);
+	admin_audit(a, AUDIT_2FA_RESET, id, "two-factor authentication %s",
+	    was_on ? "turned off" : "was off; secret forgotten");
+	printf("%s: two-factor authentication %s\n", u.email,
+	    was_on ? "turned off" : "was not on (any pending secret forgotten)");
+	return ADMIN_OK;
+}

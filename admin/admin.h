@@ -186,6 +186,7 @@ int	admin_user_lock(struct admin *, char **, int);
 int	admin_user_unlock(struct admin *, char **, int);
 int	admin_user_delete(struct admin *, char **, int);
 int	admin_user_set_password(struct admin *, char **, int);
+int	admin_user_reset_2fa(struct admin *, char **, int);
 int	admin_sessions_list(struct admin *, char **, int);
 int	admin_sessions_revoke(struct admin *, char **, int);
 int	admin_throttle_list(struct admin *, char **, int);

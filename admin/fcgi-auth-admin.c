@@ -59,6 +59,7 @@ static const struct {
 	  "       fcgi-auth-admin [-d database] user delete email\n"
 	  "       fcgi-auth-admin [-d database] user set-password email "
 	  "<password-file\n"
+	  "       fcgi-auth-admin [-d database] user reset-2fa email\n"
 	  "list: every user (--locked: the locked ones), by id: id, e-mail,\n"
 	  "name, when created, since when locked, live sessions.\n"
 	  "show: one user, the same.\n"
@@ -68,7 +69,10 @@ static const struct {
 	  "set-password: the first line of standard input (never an argument)\n"
 	  "becomes the password, under registration's rules: 8 characters to\n"
 	  "72 bytes of UTF-8, not only blanks; on a terminal it is asked for\n"
-	  "twice, unechoed.  Every session of the user ends.\n"
+	  "twice, unechoed.  Every session of the user ends; two-factor\n"
+	  "authentication stays as it is.\n"
+	  "reset-2fa: turn the user's two-factor authentication off (a lost\n"
+	  "authenticator): its secret and recovery codes are forgotten.\n"
 	  "An e-mail matches in any letter case.  Every change is recorded in\n"
 	  "the audit log (fcgi-auth-admin audit) with the client \"admin\".\n" },
 	{ "sessions",
@@ -108,7 +112,8 @@ static const struct {
 	  "--event: login-succeeded, login-failed, login-throttled, logout,\n"
 	  "refresh, refresh-reused, session-ended, sessions-ended,\n"
 	  "password-changed, account-deleted, email-confirmed, password-reset,\n"
-	  "user-locked, user-unlocked, password-set or user-deleted.\n"
+	  "2fa-enabled, 2fa-disabled, 2fa-passed, 2fa-failed, user-locked,\n"
+	  "user-unlocked, password-set, user-deleted or 2fa-reset.\n"
 	  "--limit: only the newest n of them.\n"
 	  "Events are kept AUDIT_RETENTION_DAYS days (90 by default).\n" },
 	{ "backup",
@@ -134,7 +139,7 @@ admin_usage(const char *group, FILE *fp, int status)
 	    "usage: fcgi-auth-admin [-d database] migrate\n"
 	    "       fcgi-auth-admin [-d database] status\n"
 	    "       fcgi-auth-admin [-d database] user "
-	    "list|show|lock|unlock|delete|set-password ...\n"
+	    "list|show|lock|unlock|delete|set-password|reset-2fa ...\n"
 	    "       fcgi-auth-admin [-d database] sessions list|revoke ...\n"
 	    "       fcgi-auth-admin [-d database] throttle list|clear ...\n"
 	    "       fcgi-auth-admin [-d database] audit [--user email|id] "
@@ -144,6 +149,7 @@ admin_usage(const char *group, FILE *fp, int status)
 	    "       fcgi-auth-admin [-d postgresql-url] copy sqlite-path "
 	    "[postgresql-url]\n"
 	    "       fcgi-auth-admin init-secret [file]\n"
+	    "       fcgi-auth-admin init-totp-key [file]\n"
 	    "       fcgi-auth-admin -h | --help | -V | --version\n"
 	    "       fcgi-auth-admin user|sessions|throttle|audit|backup --help\n"
 	    "Settings come from the environment, else from one settings file, as\n"
@@ -158,6 +164,9 @@ admin_usage(const char *group, FILE *fp, int status)
 	    "init-secret creates the signing key unless it exists: file, else\n"
 	    "JWT_SECRET_FILE, else %s;\n"
 	    "32 random bytes in hex, mode 0600 (as root, owned like migrate's).\n"
+	    "init-totp-key creates the key of the TOTP secrets (two-factor\n"
+	    "authentication) the same way: file, else TOTP_ENCRYPTION_KEY_FILE,\n"
+	    "else %s.\n"
 	    "copy moves the users (with their password hashes), posts, live\n"
 	    "sessions with their refresh tokens, throttle counters and audit log\n"
 	    "of an SQLite database into a migrated, empty PostgreSQL database,\n"
@@ -169,7 +178,7 @@ admin_usage(const char *group, FILE *fp, int status)
 	    "Every local user can read a URL given as an argument or to -d in the\n"
 	    "process list: pass one that holds a password in $DATABASE_URL.\n",
 	    config_default_file, DEFAULT_DATABASE_PATH,
-	    config_default_secret_file);
+	    config_default_secret_file, config_default_totp_key_file);
 	exit(status);
 }
 
@@ -408,7 +417,7 @@ admin_secret_exists(const char *path)
  * terminal or the log.
  */
 static int
-cmd_init_secret(const char *path)
+cmd_init_secret(const char *path, const char *what)
 {
 	char	 key[2 * ADMIN_KEY_BYTES + 2];
 	int	 fd, rc = 1;
@@ -440,7 +449,7 @@ cmd_init_secret(const char *path)
 		    strerror(errno));
 		goto fail;
 	}
-	printf("created the signing key %s\n", path);
+	printf("created the %s %s\n", what, path);
 	rc = 0;
 	goto done;
 fail:
@@ -526,7 +535,15 @@ run_init_secret(struct admin *a, char **args, int n)
 		    "or name the file to create\n");
 		return ADMIN_FAIL;
 	}
-	return cmd_init_secret(file);
+	return cmd_init_secret(file, "signing key");
+}
+
+/* init-totp-key [file]: the TOTP secrets' key, made like the signing key. */
+static int
+run_init_totp_key(struct admin *a, char **args, int n)
+{
+	return cmd_init_secret(n == 1 ? args[0] : a->app.cfg.totp_key_file,
+	    "TOTP key");
 }
 
 /* Every command: group (NULL: none), name, arguments, options, function. */
@@ -536,6 +553,7 @@ static const struct admin_cmd cmds[] = {
 	{ NULL, "delete-user", 1, 1, 0, admin_user_delete },
 	{ NULL, "copy", 1, 2, 0, run_copy },
 	{ NULL, "init-secret", 0, 1, 0, run_init_secret },
+	{ NULL, "init-totp-key", 0, 1, 0, run_init_totp_key },
 	{ NULL, "audit", 0, 0, OPT_USER | OPT_SINCE | OPT_EVENT | OPT_LIMIT |
 	    OPT_JSON, admin_audit_list },
 	{ NULL, "backup", 1, 1, 0, admin_backup },
@@ -545,6 +563,7 @@ static const struct admin_cmd cmds[] = {
 	{ "user", "unlock", 1, 1, 0, admin_user_unlock },
 	{ "user", "delete", 1, 1, 0, admin_user_delete },
 	{ "user", "set-password", 1, 1, 0, admin_user_set_password },
+	{ "user", "reset-2fa", 1, 1, 0, admin_user_reset_2fa },
 	{ "sessions", "list", 0, 1, OPT_JSON, admin_sessions_list },
 	{ "sessions", "revoke", 0, 1, OPT_USER | OPT_ALL,
 	    admin_sessions_revoke },

@@ -9,6 +9,10 @@
  *     lifetime>; SameSite=Strict.  Under a base, Path=BASE and
  *     BASE/authentication; with COOKIE_SECURE=1, "; Secure" and prefixed
  *     names (common/auth.h).
+ * 200, empty body, for a user with 2FA on (cgi-bin/two-factor.c): the
+ *     cookie names a session that has passed the password alone, good
+ *     for POST /2fa/authenticate and log-out only, for at most 10 minutes,
+ *     without a Refresh cookie
  * 400 "Wrong credentials provided"  unknown e-mail, wrong password or a
  *     locked account, alike in body and in time: each costs one bcrypt
  *     at the highest cost in use (login_cost()), whatever the cost of the
@@ -157,11 +161,15 @@ login(struct app *app, struct http_req *req, struct http_reply *rep)
 		log_msg(req->client, "could not rehash the password of user %lld",
 		    (long long)user.id);
 
-	if (auth_login(app, req, rep, &user) == -1)
+	if (auth_login(app, req, rep, &user, user.two_factor) == -1)
 		return -1;
-	audit(app, req->client, AUDIT_LOGIN_SUCCEEDED, user.id, "%s",
-	    user.email);
-	http_ok(rep, 200, json_user(&user));
+	audit(app, req->client, AUDIT_LOGIN_SUCCEEDED, user.id, "%s%s",
+	    user.email, user.two_factor ? "; second factor to come" : "");
+	/*
+	 * Part 31's only signal that a code is wanted: an empty body.  The
+	 * session can do nothing but POST /2fa/authenticate and log out.
+	 */
+	http_ok(rep, 200, user.two_factor ? NULL : json_user(&user));
 	return 0;
 }
 

@@ -28,6 +28,11 @@
 #define AUDIT_USER_DELETED	"user-deleted"
 #define AUDIT_EMAIL_CONFIRMED	"email-confirmed"
 #define AUDIT_PASSWORD_RESET	"password-reset"
+#define AUDIT_2FA_ENABLED	"2fa-enabled"
+#define AUDIT_2FA_DISABLED	"2fa-disabled"
+#define AUDIT_2FA_PASSED	"2fa-passed"
+#define AUDIT_2FA_FAILED	"2fa-failed"
+#define AUDIT_2FA_RESET		"2fa-reset"
 
 /* Every event name above, NULL-terminated (the admin tool checks --event). */
 extern const char *const audit_events[];

@@ -95,7 +95,7 @@ auth_agent(const struct http_req *req, char out[STORE_AGENT_MAX + 1])
 
 int
 auth_login(struct app *app, const struct http_req *req,
-    struct http_reply *rep, const struct user *user)
+    struct http_reply *rep, const struct user *user, int first_factor_only)
 {
 	struct session_start	 st;
 	char			 id[TOK_ID_LEN + 1], agent[STORE_AGENT_MAX + 1];
@@ -105,7 +105,7 @@ auth_login(struct app *app, const struct http_req *req,
 	enum store_rc		 rc;
 
 	if (tok_new_id(id) == -1 || (app->cfg.refresh_ttl > 0 &&
-	    tok_refresh_new(id, refresh, digest) == -1)) {
+	    !first_factor_only && tok_refresh_new(id, refresh, digest) == -1)) {
 		log_msg(req->client, "no randomness for a session");
 		return http_error(rep, ERR_INTERNAL, NULL);
 	}
@@ -114,8 +114,20 @@ auth_login(struct app *app, const struct http_req *req,
 	st.user_id = user->id;
 	st.now = now;
 	st.user_agent = agent;
-	st.max_per_user = app->cfg.sessions_max;
-	if (app->cfg.refresh_ttl > 0) {
+	/*
+	 * A session of the password alone ends no other (the cap would let
+	 * a password without the second factor log the user out); it counts
+	 * for the cap, but goes first, when a real one is added.
+	 */
+	st.max_per_user = first_factor_only ? 0 : app->cfg.sessions_max;
+	st.first_factor_only = first_factor_only;
+	if (first_factor_only) {
+		/* Only for the code: short, and nothing to refresh it with. */
+		st.ends_at = st.expires_at = now + (app->cfg.jwt_ttl <
+		    AUTH_FIRST_FACTOR_TTL ? app->cfg.jwt_ttl :
+		    AUTH_FIRST_FACTOR_TTL);
+		st.refresh_digest = NULL;
+	} else if (app->cfg.refresh_ttl > 0) {
 		st.ends_at = now + app->cfg.session_lifetime;
 		st.expires_at = now + app->cfg.refresh_ttl;
 		if (st.expires_at > st.ends_at)
@@ -141,9 +153,10 @@ auth_login(struct app *app, const struct http_req *req,
 	return 0;
 }
 
-int
-auth_require(struct app *app, const struct http_req *req,
-    struct http_reply *rep, struct auth_session *out)
+/* auth_require() and auth_require_first(): first, whether a half session will do. */
+static int
+auth_check(struct app *app, const struct http_req *req,
+    struct http_reply *rep, struct auth_session *out, int first)
 {
 	const char	*token, *why;
 	size_t		 len;
@@ -168,7 +181,27 @@ auth_require(struct app *app, const struct http_req *req,
 	}
 	if (rc != STORE_OK)
 		return app_store_error(rep, rc);
+	if (out->user.first_factor_only && !first) {
+		log_msg(req->client, "rejected token for user %lld: the session "
+		    "has not passed the second factor",
+		    (long long)out->claims.user_id);
+		return http_error(rep, ERR_UNAUTHORIZED, NULL);
+	}
 	return 0;
+}
+
+int
+auth_require(struct app *app, const struct http_req *req,
+    struct http_reply *rep, struct auth_session *out)
+{
+	return auth_check(app, req, rep, out, 0);
+}
+
+int
+auth_require_first(struct app *app, const struct http_req *req,
+    struct http_reply *rep, struct auth_session *out)
+{
+	return auth_check(app, req, rep, out, 1);
 }
 
 /*
@@ -247,6 +280,13 @@ auth_refresh(struct app *app, const struct http_req *req,
 
 	if (auth_use_refresh(app, req, rep, now, 1, &r, token) == -1)
 		return -1;
+	/* Never: such a session has no refresh token (auth_login()). */
+	if (r.user.first_factor_only) {
+		log_msg(req->client, "rejected refresh token of user %lld: the "
+		    "session has not passed the second factor",
+		    (long long)r.user.id);
+		return http_error(rep, ERR_UNAUTHORIZED, NULL);
+	}
 	if (auth_access_cookie(app, req, rep, r.session_id, r.user.id, now,
 	    r.expires_at) == -1)
 		return -1;
@@ -278,7 +318,7 @@ auth_logout(struct app *app, const struct http_req *req,
 	 * client refresh first): the refresh cookie names the session too.
 	 */
 	http_reply_init(&ignored);
-	if (auth_require(app, req, &ignored, &session) == 0) {
+	if (auth_require_first(app, req, &ignored, &session) == 0) {
 		id = session.claims.id;
 		user_id = session.claims.user_id;
 	} else if (ignored.status == 401 &&

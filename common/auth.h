@@ -77,21 +77,42 @@ auth_refresh_name(const struct app *app, const struct http_req *req)
 }
 
 /*
+ * A session that has passed the password alone, of a user with 2FA on,
+ * lasts at most this long (or the access token's lifetime if shorter),
+ * and has no refresh token: time enough to type a code.
+ */
+#define AUTH_FIRST_FACTOR_TTL	600
+
+/*
  * Start a session for user: store it with its first refresh token (ending,
  * in the same transaction, the user's least recently used sessions beyond
  * SESSIONS_PER_USER_MAX, audited), sign an access token, set both cookies
- * on rep.  Returns 0, or -1 with an error in rep.
+ * on rep.  With first_factor_only (a user with 2FA on, before the code)
+ * the session is one that only POST /2fa/authenticate and log-out accept,
+ * of AUTH_FIRST_FACTOR_TTL, without a refresh cookie.  Returns 0, or -1
+ * with an error in rep.
  */
 int	auth_login(struct app *app, const struct http_req *req,
-	    struct http_reply *rep, const struct user *user);
+	    struct http_reply *rep, const struct user *user,
+	    int first_factor_only);
 
 /*
  * Identify the caller from the access cookie: a valid token whose session
- * is live and whose user exists.  Returns 0 and fills *out, or -1 with a
- * 401 (or 503 if the store failed) in rep; a rejected token is logged with
- * the reason.
+ * is live, whose user exists, and which has passed the second factor if
+ * it began with the password alone (issue 15: such a session is refused
+ * here, on every route).  Returns 0 and fills *out, or -1 with a 401 (or
+ * 503 if the store failed) in rep; a rejected token is logged with the
+ * reason.
  */
 int	auth_require(struct app *app, const struct http_req *req,
+	    struct http_reply *rep, struct auth_session *out);
+
+/*
+ * The same, but a session that has passed the password alone is accepted
+ * too (out->user.first_factor_only says so): for POST /2fa/authenticate
+ * and log-out only.
+ */
+int	auth_require_first(struct app *app, const struct http_req *req,
 	    struct http_reply *rep, struct auth_session *out);
 
 /*

@@ -59,10 +59,13 @@ const char *const setting_names[S__MAX] = {
 	"THROTTLE_CONFIRM_PER_ADDRESS", /* S_THROTTLE_CONFIRM_PER_ADDRESS */
 	"PASSWORD_RESET_URL",	/* S_PASSWORD_RESET_URL */
 	"PASSWORD_RESET_TOKEN_EXPIRATION_TIME", /* S_PASSWORD_RESET_TOKEN_EXPIRATION_TIME */
+	"TOTP_ENCRYPTION_KEY_FILE", /* S_TOTP_ENCRYPTION_KEY_FILE */
+	"TWO_FACTOR_AUTHENTICATION_APP_NAME", /* S_TWO_FACTOR_AUTHENTICATION_APP_NAME */
 };
 
 const char	*config_default_file = DEFAULT_CONFIG_FILE;
 const char	*config_default_secret_file = DEFAULT_SECRET_FILE;
+const char	*config_default_totp_key_file = DEFAULT_TOTP_KEY_FILE;
 
 /*
  * Does url hold a password?  Exactly what util_redact_url() hides, so

@@ -67,28 +67,63 @@ config_throttle(struct config_file *file, struct config_throttle *t,
 }
 
 /*
- * Read the key from path (JWT_SECRET_FILE, or the default when dflt is
- * set); one trailing newline is dropped.  Only its owner may write it and
- * only its owner and group read it: a key others can read is no key, and
- * one they can write is theirs (the group: the web server's, whose every
- * other script would hold the key).
+ * Read a key file (name: its setting, for messages) of at most max bytes
+ * into buf (bufsz >= max + 3), one trailing newline dropped, its length
+ * into *len.  Only its
+ * owner may write it and only its owner and group read it: a key others
+ * can read is no key, and one they can write is theirs (the group: the
+ * web server's, whose every other script would hold the key).  Returns 0;
+ * -1 with errno set and nothing in err if it cannot be read (the caller
+ * words that); -2 with a reason in err if it is refused.
  */
+static int
+config_key_read(const char *path, const char *name, char *buf, size_t bufsz,
+    size_t max, size_t *len, char *err, size_t errsz)
+{
+	struct stat	 st;
+	ssize_t		 n;
+
+	if ((n = config_read(path, &st, buf, bufsz)) == CONFIG_NOT_REGULAR) {
+		snprintf(err, errsz, "%s %s is not a regular file", name, path);
+		return -2;
+	}
+	if (n == -1)
+		return -1;
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		snprintf(err, errsz, "%s %s can be read or written by other "
+		    "users: chmod o-rwx it", name, path);
+		return -2;
+	}
+	if (st.st_mode & S_IWGRP) {
+		snprintf(err, errsz, "%s %s can be written by its group: chmod "
+		    "g-w it", name, path);
+		return -2;
+	}
+	*len = (size_t)n;
+	if (*len > 0 && buf[*len - 1] == '\n')
+		(*len)--;
+	if (*len > 0 && buf[*len - 1] == '\r')
+		(*len)--;
+	if (*len > max) {
+		snprintf(err, errsz, "%s %s holds more than %zu bytes", name,
+		    path, max);
+		return -2;
+	}
+	return 0;
+}
+
+/* Read the key from path (JWT_SECRET_FILE, or the default when dflt is set). */
 static int
 config_secret_file(struct config *cfg, const char *path, int dflt, char *err,
     size_t errsz)
 {
 	char		 buf[CONFIG_SECRET_MAX + 2];
-	struct stat	 st;
-	ssize_t		 n;
 	size_t		 len;
-	int		 rc = -1;
+	int		 rc;
 
-	if ((n = config_read(path, &st, buf, sizeof(buf))) == CONFIG_NOT_REGULAR) {
-		snprintf(err, errsz, "JWT_SECRET_FILE %s is not a regular file",
-		    path);
-		goto done;
-	}
-	if (n == -1) {
+	rc = config_key_read(path, "JWT_SECRET_FILE", buf, sizeof(buf),
+	    CONFIG_SECRET_MAX - 1, &len, err, errsz);
+	if (rc == -1) {
 		if (dflt)
 			snprintf(err, errsz, "JWT_SECRET (or JWT_SECRET_FILE) is "
 			    "not set, and the default key file %s cannot be "
@@ -97,34 +132,94 @@ config_secret_file(struct config *cfg, const char *path, int dflt, char *err,
 		else
 			snprintf(err, errsz, "JWT_SECRET_FILE %s: %s", path,
 			    strerror(errno));
-		goto done;
 	}
-	if (st.st_mode & (S_IROTH | S_IWOTH)) {
-		snprintf(err, errsz, "JWT_SECRET_FILE %s can be read or written "
-		    "by other users: chmod o-rwx it", path);
-		goto done;
+	if (rc == 0) {
+		memcpy(cfg->jwt_secret, buf, len);
+		cfg->jwt_secret_len = len;
 	}
-	if (st.st_mode & S_IWGRP) {
-		snprintf(err, errsz, "JWT_SECRET_FILE %s can be written by its "
-		    "group: chmod g-w it", path);
-		goto done;
-	}
-	len = (size_t)n;
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	if (len >= sizeof(cfg->jwt_secret)) {
-		snprintf(err, errsz, "JWT_SECRET_FILE %s holds more than %d bytes",
-		    path, CONFIG_SECRET_MAX - 1);
-		goto done;
-	}
-	memcpy(cfg->jwt_secret, buf, len);
-	cfg->jwt_secret_len = len;
-	rc = 0;
-done:
 	util_wipe(buf, sizeof(buf));
-	return rc;
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * The TOTP secrets' key (issue 15): TOTP_ENCRYPTION_KEY_FILE, else the
+ * default file, which alone may be missing: two-factor authentication is
+ * then off, and its routes say so (503).  A file named but unusable, or
+ * one that holds anything but 64 hex digits, stops the program: 2FA must
+ * not silently fail open or use a weak key.
+ */
+static int
+config_totp_key(struct config_file *file, struct config *cfg, int need_key,
+    char *err, size_t errsz)
+{
+	const char	*path = config_get(file, S_TOTP_ENCRYPTION_KEY_FILE);
+	char		 buf[2 * CONFIG_TOTP_KEY_LEN + 3];
+	size_t		 len, i;
+	int		 dflt = path == NULL || *path == '\0', rc, hi, lo;
+
+	if (dflt)
+		path = config_default_totp_key_file;
+	if (strlen(path) >= sizeof(cfg->totp_key_file)) {
+		snprintf(err, errsz, "TOTP_ENCRYPTION_KEY_FILE is too long");
+		return -1;
+	}
+	strcpy(cfg->totp_key_file, path);
+	if (!need_key)
+		return 0;
+	rc = config_key_read(path, "TOTP_ENCRYPTION_KEY_FILE", buf, sizeof(buf),
+	    2 * CONFIG_TOTP_KEY_LEN, &len, err, errsz);
+	if (rc == -1 && dflt && errno == ENOENT)
+		return 0;
+	if (rc == -1)
+		snprintf(err, errsz, "TOTP_ENCRYPTION_KEY_FILE %s: %s (create "
+		    "it with: fcgi-auth-admin init-totp-key)", path,
+		    strerror(errno));
+	if (rc == 0 && len != 2 * CONFIG_TOTP_KEY_LEN) {
+		snprintf(err, errsz, "TOTP_ENCRYPTION_KEY_FILE %s must hold %d "
+		    "hex digits (a 256-bit key; fcgi-auth-admin init-totp-key "
+		    "makes one)", path, 2 * CONFIG_TOTP_KEY_LEN);
+		rc = -2;
+	}
+	for (i = 0; rc == 0 && i < CONFIG_TOTP_KEY_LEN; i++) {
+		hi = util_hexval((unsigned char)buf[2 * i]);
+		lo = util_hexval((unsigned char)buf[2 * i + 1]);
+		if (hi == -1 || lo == -1) {
+			snprintf(err, errsz, "TOTP_ENCRYPTION_KEY_FILE %s holds "
+			    "something other than hex digits", path);
+			rc = -2;
+		} else
+			cfg->totp_key[i] = (unsigned char)(hi << 4 | lo);
+	}
+	util_wipe(buf, sizeof(buf));
+	if (rc != 0) {
+		util_wipe(cfg->totp_key, sizeof(cfg->totp_key));
+		return -1;
+	}
+	cfg->totp_key_len = CONFIG_TOTP_KEY_LEN;
+	return 0;
+}
+
+/*
+ * TWO_FACTOR_AUTHENTICATION_APP_NAME, the issuer authenticator apps show:
+ * printable ASCII without ':', which the otpauth label uses to separate
+ * it from the e-mail.
+ */
+static int
+config_app_name(struct config_file *file, struct config *cfg, char *err,
+    size_t errsz)
+{
+	const char	*p;
+
+	if (config_str(file, S_TWO_FACTOR_AUTHENTICATION_APP_NAME,
+	    cfg->totp_issuer, sizeof(cfg->totp_issuer), err, errsz) == -1)
+		return -1;
+	for (p = cfg->totp_issuer; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == ':') {
+			snprintf(err, errsz, "TWO_FACTOR_AUTHENTICATION_APP_NAME "
+			    "must be printable ASCII without ':'");
+			return -1;
+		}
+	return 0;
 }
 
 /*
@@ -508,6 +603,9 @@ config_fill(struct config *cfg, int need_key, char *err, size_t errsz)
 	    config_origins(file, cfg, err, errsz) == -1 ||
 	    config_mail(file, cfg, err, errsz) == -1)
 		goto done;
+	if (config_app_name(file, cfg, err, errsz) == -1 ||
+	    config_totp_key(file, cfg, need_key, err, errsz) == -1)
+		goto done;
 	rc = config_secret(cfg, file, need_key, err, errsz);
 done:
 	util_wipe(file, sizeof(*file));
@@ -532,5 +630,7 @@ config_clear(struct config *cfg)
 {
 	util_wipe(cfg->jwt_secret, sizeof(cfg->jwt_secret));
 	cfg->jwt_secret_len = 0;
+	util_wipe(cfg->totp_key, sizeof(cfg->totp_key));
+	cfg->totp_key_len = 0;
 	util_wipe(cfg->database_url, sizeof(cfg->database_url));
 }

@@ -35,6 +35,15 @@
 #ifndef DEFAULT_SECRET_FILE
 #define DEFAULT_SECRET_FILE "/var/lib/fcgi-auth/jwt-secret"
 #endif
+#ifndef DEFAULT_TOTP_KEY_FILE
+#define DEFAULT_TOTP_KEY_FILE "/var/lib/fcgi-auth/totp-key"
+#endif
+
+/* The TOTP secrets' AES-256 key: TOTP_ENCRYPTION_KEY_FILE holds it in hex. */
+#define CONFIG_TOTP_KEY_LEN	32
+
+/* TWO_FACTOR_AUTHENTICATION_APP_NAME's room, in bytes. */
+#define CONFIG_APP_NAME_MAX	64
 
 /*
  * DEFAULT_CONFIG_FILE and DEFAULT_SECRET_FILE as config_load() uses them.
@@ -43,6 +52,7 @@
  */
 extern const char	*config_default_file;
 extern const char	*config_default_secret_file;
+extern const char	*config_default_totp_key_file;
 
 /* Where a setting's value came from. */
 enum config_from {
@@ -120,6 +130,17 @@ struct config {
 	char		 file[PATH_MAX];	/* the settings file read, or "" */
 	enum config_from database_from;	/* where DATABASE_PATH came from */
 	char		 secret_file[PATH_MAX];	/* the key file; "" with JWT_SECRET */
+	/*
+	 * TOTP_ENCRYPTION_KEY_FILE (else config_default_totp_key_file): the
+	 * key of the TOTP secrets, separate from the JWT key.  totp_key_len
+	 * is 0 when the setting is unset and the default file does not
+	 * exist: two-factor authentication is then off (503).
+	 */
+	unsigned char	 totp_key[CONFIG_TOTP_KEY_LEN];
+	size_t		 totp_key_len;
+	char		 totp_key_file[PATH_MAX];
+	/* TWO_FACTOR_AUTHENTICATION_APP_NAME: the issuer; "": the host's name */
+	char		 totp_issuer[CONFIG_APP_NAME_MAX + 1];
 };
 
 /*
@@ -133,7 +154,10 @@ struct config {
  * by them at all.  The key is JWT_SECRET, else the file JWT_SECRET_FILE
  * names, else config_default_secret_file; a key file others can read or
  * write, or its group write, is refused.  Either file must be a regular
- * file (FCGI_AUTH_CONFIG=/dev/null aside), and a FIFO is refused at once.  Returns 0, or -1 with a one-line reason in err (never
+ * file (FCGI_AUTH_CONFIG=/dev/null aside), and a FIFO is refused at once.
+ * The TOTP key file follows the key file's rules, and must hold 64 hex
+ * digits (fcgi-auth-admin init-totp-key); only the default one may be
+ * missing (2FA is then off).  Returns 0, or -1 with a one-line reason in err (never
  * containing the secret).  JWT_SECRET is wiped from the environment once
  * copied, so it cannot leak through a later exec or core.
  */

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -53,6 +54,7 @@ static const struct {
 	{ 503, SHAPE_DETAIL, "Service temporarily unavailable" }, /* ERR_UNAVAILABLE */
 	{ 401, SHAPE_DETAIL, "Confirm your email first" }, /* ERR_UNCONFIRMED */
 	{ 503, SHAPE_DETAIL, "The server's storage is full" }, /* ERR_STORAGE_FULL */
+	{ 401, SHAPE_DETAIL, "Wrong authentication code" }, /* ERR_WRONG_CODE */
 };
 
 static const char *
@@ -89,7 +91,7 @@ http_method_name(enum http_method m)
 enum param {
 	P_METHOD, P_CLIENT, P_CONTENT_TYPE, P_COOKIE, P_HOST, P_ORIGIN,
 	P_REFERER, P_FETCH_SITE, P_FORWARDED_FOR, P_HTTPS, P_SCHEME, P_URI,
-	P_LENGTH, P_USER_AGENT, P_FORWARDED_PROTO, P_CORS_METHOD, P__MAX
+	P_LENGTH, P_USER_AGENT, P_FORWARDED_PROTO, P_CORS_METHOD, P_ACCEPT, P__MAX
 };
 
 #define PARAM(s)	{ s, sizeof(s) - 1 }
@@ -103,7 +105,7 @@ static const struct {
 	PARAM("HTTP_X_FORWARDED_FOR"), PARAM("HTTPS"), PARAM("REQUEST_SCHEME"),
 	PARAM("REQUEST_URI"), PARAM("CONTENT_LENGTH"), PARAM("HTTP_USER_AGENT"),
 	PARAM("HTTP_X_FORWARDED_PROTO"),
-	PARAM("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
+	PARAM("HTTP_ACCESS_CONTROL_REQUEST_METHOD"), PARAM("HTTP_ACCEPT"),
 };
 #undef PARAM
 
@@ -159,6 +161,7 @@ http_req_parse(struct http_req *req, const struct http_io *io,
 	req->origin = p[P_ORIGIN];
 	req->referer = p[P_REFERER];
 	req->user_agent = p[P_USER_AGENT];
+	req->accept = p[P_ACCEPT];
 	req->fetch_site = p[P_FETCH_SITE];
 	req->forwarded_for = p[P_FORWARDED_FOR];
 	req->forwarded_proto = p[P_FORWARDED_PROTO];
@@ -315,6 +318,7 @@ http_req_clear(struct http_req *req)
 	req->origin = NULL;
 	req->referer = NULL;
 	req->user_agent = NULL;
+	req->accept = NULL;
 	req->fetch_site = NULL;
 	req->forwarded_for = NULL;
 	req->forwarded_proto = NULL;
@@ -490,6 +494,9 @@ http_reply_init(struct http_reply *rep)
 	rep->headers[0] = '\0';
 	rep->headers_overflow = 0;
 	rep->body = NULL;
+	rep->raw = NULL;
+	rep->raw_len = 0;
+	rep->raw_type = NULL;
 }
 
 void
@@ -517,8 +524,21 @@ http_ok(struct http_reply *rep, int status, struct json_object *body)
 {
 	if (rep->body != NULL)
 		json_object_put(rep->body);
+	free(rep->raw);
+	rep->raw = NULL;
+	rep->raw_len = 0;
 	rep->status = status;
 	rep->body = body;
+}
+
+void
+http_ok_raw(struct http_reply *rep, int status, const char *type,
+    unsigned char *data, size_t len)
+{
+	http_ok(rep, status, NULL);
+	rep->raw = data;
+	rep->raw_len = len;
+	rep->raw_type = type;
 }
 
 /*
@@ -622,6 +642,7 @@ http_send(const struct http_reply *rep, const struct http_req *req,
 	size_t		 body_len = 0;
 	int		 status = rep->status, n;
 	const char	*extra = rep->headers;
+	const char	*type = "application/json; charset=utf-8";
 
 	if (rep->headers_overflow) {
 		/* A reply we could not build is our fault, not the client's. */
@@ -629,6 +650,10 @@ http_send(const struct http_reply *rep, const struct http_req *req,
 		extra = "";
 		body = "{\"statusCode\":500,\"message\":\"Internal server error\"}";
 		body_len = strlen(body);
+	} else if (rep->raw != NULL && status != 204) {
+		body = (const char *)rep->raw;
+		body_len = rep->raw_len;
+		type = rep->raw_type;
 	} else if (rep->body != NULL && status != 204) {
 		body = json_object_to_json_string_length(rep->body,
 		    HTTP_JSON_FLAGS, &body_len);
@@ -645,7 +670,7 @@ http_send(const struct http_reply *rep, const struct http_req *req,
 		    body_len);
 	n = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\n"
-	    "%s"
+	    "%s%s%s"
 	    "%s"
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "Cache-Control: no-store\r\n"
@@ -654,8 +679,8 @@ http_send(const struct http_reply *rep, const struct http_req *req,
 	    "%s"
 	    "\r\n",
 	    status, http_reason(status),
-	    body_len > 0 ? "Content-Type: application/json; charset=utf-8\r\n" : "",
-	    length, extra);
+	    body_len > 0 ? "Content-Type: " : "", body_len > 0 ? type : "",
+	    body_len > 0 ? "\r\n" : "", length, extra);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	if (io->write(io->ctx, head, (size_t)n) == -1)
@@ -670,5 +695,6 @@ http_reply_clear(struct http_reply *rep)
 {
 	if (rep->body != NULL)
 		json_object_put(rep->body);
+	free(rep->raw);
 	http_reply_init(rep);
 }

@@ -64,6 +64,7 @@ enum http_err {
 	ERR_UNCONFIRMED,	/* 401 detail: "Confirm your email first" */
 	ERR_STORAGE_FULL,	/* 503 detail: "The server's storage is full";
 				   Retry-After: HTTP_FULL_RETRY_S */
+	ERR_WRONG_CODE,		/* 401 detail: "Wrong authentication code" */
 	ERR__MAX
 };
 
@@ -100,6 +101,7 @@ struct http_req {
 	const char		*origin;	/* Origin header, or NULL */
 	const char		*referer;	/* Referer header, or NULL */
 	const char		*user_agent;	/* User-Agent header, or NULL */
+	const char		*accept;	/* Accept header, or NULL */
 	const char		*fetch_site;	/* Sec-Fetch-Site header, or NULL */
 	const char		*cors_method;	/* Access-Control-Request-Method,
 						   or NULL */
@@ -126,6 +128,10 @@ struct http_reply {
 	size_t			 headers_len;
 	int			 headers_overflow;
 	struct json_object	*body;		/* NULL: empty body */
+	unsigned char		*raw;		/* or a body that is no JSON (a
+						   PNG): malloc'd, owned */
+	size_t			 raw_len;
+	const char		*raw_type;	/* its Content-Type */
 };
 
 /* Where a route matched a path: see http_route_match(). */
@@ -214,6 +220,14 @@ void	http_header(struct http_reply *rep, const char *fmt, ...)
  * body).  Replaces any earlier body.
  */
 void	http_ok(struct http_reply *rep, int status, struct json_object *body);
+
+/*
+ * Answer status with len bytes of data of Content-Type type (a static
+ * string), which the reply now owns (malloc'd; freed by
+ * http_reply_clear()): a body that is no JSON, the 2FA QR code's PNG.
+ */
+void	http_ok_raw(struct http_reply *rep, int status, const char *type,
+	    unsigned char *data, size_t len);
 
 /*
  * Answer status with {"statusCode":status,"message":message}: the plain

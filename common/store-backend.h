@@ -82,6 +82,18 @@ struct store_backend {
 			    enum email_outcome *outcome, int64_t *user_id);
 	enum store_rc	 (*user_confirmed)(void *h, int64_t id,
 			    int64_t *confirmed_at);
+	enum store_rc	 (*totp_get)(void *h, int64_t user_id,
+			    struct totp_state *out);
+	enum store_rc	 (*totp_enrol)(void *h, int64_t user_id,
+			    const char *secret);
+	enum store_rc	 (*totp_step)(void *h, int64_t user_id, int64_t step);
+	enum store_rc	 (*totp_enable)(void *h, int64_t user_id, int64_t step,
+			    const char *const *digests, size_t n, int64_t now,
+			    const char *keep_session);
+	enum store_rc	 (*totp_recovery_use)(void *h, int64_t user_id,
+			    const char *digest);
+	enum store_rc	 (*totp_disable)(void *h, int64_t user_id,
+			    int *was_on);
 };
 
 /*
@@ -140,14 +152,16 @@ extern const struct store_backend pgstore_backend;
  */
 enum copy_table {
 	COPY_USERS,	/* id, email, name, password, created_at, locked_at,
-			   email_confirmed_at
+			   email_confirmed_at, totp_secret, totp_enabled_at,
+			   totp_last_step
 			   (NULL: an empty value list entry, see below) */
 	COPY_POSTS,	/* id, author_id, title, content, created_at, updated_at */
 	COPY_SESSIONS,	/* id, user_id, created_at, expires_at, ends_at,
 			   last_used_at, user_agent, refresh_digest (NULL
-			   possible): live ones only */
+			   possible), first_factor_only: live ones only */
 	COPY_RETIRED,	/* session_id, digest, retired_at: retired refresh
 			   tokens of live sessions */
+	COPY_RECOVERY,	/* user_id, digest: 2FA recovery codes */
 	COPY_THROTTLE,	/* key, count, level, last_at, blocked_until, pending */
 	COPY_AUDIT,	/* id, at, event, user_id (NULL possible), client, detail */
 	COPY_SEQUENCE,	/* name, seq */
@@ -155,7 +169,7 @@ enum copy_table {
 };
 
 /* A NULL column reaches copy_row_fn as a NULL pointer in values. */
-#define COPY_COLUMNS_MAX	8
+#define COPY_COLUMNS_MAX	10
 
 /* Receives one row; returns 0, or -1 to abandon the copy. */
 typedef int (*copy_row_fn)(void *arg, enum copy_table t,

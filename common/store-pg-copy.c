@@ -29,20 +29,23 @@ struct pgcopy_stmt {
  */
 static const struct pgcopy_stmt copy_stmts[COPY_SEQUENCE] = {
 	/* OVERRIDING SYSTEM VALUE: the ids are kept, so tokens stay valid. */
-	[COPY_USERS] = { "copy_users", 7,
+	[COPY_USERS] = { "copy_users", 10,
 	  "INSERT INTO users (id, email, name, password, created_at, "
-	  "locked_at, email_confirmed_at) OVERRIDING SYSTEM VALUE "
-	  "VALUES ($1, $2, $3, $4, $5, $6, $7)" },
+	  "locked_at, email_confirmed_at, totp_secret, totp_enabled_at, "
+	  "totp_last_step) OVERRIDING SYSTEM VALUE "
+	  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)" },
 	[COPY_POSTS] = { "copy_posts", 6,
 	  "INSERT INTO posts (id, author_id, title, content, created_at, "
 	  "updated_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6)" },
-	[COPY_SESSIONS] = { "copy_sessions", 8,
+	[COPY_SESSIONS] = { "copy_sessions", 9,
 	  "INSERT INTO sessions (id, user_id, created_at, expires_at, ends_at, "
-	  "last_used_at, user_agent, refresh_digest) "
-	  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)" },
+	  "last_used_at, user_agent, refresh_digest, first_factor_only) "
+	  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)" },
 	[COPY_RETIRED] = { "copy_retired", 3,
 	  "INSERT INTO retired_refresh_tokens (session_id, digest, retired_at) "
 	  "VALUES ($1, $2, $3)" },
+	[COPY_RECOVERY] = { "copy_recovery", 2,
+	  "INSERT INTO recovery_codes (user_id, digest) VALUES ($1, $2)" },
 	[COPY_THROTTLE] = { "copy_throttle", 6,
 	  "INSERT INTO throttle (key, count, level, last_at, blocked_until, "
 	  "pending) VALUES ($1, $2, $3, $4, $5, $6)" },

@@ -13,10 +13,10 @@
 #include "store-pg.h"
 
 const struct pgstmt pgstore_sessions_stmts[] = {
-	{ STMT_SESSION_INSERT, "session_insert", 7,
+	{ STMT_SESSION_INSERT, "session_insert", 8,
 	  "INSERT INTO sessions (id, user_id, created_at, expires_at, ends_at, "
-	  "last_used_at, user_agent, refresh_digest) "
-	  "VALUES ($1, $2, $3, $4, $5, $3, $6, $7)" },
+	  "last_used_at, user_agent, refresh_digest, first_factor_only) "
+	  "VALUES ($1, $2, $3, $4, $5, $3, $6, $7, $8)" },
 	/*
 	 * Inside every log-in: a bounded batch, skipping rows another node's
 	 * prune holds rather than waiting for them.  Their retired refresh
@@ -35,18 +35,21 @@ const struct pgstmt pgstore_sessions_stmts[] = {
 	  "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE" },
 	/*
 	 * All but the $2 most recently used sessions of user $1, before a
-	 * new one is added (so it is never among them).
+	 * new one is added (so it is never among them).  Sessions that have
+	 * passed the password alone go first: a password without the second
+	 * factor must not push the user's real sessions out.
 	 */
 	{ STMT_SESSION_CAP, "session_cap", 2,
 	  "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
-	  "WHERE user_id = $1 "
-	  "ORDER BY last_used_at DESC, created_at DESC, id DESC OFFSET $2)" },
+	  "WHERE user_id = $1 ORDER BY first_factor_only, "
+	  "last_used_at DESC, created_at DESC, id DESC OFFSET $2)" },
 	/*
 	 * A locked user's sessions were ended when the lock was set; one a
 	 * log-in racing with the lock added still does not count.
 	 */
 	{ STMT_SESSION_USER, "session_user", 3,
-	  "SELECT u.id, u.email, u.name FROM sessions AS s "
+	  "SELECT u.id, u.email, u.name, (u.totp_enabled_at IS NOT NULL)::int, "
+	  "s.first_factor_only FROM sessions AS s "
 	  "JOIN users AS u ON u.id = s.user_id "
 	  "WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > $3 "
 	  "AND u.locked_at IS NULL" },
@@ -84,7 +87,7 @@ const struct pgstmt pgstore_sessions_stmts[] = {
 	 */
 	{ STMT_SESSION_LOCK, "session_lock", 1,
 	  "SELECT u.id, u.email, u.name, s.refresh_digest, s.expires_at, "
-	  "s.ends_at, u.locked_at FROM sessions AS s "
+	  "s.ends_at, u.locked_at, s.first_factor_only FROM sessions AS s "
 	  "JOIN users AS u ON u.id = s.user_id WHERE s.id = $1 FOR UPDATE OF s" },
 	{ STMT_REFRESH_RETIRED, "refresh_retired", 2,
 	  "SELECT retired_at FROM retired_refresh_tokens "
@@ -145,6 +148,7 @@ pgstore_session_insert(void *h, const struct session_start *start,
 		pgparam_int(&p, 4, start->ends_at);
 		p.v[5] = start->user_agent != NULL ? start->user_agent : "";
 		p.v[6] = start->refresh_digest;
+		pgparam_int(&p, 7, start->first_factor_only != 0);
 		rc = pgstore_exec(s, STMT_SESSION_INSERT, p.v, NULL);
 	}
 	/* A jti collision is a store fault here, not an answer. */
@@ -165,13 +169,22 @@ pgstore_session_user(void *h, const char *id, int64_t user_id, int64_t now,
 	struct pgparams	 p;
 	PGresult	*res;
 	enum store_rc	 rc;
+	int64_t		 on = 0, first = 0;
 
 	p.v[0] = id;
 	pgparam_int(&p, 1, user_id);
 	pgparam_int(&p, 2, now);
 	if ((rc = pgstore_row(s, STMT_SESSION_USER, p.v, &res)) != STORE_OK)
 		return rc;
-	rc = pgstore_user_row(res, 0, out, 0);
+	if ((rc = pgstore_user_row(res, 0, out, 0)) == STORE_OK &&
+	    (pgstore_int(res, 0, 3, &on) == -1 ||
+	    pgstore_int(res, 0, 4, &first) == -1)) {
+		log_msg(NULL, "database: session row of user %lld is malformed",
+		    (long long)out->id);
+		rc = STORE_ERR;
+	}
+	out->two_factor = on != 0;
+	out->first_factor_only = first != 0;
 	pq.PQclear(res);
 	return rc;
 }
@@ -188,7 +201,7 @@ pgstore_refresh_session(struct pgstore *s, const struct session_refresh *r,
 {
 	PGresult	*res;
 	enum store_rc	 rc;
-	int64_t		 locked = 0;
+	int64_t		 locked = 0, first = 0;
 
 	if ((rc = pgstore_row(s, STMT_SESSION_LOCK, &r->session_id, &res)) !=
 	    STORE_OK)
@@ -199,11 +212,13 @@ pgstore_refresh_session(struct pgstore *s, const struct session_refresh *r,
 	    pgstore_text(res, 0, 3, current, STORE_DIGEST_LEN + 1) == -1) ||
 	    pgstore_int(res, 0, 4, &out->expires_at) == -1 ||
 	    pgstore_int(res, 0, 5, &out->ends_at) == -1 ||
-	    pgstore_int_or_0(res, 0, 6, &locked) == -1)) {
+	    pgstore_int_or_0(res, 0, 6, &locked) == -1 ||
+	    pgstore_int(res, 0, 7, &first) == -1)) {
 		log_msg(NULL, "database: session row of user %lld is malformed",
 		    (long long)out->user.id);
 		rc = STORE_ERR;
 	}
+	out->user.first_factor_only = first != 0;
 	pq.PQclear(res);
 	if (rc == STORE_OK && (out->expires_at <= r->now || locked != 0))
 		rc = STORE_NOTFOUND;

@@ -48,7 +48,8 @@ static const struct pgstmt pgstore_main_stmts[] = {
 	 * exactly as the unique index is, so that it serves the lookup.
 	 */
 	{ STMT_USER_BY_EMAIL, "user_by_email", 1,
-	  "SELECT id, email, name, password, created_at, locked_at FROM users "
+	  "SELECT id, email, name, password, created_at, locked_at, "
+	  "(totp_enabled_at IS NOT NULL)::int FROM users "
 	  "WHERE lower(email COLLATE \"C\") = lower($1::text COLLATE \"C\")" },
 	{ STMT_USER_SET_PASSWORD, "user_set_password", 2,
 	  "UPDATE users SET password = $2 WHERE id = $1" },
@@ -70,6 +71,7 @@ static const struct pgstmt *const pgstore_stmt_tables[] = {
 	pgstore_sessions_stmts,
 	pgstore_audit_stmts,
 	pgstore_email_stmts,
+	pgstore_totp_stmts,
 };
 
 /* Each statement by its id, from the tables above (pgstore_index()). */
@@ -723,6 +725,7 @@ pgstore_user_row(const PGresult *res, int r, struct user *out, int with_hash)
 	out->password[0] = '\0';
 	out->created_at = 0;
 	out->locked_at = 0;
+	out->two_factor = out->first_factor_only = 0;
 	if (pgstore_int(res, r, 0, &out->id) == -1) {
 		log_msg(NULL, "database: user row without a valid id");
 		return STORE_ERR;
@@ -808,16 +811,19 @@ pgstore_user_by_email(void *h, const char *email, struct user *out)
 	struct pgstore	*s = h;
 	PGresult	*res;
 	enum store_rc	 rc;
+	int64_t		 on = 0;
 
 	if ((rc = pgstore_row(s, STMT_USER_BY_EMAIL, &email, &res)) != STORE_OK)
 		return rc;
 	if ((rc = pgstore_user_row(res, 0, out, 1)) == STORE_OK &&
 	    (pgstore_int(res, 0, 4, &out->created_at) == -1 ||
-	    pgstore_int_or_0(res, 0, 5, &out->locked_at) == -1)) {
+	    pgstore_int_or_0(res, 0, 5, &out->locked_at) == -1 ||
+	    pgstore_int(res, 0, 6, &on) == -1)) {
 		log_msg(NULL, "database: user row %lld has malformed times",
 		    (long long)out->id);
 		rc = STORE_ERR;
 	}
+	out->two_factor = on != 0;
 	pq.PQclear(res);
 	return rc;
 }
@@ -883,4 +889,10 @@ const struct store_backend pgstore_backend = {
 	.email_token_insert = pgstore_email_token_insert,
 	.email_token_use = pgstore_email_token_use,
 	.user_confirmed = pgstore_user_confirmed,
+	.totp_get = pgstore_totp_get,
+	.totp_enrol = pgstore_totp_enrol,
+	.totp_step = pgstore_totp_step,
+	.totp_enable = pgstore_totp_enable,
+	.totp_recovery_use = pgstore_totp_recovery_use,
+	.totp_disable = pgstore_totp_disable,
 };

@@ -15,7 +15,7 @@
 /* pgstore_simple(): the statement waited lock_timeout for a lock in vain. */
 #define PGSTORE_LOCKED		(-2)
 
-#define PGSTORE_PARAMS_MAX	7
+#define PGSTORE_PARAMS_MAX	8
 #define PGSTORE_INT_LEN		24	/* "-9223372036854775808" and a NUL */
 
 /*
@@ -82,6 +82,16 @@ enum stmt {
 	STMT_EMAIL_USER,
 	STMT_EMAIL_CONFIRM,
 	STMT_EMAIL_CHANGE,
+	/* store-pg-totp.c */
+	STMT_TOTP_GET,
+	STMT_TOTP_LOCK,
+	STMT_TOTP_ENROL,
+	STMT_TOTP_STEP,
+	STMT_TOTP_ENABLE,
+	STMT_TOTP_DISABLE,
+	STMT_RECOVERY_CLEAR,
+	STMT_RECOVERY_INSERT,
+	STMT_RECOVERY_USE,
 	STMT__MAX
 };
 
@@ -98,6 +108,7 @@ extern const struct pgstmt pgstore_throttle_stmts[];
 extern const struct pgstmt pgstore_sessions_stmts[];
 extern const struct pgstmt pgstore_audit_stmts[];
 extern const struct pgstmt pgstore_email_stmts[];
+extern const struct pgstmt pgstore_totp_stmts[];
 
 /* Why the store is down: each cause is logged once. */
 enum pgstore_down {
@@ -271,6 +282,18 @@ enum store_rc	 pgstore_sessions_end(struct pgstore *s, int64_t user_id,
 		    const char *keep, int64_t *ended);
 enum store_rc	 pgstore_user_confirmed(void *h, int64_t id,
 		    int64_t *confirmed_at);
+enum store_rc	 pgstore_totp_get(void *h, int64_t user_id,
+		    struct totp_state *out);
+enum store_rc	 pgstore_totp_enrol(void *h, int64_t user_id,
+		    const char *secret);
+enum store_rc	 pgstore_totp_step(void *h, int64_t user_id, int64_t step);
+enum store_rc	 pgstore_totp_enable(void *h, int64_t user_id, int64_t step,
+		    const char *const *digests, size_t n, int64_t now,
+		    const char *keep_session);
+enum store_rc	 pgstore_totp_recovery_use(void *h, int64_t user_id,
+		    const char *digest);
+enum store_rc	 pgstore_totp_disable(void *h, int64_t user_id,
+		    int *was_on);
 int		 pgstore_schema_version(const char *url);
 int		 pgstore_migrate(const char *url);
 int		 pgstore_backup(const char *url, const char *path);

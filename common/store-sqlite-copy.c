@@ -166,19 +166,23 @@ fail:
 static const char *const copy_sql[COPY__MAX] = {
 	[COPY_USERS] =
 	    "SELECT id, email, name, password, created_at, locked_at, "
-	    "email_confirmed_at FROM users ORDER BY id",
+	    "email_confirmed_at, totp_secret, totp_enabled_at, totp_last_step "
+	    "FROM users ORDER BY id",
 	[COPY_POSTS] =
 	    "SELECT id, author_id, title, content, created_at, updated_at "
 	    "FROM posts ORDER BY id",
 	/* A dead session is worth nothing on the new store. */
 	[COPY_SESSIONS] =
 	    "SELECT id, user_id, created_at, expires_at, ends_at, last_used_at, "
-	    "user_agent, refresh_digest FROM sessions WHERE expires_at > ?1",
+	    "user_agent, refresh_digest, first_factor_only FROM sessions "
+	    "WHERE expires_at > ?1",
 	/* Or reuse of a stolen refresh token goes unnoticed there. */
 	[COPY_RETIRED] =
 	    "SELECT rt.session_id, rt.digest, rt.retired_at "
 	    "FROM retired_refresh_tokens AS rt "
 	    "JOIN sessions AS s ON s.id = rt.session_id WHERE s.expires_at > ?1",
+	/* Or 2FA would be lost by the move (issue 15). */
+	[COPY_RECOVERY] = "SELECT user_id, digest FROM recovery_codes",
 	/* An address blocked here stays blocked there. */
 	[COPY_THROTTLE] =
 	    "SELECT key, count, level, last_at, blocked_until, pending "

@@ -13,26 +13,29 @@
 const struct litestore_sql litestore_sessions_sql[] = {
 	{ STMT_SESSION_INSERT,
 	  "INSERT INTO sessions (id, user_id, created_at, expires_at, ends_at, "
-	  "last_used_at, user_agent, refresh_digest) "
-	  "VALUES (?1, ?2, ?3, ?4, ?5, ?3, ?6, ?7)" },
+	  "last_used_at, user_agent, refresh_digest, first_factor_only) "
+	  "VALUES (?1, ?2, ?3, ?4, ?5, ?3, ?6, ?7, ?8)" },
 	/* Their retired refresh tokens go with them (ON DELETE CASCADE). */
 	{ STMT_SESSION_PRUNE, "DELETE FROM sessions WHERE ends_at <= ?1" },
 	/*
 	 * All but the ?2 most recently used sessions of user ?1, before a
 	 * new one is added (so it is never among them).  The user's index
-	 * finds them; the sort is of at most the cap and a few.
+	 * finds them; the sort is of at most the cap and a few.  Sessions
+	 * that have passed the password alone go first: a password without
+	 * the second factor must not push the user's real sessions out.
 	 */
 	{ STMT_SESSION_CAP,
 	  "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
-	  "WHERE user_id = ?1 "
-	  "ORDER BY last_used_at DESC, created_at DESC, id DESC "
+	  "WHERE user_id = ?1 ORDER BY first_factor_only, "
+	  "last_used_at DESC, created_at DESC, id DESC "
 	  "LIMIT -1 OFFSET ?2)" },
 	/*
 	 * A locked user's sessions were ended when the lock was set; one a
 	 * log-in racing with the lock added still does not count.
 	 */
 	{ STMT_SESSION_USER,
-	  "SELECT u.id, u.email, u.name FROM sessions AS s "
+	  "SELECT u.id, u.email, u.name, u.totp_enabled_at IS NOT NULL, "
+	  "s.first_factor_only FROM sessions AS s "
 	  "JOIN users AS u ON u.id = s.user_id "
 	  "WHERE s.id = ?1 AND s.user_id = ?2 AND s.expires_at > ?3 "
 	  "AND u.locked_at IS NULL" },
@@ -67,7 +70,8 @@ const struct litestore_sql litestore_sessions_sql[] = {
 	 */
 	{ STMT_REFRESH_FIND,
 	  "SELECT u.id, u.email, u.name, s.refresh_digest, s.expires_at, "
-	  "s.ends_at FROM sessions AS s JOIN users AS u ON u.id = s.user_id "
+	  "s.ends_at, s.first_factor_only "
+	  "FROM sessions AS s JOIN users AS u ON u.id = s.user_id "
 	  "WHERE s.id = ?1 AND s.expires_at > ?2 AND u.locked_at IS NULL" },
 	{ STMT_REFRESH_RETIRED,
 	  "SELECT retired_at FROM retired_refresh_tokens "
@@ -140,6 +144,7 @@ litestore_session_insert(void *h, const struct session_start *start,
 	sqlite3_bind_text(st, 6, start->user_agent != NULL ? start->user_agent :
 	    "", -1, SQLITE_STATIC);
 	litestore_bind_text(st, 7, start->refresh_digest);
+	sqlite3_bind_int(st, 8, start->first_factor_only != 0);
 	rc = litestore_exec(s, STMT_SESSION_INSERT);
 	/* A jti collision is a store fault here, not an answer. */
 	if (rc == STORE_EXISTS) {
@@ -166,6 +171,8 @@ litestore_session_user(void *h, const char *id, int64_t user_id,
 		return rc;
 	if (litestore_user_row(st, out) == -1)
 		rc = STORE_ERR;
+	out->two_factor = sqlite3_column_int(st, 3) != 0;
+	out->first_factor_only = sqlite3_column_int(st, 4) != 0;
 	out->created_at = out->locked_at = 0;
 	litestore_done(s, STMT_SESSION_USER);
 	return rc;
@@ -275,6 +282,7 @@ litestore_session_refresh(void *h, const struct session_refresh *r,
 	}
 	out->expires_at = sqlite3_column_int64(st, 4);
 	out->ends_at = sqlite3_column_int64(st, 5);
+	out->user.first_factor_only = sqlite3_column_int(st, 6) != 0;
 	litestore_done(s, STMT_REFRESH_FIND);
 	if (rc != STORE_OK)
 		return litestore_end_light(s, rc);

@@ -37,7 +37,8 @@ static const struct litestore_sql litestore_main_sql[] = {
 	/* The column's NOCASE collation applies. */
 	{ STMT_USER_BY_EMAIL,
 	  "SELECT id, email, name, password, created_at, "
-	  "coalesce(locked_at, 0) FROM users WHERE email = ?1" },
+	  "coalesce(locked_at, 0), totp_enabled_at IS NOT NULL "
+	  "FROM users WHERE email = ?1" },
 	{ STMT_USER_SET_PASSWORD,
 	  "UPDATE users SET password = ?2 WHERE id = ?1" },
 	/* Sessions and their refresh tokens go too: ON DELETE CASCADE. */
@@ -53,6 +54,7 @@ static const struct litestore_sql *const litestore_sql_tables[] = {
 	litestore_sessions_sql,
 	litestore_audit_sql,
 	litestore_email_sql,
+	litestore_totp_sql,
 };
 
 /*
@@ -158,6 +160,7 @@ litestore_user_row(sqlite3_stmt *st, struct user *out)
 {
 	out->id = sqlite3_column_int64(st, 0);
 	out->password[0] = '\0';
+	out->two_factor = out->first_factor_only = 0;
 	if (litestore_text(st, 1, out->email, sizeof(out->email)) == -1 ||
 	    litestore_text(st, 2, out->name, sizeof(out->name)) == -1)
 		return -1;
@@ -678,6 +681,7 @@ litestore_user_by_email(void *h, const char *email, struct user *out)
 	}
 	out->created_at = sqlite3_column_int64(st, 4);
 	out->locked_at = sqlite3_column_int64(st, 5);
+	out->two_factor = sqlite3_column_int(st, 6) != 0;
 	litestore_done(s, STMT_USER_BY_EMAIL);
 	return rc;
 }
@@ -759,4 +763,10 @@ const struct store_backend litestore_backend = {
 	.email_token_insert = litestore_email_token_insert,
 	.email_token_use = litestore_email_token_use,
 	.user_confirmed = litestore_user_confirmed,
+	.totp_get = litestore_totp_get,
+	.totp_enrol = litestore_totp_enrol,
+	.totp_step = litestore_totp_step,
+	.totp_enable = litestore_totp_enable,
+	.totp_recovery_use = litestore_totp_recovery_use,
+	.totp_disable = litestore_totp_disable,
 };

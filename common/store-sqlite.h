@@ -76,6 +76,15 @@ enum stmt {
 	STMT_EMAIL_USER,
 	STMT_EMAIL_CONFIRM,
 	STMT_EMAIL_CHANGE,
+	/* store-sqlite-totp.c */
+	STMT_TOTP_GET,
+	STMT_TOTP_ENROL,
+	STMT_TOTP_STEP,
+	STMT_TOTP_ENABLE,
+	STMT_TOTP_DISABLE,
+	STMT_RECOVERY_CLEAR,
+	STMT_RECOVERY_INSERT,
+	STMT_RECOVERY_USE,
 	STMT__MAX
 };
 
@@ -90,6 +99,7 @@ extern const struct litestore_sql litestore_throttle_sql[];
 extern const struct litestore_sql litestore_sessions_sql[];
 extern const struct litestore_sql litestore_audit_sql[];
 extern const struct litestore_sql litestore_email_sql[];
+extern const struct litestore_sql litestore_totp_sql[];
 
 struct litestore {
 	sqlite3		*db;
@@ -246,5 +256,17 @@ enum store_rc	 litestore_end_sessions(struct litestore *s, int64_t user_id,
 		    const char *keep, int64_t *ended);
 enum store_rc	 litestore_user_confirmed(void *h, int64_t id,
 		    int64_t *confirmed_at);
+enum store_rc	 litestore_totp_get(void *h, int64_t user_id,
+		    struct totp_state *out);
+enum store_rc	 litestore_totp_enrol(void *h, int64_t user_id,
+		    const char *secret);
+enum store_rc	 litestore_totp_step(void *h, int64_t user_id, int64_t step);
+enum store_rc	 litestore_totp_enable(void *h, int64_t user_id, int64_t step,
+		    const char *const *digests, size_t n, int64_t now,
+		    const char *keep_session);
+enum store_rc	 litestore_totp_recovery_use(void *h, int64_t user_id,
+		    const char *digest);
+enum store_rc	 litestore_totp_disable(void *h, int64_t user_id,
+		    int *was_on);
 
 #endif

@@ -424,3 +424,42 @@ store_email_outcome(const char *purpose, int64_t expires_at, int64_t now,
 		return EMAIL_LOCKED;
 	return !reset && u->confirmed_at != 0 ? EMAIL_ALREADY : EMAIL_CONFIRMED;
 }
+
+enum store_rc
+store_totp_get(struct store *s, int64_t user_id, struct totp_state *out)
+{
+	return s->be->totp_get(s->h, user_id, out);
+}
+
+enum store_rc
+store_totp_enrol(struct store *s, int64_t user_id, const char *secret)
+{
+	return s->be->totp_enrol(s->h, user_id, secret);
+}
+
+enum store_rc
+store_totp_step(struct store *s, int64_t user_id, int64_t step)
+{
+	return s->be->totp_step(s->h, user_id, step);
+}
+
+enum store_rc
+store_totp_enable(struct store *s, int64_t user_id, int64_t step,
+    const char *const *digests, size_t n, int64_t now,
+    const char *keep_session)
+{
+	return s->be->totp_enable(s->h, user_id, step, digests, n, now,
+	    keep_session);
+}
+
+enum store_rc
+store_totp_recovery_use(struct store *s, int64_t user_id, const char *digest)
+{
+	return s->be->totp_recovery_use(s->h, user_id, digest);
+}
+
+enum store_rc
+store_totp_disable(struct store *s, int64_t user_id, int *was_on)
+{
+	return s->be->totp_disable(s->h, user_id, was_on);
+}

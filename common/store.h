@@ -44,6 +44,11 @@ struct user {
 	char	 password[PW_HASH_MAX];	/* only set by store_user_by_email() */
 	int64_t	 created_at;	/* by store_user_by_email() and store_user_list() */
 	int64_t	 locked_at;	/* the same; 0: not locked */
+	int	 two_factor;	/* 2FA is on: by store_user_by_email() and
+				   store_session_user() */
+	int	 first_factor_only; /* by store_session_user() and
+				   store_session_refresh(): the session has
+				   not passed the second factor */
 };
 
 /* Receives each user listed; returns 0 to go on, or -1 (the call fails with STORE_ERR). */
@@ -71,6 +76,7 @@ struct session_start {
 	const char	*refresh_digest; /* STORE_DIGEST_LEN hex, or NULL */
 	int64_t		 max_per_user;	/* the user's sessions kept at most,
 					   this one included; 0: no cap */
+	int		 first_factor_only; /* a 2FA user's, before the code */
 };
 
 /* A session as listed. */
@@ -522,5 +528,61 @@ enum store_rc	 store_email_token_use(struct store *s, const char *purpose,
  */
 enum store_rc	 store_user_confirmed(struct store *s, int64_t id,
 		    int64_t *confirmed_at);
+
+/* A sealed TOTP secret (secretbox.h) as the store keeps it, at most. */
+#define STORE_TOTP_SECRET_MAX	256
+
+/* A user's second factor (schema/007-two-factor.sql). */
+struct totp_state {
+	char	 secret[STORE_TOTP_SECRET_MAX + 1];	/* sealed; "": none */
+	int	 on;		/* 2FA is on */
+};
+
+/* User id's second factor into *out; STORE_NOTFOUND if the user is gone. */
+enum store_rc	 store_totp_get(struct store *s, int64_t user_id,
+		    struct totp_state *out);
+
+/*
+ * Keep secret (sealed) as user id's secret to be confirmed, replacing an
+ * unconfirmed one; STORE_DENIED while 2FA is on (it must be turned off
+ * first), STORE_NOTFOUND if the user is gone.
+ */
+enum store_rc	 store_totp_enrol(struct store *s, int64_t user_id,
+		    const char *secret);
+
+/*
+ * Take time step step as user id's last accepted one, if it is later than
+ * the last: STORE_DENIED if not (a code used again, or an older one after
+ * a newer), atomically, so that of two requests with one code only one
+ * gets STORE_OK.
+ */
+enum store_rc	 store_totp_step(struct store *s, int64_t user_id,
+		    int64_t step);
+
+/*
+ * Turn 2FA on for user id at now, in one transaction: take step (as
+ * store_totp_step()), replace the recovery codes with the n digests, and
+ * end the user's sessions but keep_session (each began with the password
+ * alone).  STORE_DENIED if the step was taken, 2FA is on already or there
+ * is no secret to confirm; STORE_NOTFOUND if the user is gone.
+ */
+enum store_rc	 store_totp_enable(struct store *s, int64_t user_id,
+		    int64_t step, const char *const *digests, size_t n,
+		    int64_t now, const char *keep_session);
+
+/*
+ * Use up user id's recovery code of this digest: STORE_OK once,
+ * STORE_NOTFOUND for a digest that is not (or no longer) one of theirs.
+ */
+enum store_rc	 store_totp_recovery_use(struct store *s, int64_t user_id,
+		    const char *digest);
+
+/*
+ * Turn 2FA off for user id: forget the secret and the recovery codes;
+ * *was_on (if not NULL) says whether it was on.  STORE_NOTFOUND if the
+ * user is gone.
+ */
+enum store_rc	 store_totp_disable(struct store *s, int64_t user_id,
+		    int *was_on);
 
 #endif

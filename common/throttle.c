@@ -25,6 +25,7 @@ enum rule {
 	RULE_MAIL_EMAIL,
 	RULE_MAIL_ADDRESS,
 	RULE_CONFIRM_ADDRESS,
+	RULE_2FA_ACCOUNT,
 	RULE__MAX
 };
 
@@ -71,6 +72,8 @@ static const struct rule_def {
 	  "mails", "mails", 0 },
 	{ { 0, 0, 0, 60 }, STEP_COUNT, 0,			/* RULE_CONFIRM_ADDRESS */
 	  "confirmation attempts", "confirmation attempts", 0 },
+	{ { 60, 15 * 60, 0, 0 }, STEP_FAILED, 1,		/* RULE_2FA_ACCOUNT */
+	  "wrong authentication codes", "wrong authentication codes", 1 },
 };
 
 /* A key: a rule's name, an address and an e-mail's digest at most. */
@@ -492,4 +495,39 @@ throttle_confirm(struct app *app, const struct http_req *req,
 	throttle_add_client(&k, app, RULE_CONFIRM_ADDRESS,
 	    app->cfg.throttle.confirm_per_address, "confirm-address");
 	return throttle_run(app, &k, rep) == STORE_OK ? 0 : -1;
+}
+
+/* The one key of a user's second factor. */
+static void
+throttle_2fa_keys(const struct http_req *req, int64_t user_id,
+    enum step step, struct throttle_keys *k)
+{
+	throttle_keys_init(k, req, step);
+	throttle_add(k, RULE_2FA_ACCOUNT, THROTTLE_2FA_PER_ACCOUNT,
+	    "2fa-account %lld", (long long)user_id);
+}
+
+int
+throttle_2fa_check(struct app *app, const struct http_req *req,
+    int64_t user_id, struct http_reply *rep)
+{
+	struct throttle_keys	 k;
+
+	throttle_2fa_keys(req, user_id, STEP_ADMIT, &k);
+	return throttle_run(app, &k, rep) == STORE_OK ? 0 : -1;
+}
+
+void
+throttle_2fa_done(struct app *app, const struct http_req *req,
+    int64_t user_id, int right)
+{
+	struct throttle_keys	 k;
+	struct http_reply	 rep;
+
+	http_reply_init(&rep);
+	throttle_2fa_keys(req, user_id, right ? STEP_SUCCEEDED : STEP_FAILED,
+	    &k);
+	if (throttle_run(app, &k, &rep) != STORE_OK)
+		log_msg(req->client, "could not update the 2FA counter");
+	http_reply_clear(&rep);
 }

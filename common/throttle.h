@@ -16,6 +16,7 @@
  *   mail      e-mail (recipient)  5 mails an hour            to the hour's end
  *   mail      client address      20 mails an hour           to the hour's end
  *   confirm   client address      30 token attempts a minute to the minute's end
+ *   2fa       user                5 wrong 2FA codes          60 s, doubling up to 15 min
  *
  * (Post writes: POST /posts and PATCH /posts/:id; log-ins: successful ones,
  * and password checks.)  A rate counts within one minute of the clock,
@@ -156,5 +157,19 @@ int	throttle_mail(struct app *app, const struct http_req *req,
  */
 int	throttle_confirm(struct app *app, const struct http_req *req,
 	    struct http_reply *rep);
+
+/*
+ * The second factor's codes (issue 15), the log-in's model for one
+ * account: before a code is checked, let it through as pending unless
+ * user_id has had THROTTLE_2FA_PER_ACCOUNT wrong codes (0, or -1 with a
+ * 429 and Retry-After, or a 503, in rep); then judge it with
+ * throttle_2fa_done(): a right code clears the count.  Always on.
+ */
+#define THROTTLE_2FA_PER_ACCOUNT	5
+
+int	throttle_2fa_check(struct app *app, const struct http_req *req,
+	    int64_t user_id, struct http_reply *rep);
+void	throttle_2fa_done(struct app *app, const struct http_req *req,
+	    int64_t user_id, int right);
 
 #endif

@@ -72,6 +72,24 @@ fa_secret() {
 	export JWT_SECRET_FILE
 }
 
+# fa_totp_key: unless TOTP_ENCRYPTION_KEY_FILE is given, use
+# $STATE_DIR/totp-key, creating it (random, mode 0600) on first start, so
+# that two-factor authentication works out of the box (issue 15).
+fa_totp_key() {
+	[ -n "${TOTP_ENCRYPTION_KEY_FILE:-}" ] && return 0
+	TOTP_ENCRYPTION_KEY_FILE=$STATE_DIR/totp-key
+	if [ ! -s "$TOTP_ENCRYPTION_KEY_FILE" ]; then
+		# 32 random bytes as 64 hex digits: an AES-256 key.
+		(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' \
+		    >"$TOTP_ENCRYPTION_KEY_FILE.$$")
+		mv -n "$TOTP_ENCRYPTION_KEY_FILE.$$" "$TOTP_ENCRYPTION_KEY_FILE"
+		rm -f "$TOTP_ENCRYPTION_KEY_FILE.$$"
+		echo "fcgi-auth: created the TOTP key $TOTP_ENCRYPTION_KEY_FILE" >&2
+	fi
+	chmod 600 "$TOTP_ENCRYPTION_KEY_FILE"
+	export TOTP_ENCRYPTION_KEY_FILE
+}
+
 # The programs' settings a start-* script passes on (README.md, Configuration).
 FA_SETTINGS="DATABASE_PATH DATABASE_URL SQLITE_CACHE_SIZE JWT_SECRET_FILE
 	JWT_EXPIRATION_TIME JWT_ACCESS_TOKEN_EXPIRATION_TIME
@@ -89,7 +107,8 @@ FA_SETTINGS="DATABASE_PATH DATABASE_URL SQLITE_CACHE_SIZE JWT_SECRET_FILE
 	EMAIL_CONFIRMATION_TOKEN_EXPIRATION_TIME REQUIRE_CONFIRMED_EMAIL
 	THROTTLE_MAIL_PER_EMAIL THROTTLE_MAIL_PER_ADDRESS
 	THROTTLE_CONFIRM_PER_ADDRESS PASSWORD_RESET_URL
-	PASSWORD_RESET_TOKEN_EXPIRATION_TIME"
+	PASSWORD_RESET_TOKEN_EXPIRATION_TIME TOTP_ENCRYPTION_KEY_FILE
+	TWO_FACTOR_AUTHENTICATION_APP_NAME"
 
 # fa_config_file OUTPUT: write the settings that are set, as the programs'
 # config file (NAME=value lines), for servers whose environment they do not

@@ -418,6 +418,23 @@ copy_source() {
 	assert_equal "$CGI_STATUS" "Status: 400 Bad Request"
 }
 
+@test "admin-7.3: copy keeps two-factor authentication: the sealed secret, the last step, the sessions' factor, the recovery codes (issue 15)" {
+	postgresql_only "copy writes into a PostgreSQL database"
+	src=$(copy_source)
+	sqlite3 "$src" "UPDATE users SET totp_secret = 'g1:00ff', totp_enabled_at = 1700000000, totp_last_step = 56666666 WHERE email = 'copy-b@example.com';
+	    UPDATE sessions SET first_factor_only = 1;
+	    INSERT INTO recovery_codes (user_id, digest) SELECT id, '$(printf 'd%.0s' $(seq 64))' FROM users WHERE email = 'copy-b@example.com'"
+	"$ADMIN" -d "$DB" migrate >/dev/null 2>&1
+	run --separate-stderr "$ADMIN" copy "$src" "$DB"
+	assert_success
+	for q in "SELECT id || '|' || coalesce(totp_secret, '-') || '|' || coalesce(totp_enabled_at, 0) || '|' || totp_last_step FROM users ORDER BY id" \
+	    "SELECT id || '|' || first_factor_only FROM sessions WHERE expires_at > 1 ORDER BY id" \
+	    "SELECT user_id || '|' || digest FROM recovery_codes ORDER BY user_id, digest"; do
+		assert_equal "$(dbsql "$q")" "$(sqlite3 "$src" "$q")"
+	done
+	assert_equal "$(dbsql 'SELECT count(*) FROM recovery_codes')" 1
+}
+
 @test "admin-7.2: copy refuses a PostgreSQL database that is not empty, and changes nothing" {
 	postgresql_only "copy writes into a PostgreSQL database"
 	src=$(copy_source)
@@ -1664,7 +1681,7 @@ user-locked"
 	run "$ADMIN" throttle --help
 	assert_output --partial 'throttle clear [address | email]'
 	run "$ADMIN" audit --help
-	assert_output --partial 'password-set or user-deleted.'
+	assert_output --partial 'password-set, user-deleted or 2fa-reset.'
 	# The whole tool's usage names every group.
 	run "$ADMIN" --help
 	for group in user sessions throttle audit backup; do

@@ -98,6 +98,20 @@ reset_mail() {
 	assert_equal "$(sql "SELECT CASE WHEN email_confirmed_at IS NULL THEN 0 ELSE 1 END FROM users WHERE email = 'reset12@example.com'")" 1
 }
 
+@test "reset-1.2a: a reset leaves two-factor authentication on (issue 15)" {
+	register reset12a@example.com
+	# 2FA on, as turn-on leaves it (two-factor.bats drives the routes).
+	sql "UPDATE users SET totp_secret = 'g1:00', totp_enabled_at = 1 WHERE email = 'reset12a@example.com'"
+	ask reset12a@example.com
+	reset_mail reset12a@example.com
+	reset "$(mail_field token)"
+	assert_reply 200 ''
+	# The new password opens a session of the first factor only: 200, empty.
+	post_json /authentication/log-in "{\"email\":\"reset12a@example.com\",\"password\":\"$NEW_PASSWORD\"}"
+	assert_reply 200 ''
+	assert_equal "$(sql "SELECT totp_secret || '|' || totp_enabled_at FROM users WHERE email = 'reset12a@example.com'")" 'g1:00|1'
+}
+
 @test "reset-1.3: a later request retires the earlier link; tokens expire" {
 	register reset13@example.com
 	ask reset13@example.com

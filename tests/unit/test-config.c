@@ -36,6 +36,7 @@ struct fixture {
 /* Where the defaults point during the tests: nowhere, unless a test says. */
 #define NO_DEFAULT_FILE		"/nonexistent/fcgi-auth-test/fcgi-auth.conf"
 #define NO_DEFAULT_SECRET	"/nonexistent/fcgi-auth-test/jwt-secret"
+#define NO_DEFAULT_TOTP_KEY	"/nonexistent/fcgi-auth-test/totp-key"
 
 static const char *const config_vars[] = {
 	"JWT_SECRET",
@@ -80,6 +81,8 @@ static const char *const config_vars[] = {
 	"THROTTLE_CONFIRM_PER_ADDRESS",
 	"PASSWORD_RESET_URL",
 	"PASSWORD_RESET_TOKEN_EXPIRATION_TIME",
+	"TOTP_ENCRYPTION_KEY_FILE",
+	"TWO_FACTOR_AUTHENTICATION_APP_NAME",
 };
 
 /* Every test starts from an environment without our variables. */
@@ -97,6 +100,7 @@ setup(void **state)
 	/* This machine's real settings and key must not reach the tests. */
 	config_default_file = NO_DEFAULT_FILE;
 	config_default_secret_file = NO_DEFAULT_SECRET;
+	config_default_totp_key_file = NO_DEFAULT_TOTP_KEY;
 	*state = f;
 	return 0;
 }
@@ -1731,6 +1735,88 @@ settings_without_key(void **state)
 	assert_non_null(strstr(f->err, "BCRYPT_COST"));
 }
 
+#define TOTP_KEY_HEX \
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+/* Without TOTP_ENCRYPTION_KEY_FILE and its default file, 2FA is off. */
+static void
+totp_key_default_missing_is_off(void **state)
+{
+	struct fixture	*f = *state;
+
+	secret_file(f, "0123456789abcdef0123456789abcdef", 32);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.totp_key_len, 0);
+	assert_string_equal(f->cfg.totp_key_file, NO_DEFAULT_TOTP_KEY);
+	assert_string_equal(f->cfg.totp_issuer, "");
+}
+
+/* A key file named, or the default one present, is read: 64 hex digits. */
+static void
+totp_key_is_read(void **state)
+{
+	struct fixture	*f = *state;
+	char		 key[128];
+	size_t		 i;
+
+	secret_file(f, "0123456789abcdef0123456789abcdef", 32);
+	extra_file(f, "totp-key", TOTP_KEY_HEX "\n", 0600, key, sizeof(key));
+	assert_int_equal(setenv("TOTP_ENCRYPTION_KEY_FILE", key, 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.totp_key_len, CONFIG_TOTP_KEY_LEN);
+	for (i = 0; i < CONFIG_TOTP_KEY_LEN; i++)
+		assert_int_equal(f->cfg.totp_key[i], i);
+	config_clear(&f->cfg);
+	assert_int_equal(unsetenv("TOTP_ENCRYPTION_KEY_FILE"), 0);
+	config_default_totp_key_file = key;
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->cfg.totp_key_len, CONFIG_TOTP_KEY_LEN);
+}
+
+/* A key file named but missing, short, not hex or readable by others: refused. */
+static void
+totp_key_bad_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+	char		 key[128];
+
+	secret_file(f, "0123456789abcdef0123456789abcdef", 32);
+	assert_int_equal(setenv("TOTP_ENCRYPTION_KEY_FILE",
+	    "/nonexistent/fcgi-auth-test/other-key", 1), 0);
+	load_refused(f, "TOTP_ENCRYPTION_KEY_FILE");
+	assert_non_null(strstr(f->err, "init-totp-key"));
+	extra_file(f, "short", "0011\n", 0600, key, sizeof(key));
+	assert_int_equal(setenv("TOTP_ENCRYPTION_KEY_FILE", key, 1), 0);
+	load_refused(f, "must hold 64 hex digits");
+	extra_file(f, "nothex", "zzzz0203040506070809"
+	    "0a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 0600, key,
+	    sizeof(key));
+	assert_int_equal(setenv("TOTP_ENCRYPTION_KEY_FILE", key, 1), 0);
+	load_refused(f, "other than hex digits");
+	extra_file(f, "open", TOTP_KEY_HEX, 0644, key, sizeof(key));
+	assert_int_equal(setenv("TOTP_ENCRYPTION_KEY_FILE", key, 1), 0);
+	load_refused(f, "chmod o-rwx");
+	/* A default file that exists but is unusable is refused too. */
+	assert_int_equal(unsetenv("TOTP_ENCRYPTION_KEY_FILE"), 0);
+	config_default_totp_key_file = key;
+	load_refused(f, "TOTP_ENCRYPTION_KEY_FILE");
+}
+
+static void
+totp_issuer_is_checked(void **state)
+{
+	struct fixture	*f = *state;
+
+	secret_file(f, "0123456789abcdef0123456789abcdef", 32);
+	assert_int_equal(setenv("TWO_FACTOR_AUTHENTICATION_APP_NAME",
+	    "My App", 1), 0);
+	assert_int_equal(load(f), 0);
+	assert_string_equal(f->cfg.totp_issuer, "My App");
+	assert_int_equal(setenv("TWO_FACTOR_AUTHENTICATION_APP_NAME",
+	    "My:App", 1), 0);
+	load_refused(f, "TWO_FACTOR_AUTHENTICATION_APP_NAME");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1738,6 +1824,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(missing_secret_is_refused),
+		T(totp_key_default_missing_is_off),
+		T(totp_key_is_read),
+		T(totp_key_bad_is_refused),
+		T(totp_issuer_is_checked),
 		T(session_lifetimes_default),
 		T(sessions_per_user_range),
 		T(access_lifetime_from_either_name),

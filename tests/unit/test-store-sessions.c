@@ -2613,24 +2613,25 @@ copy_out_gives_new_columns(void **state)
 	    0);
 	assert_int_equal(session(f, SID_3, "count(*)"), 1);
 	assert_int_equal(c->rows[COPY_USERS], 2);
-	assert_int_equal(c->columns[COPY_USERS], 7);
+	/* 2FA off: no secret, never on, no step used (issue 15). */
+	assert_int_equal(c->columns[COPY_USERS], 10);
 	snprintf(want, sizeof(want), "%lld|alice@example.com|Alice|" HASH_A
-	    "|%lld|~|~", (long long)f->alice.id, (long long)NOW);
+	    "|%lld|~|~|~|~|0", (long long)f->alice.id, (long long)NOW);
 	assert_true(copied_has(c, COPY_USERS, want));
 	snprintf(want, sizeof(want), "%lld|bob@example.com|Someone|" HASH_A
-	    "|%lld|%lld|%lld", (long long)u.id, (long long)NOW,
+	    "|%lld|%lld|%lld|~|~|0", (long long)u.id, (long long)NOW,
 	    (long long)(NOW + 1), (long long)(NOW + 2));
 	assert_true(copied_has(c, COPY_USERS, want));
 
 	/* With the current refresh token's digest, or NULL. */
 	assert_int_equal(c->rows[COPY_SESSIONS], 2);
-	assert_int_equal(c->columns[COPY_SESSIONS], 8);
+	assert_int_equal(c->columns[COPY_SESSIONS], 9);
 	snprintf(want, sizeof(want), SID_1 "|%lld|%lld|%lld|%lld|%lld|curl/8.0|"
-	    D_2, (long long)f->alice.id, (long long)NOW,
+	    D_2 "|0", (long long)f->alice.id, (long long)NOW,
 	    (long long)(NOW + 10 + TTL), (long long)(NOW + LIFE),
 	    (long long)(NOW + 10));
 	assert_true(copied_has(c, COPY_SESSIONS, want));
-	snprintf(want, sizeof(want), SID_2 "|%lld|%lld|%lld|%lld|%lld||~",
+	snprintf(want, sizeof(want), SID_2 "|%lld|%lld|%lld|%lld|%lld||~|0",
 	    (long long)f->alice.id, (long long)NOW, (long long)(NOW + TTL),
 	    (long long)(NOW + LIFE), (long long)NOW);
 	assert_true(copied_has(c, COPY_SESSIONS, want));
