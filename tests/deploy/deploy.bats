@@ -236,6 +236,7 @@ as_alice() {
 	sh /deploy/session http://127.0.0.1
 	private 0660 /home/alice/fcgi-auth-data/fcgi-auth.sqlite
 	private 0640 /home/alice/fcgi-auth-data/jwt-secret \
+	    /home/alice/fcgi-auth-data/totp-key \
 	    /home/alice/public_html/fcgi-auth/fcgi-auth.conf
 	stops apache2
 	CASE
