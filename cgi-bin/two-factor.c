@@ -175,6 +175,19 @@ two_factor_verify(struct app *app, const struct http_req *req,
 	return 0;
 }
 
+/*
+ * A store result as the reply: the user gone meanwhile (deleted since the
+ * cookie was checked) is a 401, as for no session; any other failure the
+ * store's own.  Returns -1.
+ */
+static int
+two_factor_store_error(struct http_reply *rep, enum store_rc rc)
+{
+	if (rc == STORE_NOTFOUND)
+		return http_error(rep, ERR_UNAUTHORIZED, NULL);
+	return app_store_error(rep, rc);
+}
+
 /* The caller's second factor, and the code in the body, for the routes that check one. */
 static int
 two_factor_state(struct app *app, struct http_req *req, struct http_reply *rep,
@@ -184,10 +197,8 @@ two_factor_state(struct app *app, struct http_req *req, struct http_reply *rep,
 
 	if (json_body_fields(req, rep, code_fields, 1, code) == -1)
 		return -1;
-	if ((rc = store_totp_get(app->store, user_id, t)) == STORE_NOTFOUND)
-		return http_error(rep, ERR_UNAUTHORIZED, NULL);
-	if (rc != STORE_OK)
-		return app_store_error(rep, rc);
+	if ((rc = store_totp_get(app->store, user_id, t)) != STORE_OK)
+		return two_factor_store_error(rep, rc);
 	return 0;
 }
 
@@ -257,10 +268,7 @@ generate(struct app *app, struct http_req *req, struct http_reply *rep)
 		goto done;
 	}
 	if (rc != STORE_OK) {
-		if (rc == STORE_NOTFOUND)
-			http_error(rep, ERR_UNAUTHORIZED, NULL);
-		else
-			app_store_error(rep, rc);
+		two_factor_store_error(rep, rc);
 		goto done;
 	}
 	if (req->accept != NULL && strstr(req->accept, "application/json") !=
@@ -338,10 +346,7 @@ turn_on(struct app *app, struct http_req *req, struct http_reply *rep)
 		goto done;
 	}
 	if (rc != STORE_OK) {
-		if (rc == STORE_NOTFOUND)
-			http_error(rep, ERR_UNAUTHORIZED, NULL);
-		else
-			app_store_error(rep, rc);
+		two_factor_store_error(rep, rc);
 		goto done;
 	}
 	if ((o = json_object_new_object()) == NULL ||
@@ -397,10 +402,8 @@ turn_off(struct app *app, struct http_req *req, struct http_reply *rep)
 	if (two_factor_passed(app, req, rep, 0, &session) == -1)
 		return -1;
 	rc = store_totp_disable(app->store, session.user.id, NULL);
-	if (rc == STORE_NOTFOUND)
-		return http_error(rep, ERR_UNAUTHORIZED, NULL);
 	if (rc != STORE_OK)
-		return app_store_error(rep, rc);
+		return two_factor_store_error(rep, rc);
 	audit(app, req->client, AUDIT_2FA_DISABLED, session.user.id,
 	    "by its user");
 	http_ok(rep, 200, NULL);
