@@ -12,31 +12,41 @@ let me = null;          // the logged-in user, {id, email, name}, or null
 let pageUrl = null;     // the posts page on show
 let nextUrl = null;     // its Link rel="next", or null
 
-// request(method, url, body): one call; on a 401 the access token may only
-// have expired, so GET /authentication/refresh once and try again (README,
-// "Sessions and refresh tokens").  Gives {status, headers, data}.
-async function request(method, url, body, retried) {
+// request(method, url, body, accept): one call; on a 401 "Unauthorized"
+// the access token may only have expired, so GET /authentication/refresh
+// once and try again (README, "Sessions and refresh tokens"); other 401s
+// (a wrong code) are answers, and sent again would count twice against the
+// throttle.  Gives {status, headers, data}: data is the parsed JSON, an
+// image as a Blob, or null for an empty body.
+async function request(method, url, body, accept, retried) {
 	const init = { method, credentials: 'same-origin', headers: {} };
 	if (body !== undefined) {
 		init.headers['Content-Type'] = 'application/json';
 		init.body = JSON.stringify(body);
 	}
+	if (accept)
+		init.headers.Accept = accept;
 	const res = await fetch(url, init);
-	const text = await res.text();
 	let data = null;
-	if (text !== '') {
-		try { data = JSON.parse(text); } catch (e) { data = { message: text }; }
+	if ((res.headers.get('Content-Type') || '').startsWith('image/')) {
+		data = await res.blob();
+	} else {
+		const text = await res.text();
+		if (text !== '') {
+			try { data = JSON.parse(text); } catch (e) { data = { message: text }; }
+		}
 	}
-	if (res.status === 401 && !retried && !/\/authentication\/(log-in|refresh)$/.test(url)) {
+	if (res.status === 401 && !retried && data && data.message === 'Unauthorized' &&
+	    !/\/authentication\/(log-in|refresh)$/.test(url)) {
 		const refreshed = await fetch(apiBase + '/authentication/refresh',
 		    { credentials: 'same-origin' });
 		if (refreshed.ok)
-			return request(method, url, body, true);
+			return request(method, url, body, accept, true);
 	}
 	return { status: res.status, headers: res.headers, data };
 }
 
-const api = (method, path, body) => request(method, apiBase + path, body);
+const api = (method, path, body, accept) => request(method, apiBase + path, body, accept);
 
 // The API's error bodies: message is a string or a list of them.
 function errorText(reply) {
@@ -88,7 +98,16 @@ function setUser(user) {
 		$('me-output').textContent = '';
 		$('sessions').replaceChildren();
 		endEditing();
+		endEnrolment();
+		showRecoveryCodes([]);
+		$('tfa-off-form').reset();
 	}
+}
+
+async function welcome(user) {
+	setUser(user);
+	await loadPosts(pageUrl);
+	notice(`Welcome, ${user.name}.`);
 }
 
 // Posts: a page of them, and the next one by the Link header.
@@ -183,6 +202,64 @@ async function endSession(id) {
 	notice(`Session ${id} ended.`);
 }
 
+// Two-factor authentication (README, "Two-factor authentication").
+let qrUrl = null;       // the QR code's blob: URL on show, or null
+
+// setSecondFactor(asked): a log-in that waits for its code, or none.
+function setSecondFactor(asked) {
+	$('second-factor-form').hidden = !asked;
+	$('register-form').hidden = asked;
+	$('login-form').hidden = asked;
+	if (asked)
+		$('second-factor-form').elements.code.focus();
+	else
+		$('second-factor-form').reset();
+}
+
+function endEnrolment() {
+	if (qrUrl)
+		URL.revokeObjectURL(qrUrl);
+	qrUrl = null;
+	$('tfa-qr').removeAttribute('src');
+	$('tfa-qr').hidden = true;
+	show('tfa-key', '');
+	$('tfa-enrol').hidden = true;
+	$('tfa-on-form').reset();
+}
+
+function showRecoveryCodes(codes) {
+	$('tfa-codes').replaceChildren(...codes.map((c) => element('li', null, c)));
+	$('tfa-recovery').hidden = codes.length === 0;
+}
+
+// generate(asText): a new secret (the one turn-on will confirm), as a QR
+// code to scan or as the key to type into the app.
+async function generate(asText) {
+	const reply = await api('POST', '/2fa/generate', undefined,
+	    asText ? 'application/json' : 'image/png');
+	if (reply.status !== 201)
+		return report(reply);
+	endEnrolment();
+	showRecoveryCodes([]);
+	if (asText) {
+		const m = /[?&]secret=([A-Z2-7]+)/.exec(reply.data.otpauthUrl);
+		const key = m ? m[1].replace(/(.{4})(?!$)/g, '$1 ') : '?';
+		show('tfa-key', `Key: ${key}\n(time-based, 6 digits, every 30 seconds)\n${reply.data.otpauthUrl}`);
+	} else {
+		qrUrl = URL.createObjectURL(reply.data);
+		$('tfa-qr').src = qrUrl;
+		$('tfa-qr').hidden = false;
+	}
+	$('tfa-enrol').hidden = false;
+	$('tfa-on-form').elements.code.focus();
+	notice(asText ? 'Type this key into your authenticator app, then the code it shows.'
+	    : 'Scan the QR code with your authenticator app, then type the code it shows.');
+}
+
+// The code as typed: apps show "123 456".
+const codeBody = (form) =>
+    ({ twoFactorAuthenticationCode: form.elements.code.value.replace(/\s+/g, '') });
+
 function formBody(form, names) {
 	const body = {};
 	for (const name of names)
@@ -222,9 +299,26 @@ on('login-form', 'submit', async (e) => {
 	if (reply.status !== 200)
 		return report(reply);
 	e.target.reset();
-	setUser(reply.data);
-	await loadPosts(pageUrl);
-	notice(`Welcome, ${reply.data.name}.`);
+	// A user with 2FA on: an empty body, and a session for the code only.
+	if (reply.data === null) {
+		setSecondFactor(true);
+		return notice('One more step: the code from your authenticator app.');
+	}
+	await welcome(reply.data);
+});
+
+on('second-factor-form', 'submit', async (e) => {
+	const reply = await api('POST', '/2fa/authenticate', codeBody(e.target));
+	if (reply.status !== 200)
+		return report(reply);
+	setSecondFactor(false);
+	await welcome(reply.data);
+});
+
+on('second-factor-cancel', 'click', async () => {
+	await api('POST', '/authentication/log-out');
+	setSecondFactor(false);
+	notice('Log-in cancelled.');
 });
 
 on('me-button', 'click', async () => {
@@ -257,6 +351,28 @@ on('post-form', 'submit', async (e) => {
 	endEditing();
 	await pageAt(reply.data.id);
 	notice(id ? `Post #${id} saved.` : `Post #${reply.data.id} published.`);
+});
+
+on('tfa-generate', 'click', () => generate(false));
+on('tfa-generate-text', 'click', () => generate(true));
+
+on('tfa-on-form', 'submit', async (e) => {
+	const reply = await api('POST', '/2fa/turn-on', codeBody(e.target));
+	if (reply.status !== 200)
+		return report(reply);
+	endEnrolment();
+	showRecoveryCodes(reply.data.recoveryCodes);
+	notice('Two-factor authentication is on; your other sessions have ended.');
+});
+
+on('tfa-off-form', 'submit', async (e) => {
+	const reply = await api('POST', '/2fa/turn-off', codeBody(e.target));
+	if (reply.status !== 200)
+		return report(reply);
+	e.target.reset();
+	endEnrolment();
+	showRecoveryCodes([]);
+	notice('Two-factor authentication is off.');
 });
 
 on('post-cancel', 'click', async () => endEditing());

@@ -27,7 +27,7 @@ page() {
 	assert_equal "$STATUS" 200
 	assert_equal "$(header Content-Type)" 'text/html; charset=utf-8'
 	assert_equal "$(header Content-Security-Policy)" \
-	    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+	    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 	assert_equal "$(header X-Content-Type-Options)" nosniff
 	page /app.js
 	assert_equal "$(header Content-Type)" 'text/javascript; charset=utf-8'
@@ -62,7 +62,7 @@ page() {
 	run node "$BROWSER_DIR/demo.js" "$URL" "$page_port" "$shots" demo@example.com password123
 	assert_success
 	out=$output
-	got() { jq -c "$1" <<<"$out"; }
+	got() { jq -c "$@" <<<"$out"; }
 	# Errors from the API, as the user sees them.
 	assert_equal "$(got .registerError)" '"password must be longer than or equal to 8 characters (400)"'
 	assert_equal "$(got .loginError)" '"Wrong credentials provided (400)"'
@@ -102,8 +102,29 @@ page() {
 	assert_equal "$(got .pageErrors)" '[]'
 	assert_equal "$(got .inlineRan)" false
 	assert_equal "$(got .cspProbe)" '["script-src-elem inline"]'
+	# Two-factor authentication: the key to type, then the QR code, whose
+	# secret (as zbarimg reads it off the screen) is the one turned on.
+	local otp='otpauth://totp/127\.0\.0\.1:demo@example\.com\?secret=([A-Z2-7]{32})&issuer=127\.0\.0\.1'
+	[[ $(got -r .tfaKey) =~ ^Key:\ ([A-Z2-7]{4}\ ){7}[A-Z2-7]{4}$'\n'.*$'\n'$otp$ ]] ||
+	    fail "unexpected key: $(got .tfaKey)"
+	typed=${BASH_REMATCH[2]}
+	assert_equal "$(got .tfaKeyShown)" false
+	[[ $(got -r .tfaQr) =~ ^$otp$ ]] || fail "unexpected QR code: $(got .tfaQr)"
+	[ "${BASH_REMATCH[1]}" != "$typed" ]
+	assert_equal "$(got .tfaOn)" '"Two-factor authentication is on; your other sessions have ended."'
+	assert_equal "$(got '.recoveryCodes | map(select(test("^[0-9a-f]{8}(-[0-9a-f]{8}){3}$"))) | unique | length')" 10
+	# The log-in's second step: nobody logged in until the code.
+	assert_equal "$(got .tfaAskedWhoami)" '"Not logged in."'
+	assert_equal "$(got .tfaAskedLoginShown)" false
+	assert_equal "$(got .tfaWrong)" '"Wrong authentication code (401)"'
+	assert_equal "$(got .tfaWhoami)" '"Logged in as Demo User <demo@example.com>."'
+	assert_equal "$(got .tfaAskedAfter)" false
+	# Off with a recovery code: the secret is gone from the database.
+	assert_equal "$(got .tfaOff)" '"Two-factor authentication is off."'
+	assert_equal "$(got .recoveryShown)" false
+	assert_equal "$(sql "SELECT count(*) FROM users WHERE email = 'demo@example.com' AND totp_secret IS NULL AND totp_enabled_at IS NULL")" 1
 	# A screenshot per step.
-	assert_equal "$(got '.screenshots | length')" 14
+	assert_equal "$(got '.screenshots | length')" 21
 	for f in $(got '.screenshots[]' | tr -d '"'); do
 		[ -s "$shots/$f" ]
 	done

@@ -1,11 +1,15 @@
 // demo.js API OTHER_PORT SHOTS EMAIL PASSWORD: the demo page (www/) as a
 // person clicks it, in one headless Chromium: register, log in, who am I,
 // the posts page by page, write, edit, delete, the sessions, log out; the
-// API's errors on the page; then a page on another port (OTHER_PORT) that
-// tries cookie-carrying calls, and a probe that the page's CSP is enforced.
+// API's errors on the page; two-factor authentication set up from the
+// QR code on screen (read by zbarimg, codes from oathtool: independent of
+// our TOTP code), a log-in's second step, turn-off with a recovery code;
+// then a page on another port (OTHER_PORT) that tries cookie-carrying
+// calls, and a probe that the page's CSP is enforced.
 // A screenshot per step into SHOTS.  Prints one JSON object: what was seen.
 'use strict';
 const path = require('path');
+const { execFileSync } = require('child_process');
 const { request } = require('playwright-core');
 const { launch, serve } = require('./driver');
 
@@ -169,6 +173,72 @@ const [api, otherPort, shots, email, password] = process.argv.slice(2);
 		seen.deleted = await until('#notice', /deleted/);
 		seen.deletedPage = await titles();
 		await shot('post-deleted');
+
+		// Two-factor authentication: first the key to type (a secret that
+		// is never confirmed), then the QR code, read off the screen as a
+		// phone would; the code is for that, the last secret.
+		await page.click('#tfa-generate-text');
+		seen.tfaKey = await until('#tfa-key', /^Key: /);
+		await shot('2fa-key');
+		await page.click('#tfa-generate');
+		await page.waitForFunction(() => {
+			const img = document.querySelector('#tfa-qr');
+			return !img.hidden && img.complete && img.naturalWidth > 0;
+		});
+		seen.tfaKeyShown = await page.locator('#tfa-key').isVisible();
+		const qrFile = path.join(shots, 'demo-qr-code.png');
+		await page.locator('#tfa-qr').screenshot({ path: qrFile });
+		// (zbarimg's complaint of no D-Bus on stderr is no concern here.)
+		const quiet = { stdio: ['ignore', 'pipe', 'ignore'] };
+		seen.tfaQr = execFileSync('zbarimg', ['--raw', '-q', qrFile], quiet).toString().trim();
+		await shot('2fa-qr');
+		const secret = (/[?&]secret=([A-Z2-7]+)/.exec(seen.tfaQr) || [])[1];
+		const totp = (offset) => execFileSync('oathtool', ['--totp', '-b', secret,
+		    '-N', `@${Math.floor(Date.now() / 1000) + offset}`], quiet).toString().trim();
+		// As tests/api/two-factor.bats: the code must not cross a step's
+		// end between here and the server; and each step is good once, so
+		// turn-on takes the previous step's and the log-in the current one.
+		const freshStep = async () => {
+			const left = 30000 - Date.now() % 30000;
+			if (left < 3000)
+				await new Promise((r) => setTimeout(r, left + 100));
+		};
+		await freshStep();
+		await fill('#tfa-on-form', { code: totp(-30) });
+		await page.click('#tfa-on-form button');
+		seen.tfaOn = await until('#notice', /is on/);
+		seen.recoveryCodes = await page.locator('#tfa-codes li').allInnerTexts();
+		await shot('2fa-on');
+
+		await page.click('#logout-button');
+		await until('#notice', /Logged out/);
+		await fill('#login-form', { email, password });
+		await page.click('#login-form button');
+		seen.tfaAsked = await until('#notice', /One more step/);
+		seen.tfaAskedWhoami = await text('#whoami');
+		seen.tfaAskedLoginShown = await page.locator('#login-form').isVisible();
+		await shot('2fa-asked');
+		await freshStep();
+		const now = totp(0);
+		await fill('#second-factor-form', { code: String((Number(now) + 1) % 1000000).padStart(6, '0') });
+		await page.click('#second-factor-form button[type=submit]');
+		seen.tfaWrong = await until('#error', /Wrong authentication code/);
+		await shot('2fa-wrong-code');
+		await freshStep();
+		// Typed as the app shows it, "123 456".
+		const code = totp(0);
+		await fill('#second-factor-form', { code: `${code.slice(0, 3)} ${code.slice(3)}` });
+		await page.click('#second-factor-form button[type=submit]');
+		seen.tfaWelcome = await until('#notice', /Welcome/);
+		seen.tfaWhoami = await text('#whoami');
+		seen.tfaAskedAfter = await page.locator('#second-factor-form').isVisible();
+		await shot('2fa-passed');
+
+		await fill('#tfa-off-form', { code: seen.recoveryCodes[3] });
+		await page.click('#tfa-off-form button');
+		seen.tfaOff = await until('#notice', /is off/);
+		seen.recoveryShown = await page.locator('#tfa-recovery').isVisible();
+		await shot('2fa-off');
 
 		await page.click('#logout-button');
 		seen.loggedOut = await until('#notice', /Logged out/);
