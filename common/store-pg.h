@@ -28,6 +28,7 @@ enum stmt {
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
+	/* store-pg-users.c */
 	STMT_USER_INSERT,
 	STMT_USER_BY_EMAIL,
 	STMT_USER_SET_PASSWORD,
@@ -103,6 +104,7 @@ struct pgstmt {
 	const char	*sql;
 };
 
+extern const struct pgstmt pgstore_users_stmts[];
 extern const struct pgstmt pgstore_posts_stmts[];
 extern const struct pgstmt pgstore_throttle_stmts[];
 extern const struct pgstmt pgstore_sessions_stmts[];
@@ -227,6 +229,14 @@ enum store_rc	 pgstore_user_row(const PGresult *res, int r,
 		    struct user *out, int with_hash);
 
 /* The backend's operations that live outside store-pg.c. */
+enum store_rc	 pgstore_user_insert(void *h, const char *email,
+		    const char *name, const char *hash, int64_t now,
+		    struct user *out);
+enum store_rc	 pgstore_user_by_email(void *h, const char *email,
+		    struct user *out);
+enum store_rc	 pgstore_user_set_password(void *h, int64_t id,
+		    const char *hash);
+enum store_rc	 pgstore_user_delete(void *h, const char *email);
 enum store_rc	 pgstore_session_insert(void *h,
 		    const struct session_start *start, int64_t *ended);
 enum store_rc	 pgstore_session_user(void *h, const char *id,

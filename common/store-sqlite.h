@@ -23,6 +23,7 @@ enum stmt {
 	STMT_ROLLBACK,
 	STMT_SYNC_NORMAL,
 	STMT_SYNC_FULL,
+	/* store-sqlite-users.c */
 	STMT_USER_INSERT,
 	STMT_USER_SKIP_ID,
 	STMT_USER_BY_EMAIL,
@@ -94,6 +95,7 @@ struct litestore_sql {
 	const char	*sql;
 };
 
+extern const struct litestore_sql litestore_users_sql[];
 extern const struct litestore_sql litestore_posts_sql[];
 extern const struct litestore_sql litestore_throttle_sql[];
 extern const struct litestore_sql litestore_sessions_sql[];
@@ -200,6 +202,14 @@ int		 litestore_text(sqlite3_stmt *st, int col, char *dst,
 int		 litestore_user_row(sqlite3_stmt *st, struct user *out);
 
 /* The backend's operations that live outside store-sqlite.c. */
+enum store_rc	 litestore_user_insert(void *h, const char *email,
+		    const char *name, const char *hash, int64_t now,
+		    struct user *out);
+enum store_rc	 litestore_user_by_email(void *h, const char *email,
+		    struct user *out);
+enum store_rc	 litestore_user_set_password(void *h, int64_t id,
+		    const char *hash);
+enum store_rc	 litestore_user_delete(void *h, const char *email);
 int		 litestore_backup(const char *path, const char *dest);
 enum store_rc	 litestore_session_insert(void *h,
 		    const struct session_start *start, int64_t *ended);
