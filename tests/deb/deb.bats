@@ -96,7 +96,7 @@ teardown_file() {
 	    "$DEPLOY_DIR"/deb-installed.work "$DEPLOY_DIR"/deb-installed.root \
 	    "$DEPLOY_DIR"/deb-upgraded "$DEPLOY_DIR"/deb-upgraded.work \
 	    "$DEPLOY_DIR"/deb-upgraded.root "$DEPLOY_DIR"/deb-build/fcgi-auth \
-	    "$DEPLOY_DIR"/deb-build/old
+	    "$DEPLOY_DIR"/deb-build/old "$DEPLOY_DIR"/deb-build/src.tar
 }
 
 # A passed case's system goes (its log stays).
@@ -126,6 +126,10 @@ run_in() {
 @test "deb-1: the package builds from a clean tree, lintian-clean" {
 	ls "$DEPLOY_DIR"/deb-build/fcgi-auth_"$(version)"_amd64.deb \
 	    "$DEPLOY_DIR"/deb-build/fcgi-auth-dbgsym_"$(version)"_amd64.deb
+	# README's first step, simulated (it changes nothing here): apt reads
+	# the build dependencies from debian/control and can install them.
+	run apt-get build-dep -s -q "$DEPLOY_DIR/deb-build/fcgi-auth"
+	assert_success
 	# Errors and warnings (overrides in debian/*.lintian-overrides, each
 	# with its reason).
 	run lintian --fail-on error,warning \
