@@ -20,6 +20,9 @@ load /usr/lib/bats/bats-assert/load
 : "${abs_top_builddir:?run through make check}"
 DEPLOY_DIR=$abs_top_builddir/deploy
 DEPLOY_SHARE=$DEPLOY_DIR/deb-share
+# A package cache of its own, kept between runs: deploy.bats, which may run
+# at the same time, locks the machine's while its apt runs.
+DEPLOY_APT_CACHE=$DEPLOY_DIR/deb-apt-cache
 . "$abs_top_srcdir/tests/deploy/debian.bash"
 
 # The version configure.ac gives (the package's, checked by debian/rules).
@@ -52,7 +55,8 @@ setup_file() {
 	rm -rf "$DEPLOY_SHARE" "$DEPLOY_DIR"/deb-build "$DEPLOY_DIR"/deb-web* \
 	    "$DEPLOY_DIR"/deb-installed* "$DEPLOY_DIR"/deb-upgraded* \
 	    "$DEPLOY_DIR"/deb-case-*
-	mkdir -p "$DEPLOY_SHARE/src" "$DEPLOY_SHARE/old" "$DEPLOY_DIR/deb-build/fcgi-auth"
+	mkdir -p "$DEPLOY_SHARE/src" "$DEPLOY_SHARE/old" "$DEPLOY_DIR/deb-build/fcgi-auth" \
+	    "$DEPLOY_APT_CACHE/partial"
 	cp "$abs_top_srcdir/tests/deploy/session" \
 	    "$abs_top_srcdir/tests/deploy/checks.sh" "$DEPLOY_SHARE/"
 	"$abs_top_srcdir/tests/deploy/readme-blocks" "$abs_top_srcdir/README.md" \

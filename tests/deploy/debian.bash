@@ -81,8 +81,9 @@ deb_share() {
 # PATH) in DIR (default HOME), in the system made of the layers LOWER...
 # (the first on top; "base" last) with UPPER as the layer that keeps its
 # changes.  --net: the machine's network, to reach the package mirror.
-# /deploy is $DEPLOY_SHARE (default share/; a suite that may run beside
-# deploy.bats names its own).
+# /deploy is $DEPLOY_SHARE (default share/), the package cache
+# $DEPLOY_APT_CACHE (default this machine's): a suite that may run beside
+# deploy.bats names its own of both (apt would find the cache locked).
 deb_run() {
 	local net=--net user=root cwd= upper lower= l
 	while [ $# -gt 0 ]; do
@@ -102,7 +103,7 @@ deb_run() {
 	# shellcheck disable=SC2016
 	unshare --mount --pid --uts --fork --kill-child $net -- sh -c '
 		set -e
-		lower=$1 upper=$2 root=$2.root share=$3 user=$4 cwd=$5
+		lower=$1 upper=$2 root=$2.root share=$3 user=$4 cwd=$5 cache=$6
 		mount -t overlay overlay \
 		    -o "lowerdir=$lower,upperdir=$upper,workdir=$upper.work" "$root"
 		mount -t proc proc "$root/proc"
@@ -110,7 +111,7 @@ deb_run() {
 		mount -t tmpfs -o mode=0755 tmpfs "$root/run"
 		mkdir -m 1777 "$root/run/lock"
 		mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
-		mount --bind /var/cache/apt/archives "$root/var/cache/apt/archives"
+		mount --bind "$cache" "$root/var/cache/apt/archives"
 		mkdir -p "$root/deploy"
 		mount --bind -o ro "$share" "$root/deploy"
 		ip link set lo up 2>/dev/null || true
@@ -128,7 +129,8 @@ deb_run() {
 		    LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
 		    sh -c "cd \"\${1:-\$HOME}\" && exec sh -eux" sh "$cwd" <&3 &
 		wait $!
-	' sh "$lower" "$upper" "${DEPLOY_SHARE:-$DEPLOY_DIR/share}" "$user" "$cwd"
+	' sh "$lower" "$upper" "${DEPLOY_SHARE:-$DEPLOY_DIR/share}" "$user" "$cwd" \
+	    "${DEPLOY_APT_CACHE:-/var/cache/apt/archives}"
 }
 
 # deb_block NAME: the README's code block NAME (see readme-blocks).
