@@ -21,6 +21,9 @@ FA_TEST_PACKAGES="$FA_LIGHTTPD $FA_APACHE libcmocka-dev bats bats-assert python3
 # its own npm (NodeSource's nodejs, which conflicts with Debian's npm)
 # keeps it: scripts/test leaves npm out where one is found.
 FA_BROWSER="chromium nodejs npm"
+# The Debian package (debian/, tests/deb/): dpkg-buildpackage and dh
+# (debhelper brings dh-autoreconf, named for the reader), lintian.
+FA_DEB_PACKAGES="dpkg-dev debhelper dh-autoreconf fakeroot lintian"
 # The sanitizer and fuzzing builds (scripts/test with SANITIZERS=1 or
 # FUZZ_SECONDS set, and CI): clang for libFuzzer; gcc does ASan and UBSan.
 FA_CHECK_PACKAGES="clang libclang-rt-14-dev"

@@ -44,28 +44,33 @@ deb_base() {
 	touch "$base/.complete"
 }
 
-# deb_share: refresh share/ from the source tree.  The tree is what git
-# knows plus untracked files it does not ignore, as a clone would have it
-# (outside a repository: everything but builds and state).
-deb_share() {
-	local share=$DEPLOY_DIR/share
-	rm -rf "$share"
-	mkdir -p "$share"
+# deb_source_tar FILE: the source tree as a tar file: what git knows plus
+# untracked files it does not ignore, as a clone would have it (outside a
+# repository: everything but builds and state).
+deb_source_tar() {
 	# A clone (not a tarball unpacked somewhere inside one, as make
 	# distcheck does).
 	if [ "$(git -C "$abs_top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = \
 	    "$(cd "$abs_top_srcdir" && pwd -P)" ]; then
 		git -C "$abs_top_srcdir" ls-files -z -c -o --exclude-standard |
 		    tar -C "$abs_top_srcdir" --null --no-recursion \
-		    --ignore-failed-read --mode=u+w -T - -cf "$share/src.tar"
+		    --ignore-failed-read --mode=u+w -T - -cf "$1"
 	else
 		# Writable, as a download would be (make distcheck makes its
 		# tree read-only, and builds in _build/ inside it).
 		tar -C "$abs_top_srcdir" --exclude=./build \
 		    --exclude='./build-[!a]*' --exclude=./var \
 		    --exclude=./_build --exclude=./_inst \
-		    --exclude=./autom4te.cache --mode=u+w -cf "$share/src.tar" .
+		    --exclude=./autom4te.cache --mode=u+w -cf "$1" .
 	fi
+}
+
+# deb_share: refresh share/ from the source tree (deb_source_tar).
+deb_share() {
+	local share=$DEPLOY_DIR/share
+	rm -rf "$share"
+	mkdir -p "$share"
+	deb_source_tar "$share/src.tar"
 	cp "$abs_top_srcdir/tests/deploy/session" \
 	    "$abs_top_srcdir/tests/deploy/checks.sh" "$share/"
 	"$abs_top_srcdir/tests/deploy/readme-blocks" "$abs_top_srcdir/README.md" "$share/blocks"
@@ -76,6 +81,9 @@ deb_share() {
 # PATH) in DIR (default HOME), in the system made of the layers LOWER...
 # (the first on top; "base" last) with UPPER as the layer that keeps its
 # changes.  --net: the machine's network, to reach the package mirror.
+# /deploy is $DEPLOY_SHARE (default share/), the package cache
+# $DEPLOY_APT_CACHE (default this machine's): a suite that may run beside
+# deploy.bats names its own of both (apt would find the cache locked).
 deb_run() {
 	local net=--net user=root cwd= upper lower= l
 	while [ $# -gt 0 ]; do
@@ -95,7 +103,7 @@ deb_run() {
 	# shellcheck disable=SC2016
 	unshare --mount --pid --uts --fork --kill-child $net -- sh -c '
 		set -e
-		lower=$1 upper=$2 root=$2.root share=$3 user=$4 cwd=$5
+		lower=$1 upper=$2 root=$2.root share=$3 user=$4 cwd=$5 cache=$6
 		mount -t overlay overlay \
 		    -o "lowerdir=$lower,upperdir=$upper,workdir=$upper.work" "$root"
 		mount -t proc proc "$root/proc"
@@ -103,7 +111,7 @@ deb_run() {
 		mount -t tmpfs -o mode=0755 tmpfs "$root/run"
 		mkdir -m 1777 "$root/run/lock"
 		mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
-		mount --bind /var/cache/apt/archives "$root/var/cache/apt/archives"
+		mount --bind "$cache" "$root/var/cache/apt/archives"
 		mkdir -p "$root/deploy"
 		mount --bind -o ro "$share" "$root/deploy"
 		ip link set lo up 2>/dev/null || true
@@ -121,10 +129,11 @@ deb_run() {
 		    LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
 		    sh -c "cd \"\${1:-\$HOME}\" && exec sh -eux" sh "$cwd" <&3 &
 		wait $!
-	' sh "$lower" "$upper" "$DEPLOY_DIR/share" "$user" "$cwd"
+	' sh "$lower" "$upper" "${DEPLOY_SHARE:-$DEPLOY_DIR/share}" "$user" "$cwd" \
+	    "${DEPLOY_APT_CACHE:-/var/cache/apt/archives}"
 }
 
 # deb_block NAME: the README's code block NAME (see readme-blocks).
 deb_block() {
-	cat "$DEPLOY_DIR/share/blocks/$1"
+	cat "${DEPLOY_SHARE:-$DEPLOY_DIR/share}/blocks/$1"
 }
