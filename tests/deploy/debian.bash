@@ -82,8 +82,8 @@ deb_share() {
 # (the first on top; "base" last) with UPPER as the layer that keeps its
 # changes.  --net: the machine's network, to reach the package mirror.
 # /deploy is $DEPLOY_SHARE (default share/), the package cache
-# $DEPLOY_APT_CACHE (default this machine's): a suite that may run beside
-# deploy.bats names its own of both (apt would find the cache locked).
+# $DEPLOY_APT_CACHE (default this machine's): each suite names its own of
+# both (apt would find a shared cache locked).
 deb_run() {
 	local net=--net user=root cwd= upper lower= l
 	while [ $# -gt 0 ]; do

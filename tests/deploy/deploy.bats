@@ -18,12 +18,16 @@ load /usr/lib/bats/bats-assert/load
 : "${abs_top_srcdir:?run through make check}"
 : "${abs_top_builddir:?run through make check}"
 DEPLOY_DIR=$abs_top_builddir/deploy
+# A package cache of its own, kept between runs: the machine's is locked
+# whenever its own apt runs (an upgrade, another job), and a case's apt-get
+# then failed at once.
+DEPLOY_APT_CACHE=$DEPLOY_DIR/apt-cache
 . "$abs_top_srcdir/tests/deploy/debian.bash"
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (chroot, mounts, namespaces)"
 	command -v debootstrap >/dev/null || skip "needs debootstrap (apt-get install debootstrap)"
-	mkdir -p "$DEPLOY_DIR"
+	mkdir -p "$DEPLOY_DIR" "$DEPLOY_APT_CACHE/partial"
 	exec 9>"$DEPLOY_DIR/.lock"
 	flock 9
 	deb_base >&3
