@@ -12,6 +12,14 @@ setup_file() {
 	server_start main BASE_PATH=/api
 }
 
+# The lighttpd units-1.5 starts, whether or not it passed.
+teardown() {
+	local f=$BATS_TEST_TMPDIR/lighttpd.pid
+	[ -f "$f" ] || return 0
+	kill "$(cat "$f")" 2>/dev/null || true
+	wait "$(cat "$f")" 2>/dev/null || true
+}
+
 # instance_dir [URL]: the instance directory of the server at URL.
 instance_dir() {
 	local url=${1:-$URL}
@@ -62,22 +70,24 @@ wait_procs() {
 }
 
 @test "units-1.2: each program keeps the processes its line in default/fcgi-auth says, as the service user, without new privileges" {
-	local p n user=$(id -un) pid
+	local p n user=$(id -un) pids want= got=
 	[ "$(id -u)" -ne 0 ] || user=www-data
 	for p in register login logout me sessions password posts \
 	    email-confirmation password-reset two-factor notfound; do
 		n=$(sed -n "s/^FCGI_AUTH_PROCS_$(printf '%s' "$p" | tr 'a-z-' 'A-Z_')=//p" \
 		    "$(instance_dir)/default/fcgi-auth")
-		assert_equal "$p: $(wait_procs "$p" "$n")" "$p: $n"
-		for pid in $(procs "$p"); do
-			assert_equal "$(ps -o user= -p "$pid")" "$user"
-			grep -qx 'NoNewPrivs:[[:space:]]*1' "/proc/$pid/status"
-		done
+		want="$want $p:$n"
+		got="$got $p:$(wait_procs "$p" "$n")"
+		pids="${pids:-} $(procs "$p" | tr '\n' ' ')"
 	done
+	assert_equal "$got" "$want"
+	# One line per process: its user, and whether it may gain privileges.
+	# shellcheck disable=SC2086
+	assert_equal "$(ps -o user= -p "$(echo $pids | tr ' ' ',')" | sort -u)" "$user"
+	# shellcheck disable=SC2086
+	assert_equal "$(for pid in $pids; do sed -n 's/^NoNewPrivs:[[:space:]]*//p' "/proc/$pid/status"; done | sort -u)" 1
 	# The sockets: the web server's group may connect, nobody else.
-	for p in "$(instance_dir)"/run/*.sock; do
-		assert_equal "$(basename "$p"): $(stat -c %a "$p")" "$(basename "$p"): 660"
-	done
+	assert_equal "$(stat -c %a "$(instance_dir)"/run/*.sock | sort -u)" 660
 }
 
 @test "units-1.3: a process that dies is replaced, and requests meanwhile are answered" {
@@ -112,5 +122,40 @@ wait_procs() {
 	server_stop counted
 	assert_equal "$(pgrep -f "$dir/" | wc -l)" 0
 	assert_equal "$(ls "$dir/run")" ""
+	URL=$url
+}
+
+@test "units-1.5: lighttpd's snippet for the units (50-fcgi-auth-systemd.conf) reaches the same sockets" {
+	local dir port conf pid
+	dir=$(instance_dir)
+	port=$((20000 + RANDOM % 40000))
+	conf=$BATS_TEST_TMPDIR/lighttpd.conf
+	sed -e "s|@socketdir@|$dir/run|g" -e "s|@pkgdatadir@|$dir|g" \
+	    -e "s|@docdir@|$dir/doc|g" -e 's|@[a-z]*@|unused|g' \
+	    "$abs_top_srcdir/lighttpd-conf/50-fcgi-auth-systemd.conf.in" >"$BATS_TEST_TMPDIR/snippet.conf"
+	cat >"$conf" <<CONF
+server.document-root = "$BATS_TEST_TMPDIR"
+server.bind = "127.0.0.1"
+server.port = $port
+include "$BATS_TEST_TMPDIR/snippet.conf"
+CONF
+	"$LIGHTTPD" -D -f "$conf" 3>&- &
+	pid=$!
+	echo "$pid" >"$BATS_TEST_TMPDIR/lighttpd.pid"
+	for _ in $(seq 1 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+		sleep 0.1
+	done
+	local url=$URL
+	URL=http://127.0.0.1:$port/api
+	register lighttpd@example.com
+	login lighttpd@example.com
+	req GET /authentication -b "Authentication=$TOKEN"
+	assert_equal "$STATUS" 200
+	assert_equal "$(printf '%s' "$BODY" | jq -r .email)" lighttpd@example.com
+	req GET /nope
+	assert_reply 404 '{"statusCode":404,"message":"Cannot GET /api/nope","error":"Not Found"}'
+	req GET /openapi.yaml
+	assert_equal "$STATUS" 200
 	URL=$url
 }
