@@ -18,7 +18,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v systemd-nspawn >/dev/null 2>&1 ||
 fi
 DEPLOY_DIR=$abs_top_builddir/deploy
 . "$abs_top_srcdir/tests/deploy/debian.bash"
-n=0 leader= boot_pid=
+n=0 leader='' boot_pid=''
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; printf '%s\n' "$@" | sed 's/^/# /'; }
 bail() { echo "Bail out! $1"; shift; printf '%s\n' "$@" | sed 's/^/# /'; exit 1; }
