@@ -203,10 +203,16 @@ else
 	not_ok "systemd-analyze verify on the booted system" "$out"
 fi
 
-# Stopped: no process, no socket left, Apache answers 503.
+# Stopped: no process, no socket left, Apache answers 503.  The target's
+# own stop job ends first (it is ordered after what it wants), so
+# systemctl returns while the services still stop: wait for them.
 out=$(inside '
 systemctl stop fcgi-auth.target
-echo "$(pgrep -c -u www-data -x me) $(ls /run/fcgi-auth | wc -l) $(curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1/api/authentication)"' 2>&1)
+for i in $(seq 1 100); do
+	systemctl is-active --quiet "fcgi-auth-*.service" "fcgi-auth-*.socket" || break
+	sleep 0.1
+done
+echo "$(pgrep -c -u www-data -f /usr/local/libexec/fcgi-auth/) $(ls /run/fcgi-auth 2>/dev/null | wc -l) $(curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1/api/authentication)"' 2>&1)
 if [ "$out" = "0 0 503" ]; then
 	ok "systemctl stop fcgi-auth.target: no process, no socket, Apache answers 503"
 else
