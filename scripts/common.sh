@@ -2,7 +2,9 @@
 # installing the Debian packages that are missing, and building.
 
 # What building needs, what each web server needs, and what the tests need
-# on top (they run against all three front ends).
+# on top (they run against all three front ends, and check the systemd
+# units: systemd-analyze, multiwatch, spawn-fcgi, and systemd-nspawn to
+# boot a system with them).
 FA_PACKAGES="build-essential autoconf automake pkgconf libfcgi-dev
 	libsqlite3-dev libjwt-dev libjson-c-dev libcrypt-dev libssl-dev libpq-dev
 	liboath-dev libqrencode-dev libpng-dev"
@@ -15,7 +17,8 @@ FA_APACHE="apache2 libapache2-mod-fcgid"
 FA_POSTGRESQL="postgresql"
 FA_TEST_PACKAGES="$FA_LIGHTTPD $FA_APACHE libcmocka-dev bats bats-assert python3-jsonschema python3-yaml
 	bats-support curl jq openssl sqlite3 wrk debootstrap mandoc
-	lighttpd-mod-openssl logrotate python3-aiosmtpd msmtp faketime oathtool zbar-tools"
+	lighttpd-mod-openssl logrotate python3-aiosmtpd msmtp faketime oathtool zbar-tools
+	systemd multiwatch spawn-fcgi systemd-container"
 # The browser test (tests/browser/): Chromium, and node with npm, which
 # installs playwright-core into the build directory.  A node that brings
 # its own npm (NodeSource's nodejs, which conflicts with Debian's npm)

@@ -25,8 +25,10 @@ ADMIN=$abs_top_builddir/admin/fcgi-auth-admin
 # No installed settings file reaches the programs or the admin tool here.
 export FCGI_AUTH_CONFIG=/dev/null
 
-# The front end under test: lighttpd (FastCGI), apache (mod_fcgid) or cgi
-# (Apache, the shared-hosting .htaccess, plain CGI).  run-bats sets it.
+# The front end under test: lighttpd (FastCGI), apache (mod_fcgid), cgi
+# (Apache, the shared-hosting .htaccess, plain CGI) or systemd (Apache's
+# mod_proxy_fcgi, the processes as the systemd units run them).  run-bats
+# sets it.
 SERVER=${SERVER:-lighttpd}
 
 STORE=${STORE:-sqlite}
@@ -126,6 +128,7 @@ server_start() {
 	lighttpd) start="$abs_top_srcdir/scripts/start-lighttpd" ;;
 	apache) start="$abs_top_srcdir/scripts/start-apache fcgid" ;;
 	cgi) start="$abs_top_srcdir/scripts/start-apache cgi" ;;
+	systemd) start="$abs_top_srcdir/scripts/start-apache systemd" ;;
 	*) echo "unknown SERVER $SERVER" >&2; return 1 ;;
 	esac
 	for attempt in 1 2 3 4 5 6 7 8 9 10; do
@@ -160,6 +163,8 @@ server_start() {
 				lighttpd) log=$state/lighttpd-$port/fcgi-auth.log ;;
 				apache) log=$state/apache-fcgid-$port/error.log ;;
 				cgi) log=$state/apache-cgi-$port/error.log ;;
+				# The programs' own log (the journal's stand-in).
+				systemd) log=$state/apache-systemd-$port/fcgi-auth.log ;;
 				esac
 				export URL="$url"
 				export "URL_$name=$url"

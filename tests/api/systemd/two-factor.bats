@@ -1,0 +1,1 @@
+../two-factor.bats
