@@ -168,6 +168,28 @@ run_in() {
 	rc=0; a2query -q -c fcgi-auth || rc=\$?
 	[ "\$rc" -ne 0 ]
 	[ ! -e /etc/lighttpd/conf-enabled/50-fcgi-auth.conf ]
+	# The systemd profile: a socket and a service per program, the
+	# target, the counts and both snippets, none of it enabled; Debian's
+	# Apache takes its snippet (systemd is not PID 1 here to run them:
+	# tests/systemd/boot.sh runs the units under a booted systemd).
+	n=\$(ls /usr/lib/fcgi-auth | wc -l)
+	[ "\$(ls /lib/systemd/system/fcgi-auth-*.socket | wc -l)" = "\$n" ]
+	[ "\$(ls /lib/systemd/system/fcgi-auth-*.service | wc -l)" = "\$n" ]
+	grep -q '^WantedBy=multi-user.target' /lib/systemd/system/fcgi-auth.target
+	grep -q '^ExecStart=/usr/bin/multiwatch .* /usr/lib/fcgi-auth/login\$' \
+	    /lib/systemd/system/fcgi-auth-login.service
+	test -x /usr/bin/multiwatch
+	for f in /etc/default/fcgi-auth /etc/apache2/conf-available/fcgi-auth-systemd.conf \
+	    /etc/lighttpd/conf-available/50-fcgi-auth-systemd.conf; do
+		dpkg-query -W -f='\${Conffiles}\n' fcgi-auth | grep -q " \$f "
+	done
+	rc=0; a2query -q -c fcgi-auth-systemd || rc=\$?
+	[ "\$rc" -ne 0 ]
+	a2enmod -q proxy_fcgi rewrite headers env
+	a2enconf -q fcgi-auth-systemd
+	apache2ctl -t
+	a2disconf -q fcgi-auth-systemd
+	echo "ok: the systemd profile installed, disabled, its Apache snippet valid"
 	service apache2 start
 	[ "\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1/api/authentication)" = 404 ]
 	echo "ok: nothing is enabled by installing"
@@ -276,7 +298,9 @@ run_in() {
 	echo "ok: installed again: the snippet enabled again, the user logs in"
 	apt-get purge -y -q fcgi-auth
 	for p in /var/lib/fcgi-auth /etc/fcgi-auth /etc/apache2/conf-available/fcgi-auth.conf \
-	    /etc/lighttpd/conf-available/50-fcgi-auth.conf /etc/apache2/conf-enabled/fcgi-auth.conf; do
+	    /etc/lighttpd/conf-available/50-fcgi-auth.conf /etc/apache2/conf-enabled/fcgi-auth.conf \
+	    /etc/default/fcgi-auth /etc/apache2/conf-available/fcgi-auth-systemd.conf \
+	    /lib/systemd/system/fcgi-auth.target; do
 		[ ! -e "\$p" ] || { echo "FAIL: \$p is still there" >&2; exit 1; }
 	done
 	service apache2 restart
